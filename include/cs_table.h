@@ -1,0 +1,120 @@
+/* The compiled rule table: the flat, pointer-free form of a profile that the
+ * control segment carries and every shim process validates before use. */
+#ifndef CS_TABLE_H
+#define CS_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_MAX_RULES 64
+#define CS_NAME_MAX 64   /* rule name, NUL included */
+#define CS_HOST_MAX 256  /* dns host pattern, NUL included */
+#define CS_PATH_MAX 1024 /* event log path, NUL included */
+
+/* Call families: what a rule's `calls` names. */
+enum cs_family {
+	CS_FAM_CONNECT,
+	CS_FAM_ACCEPT,
+	CS_FAM_SEND,
+	CS_FAM_RECV,
+	CS_FAM_SSL_READ,
+	CS_FAM_SSL_WRITE,
+	CS_FAM_SSL_HANDSHAKE,
+	CS_FAM_CLOCK,
+	CS_FAM_DNS,
+	CS_FAM_COUNT
+};
+#define CS_BIT(family) (1u << (family))
+#define CS_SOCKET_FAMILIES                                                     \
+	(CS_BIT(CS_FAM_CONNECT) | CS_BIT(CS_FAM_ACCEPT) | CS_BIT(CS_FAM_SEND) |     \
+	 CS_BIT(CS_FAM_RECV))
+#define CS_SSL_FAMILIES                                                        \
+	(CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE) |                       \
+	 CS_BIT(CS_FAM_SSL_HANDSHAKE))
+#define CS_ALL_FAMILIES (CS_BIT(CS_FAM_COUNT) - 1u)
+
+enum cs_fault {
+	CS_FAULT_LATENCY,
+	CS_FAULT_RESET,
+	CS_FAULT_DROP,
+	CS_FAULT_ERROR,
+	CS_FAULT_SLICE,
+	CS_FAULT_BANDWIDTH,
+	CS_FAULT_KILL,
+	CS_FAULT_CLOCK_SKEW,
+	CS_FAULT_COUNT
+};
+
+enum cs_proto { CS_PROTO_ANY, CS_PROTO_TCP, CS_PROTO_UDP };
+enum cs_scope { CS_SCOPE_PROCESS, CS_SCOPE_TLS };
+
+/* An endpoint pattern, `[ADDR[/PREFIX]][:PORT[-PORT]]`, pre-parsed. */
+struct cs_endpoint {
+	uint8_t family;     /* 0: any address; AF_INET or AF_INET6 */
+	uint8_t prefix_len; /* bits of addr that must match */
+	uint16_t port_lo;   /* host order; 0..65535 means any port */
+	uint16_t port_hi;
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+};
+
+/* A concrete socket address as the matcher sees it. */
+struct cs_sockaddr {
+	uint8_t family; /* 0 when unknown or not IP (unix sockets) */
+	uint16_t port;  /* host order */
+	uint8_t addr[16];
+};
+
+struct cs_rule {
+	char name[CS_NAME_MAX];
+	char host[CS_HOST_MAX]; /* dns only; "" = any host */
+	uint32_t calls;         /* CS_BIT(family) mask */
+	uint32_t line;          /* line in the profile, for messages */
+	uint8_t enabled;
+	uint8_t fault; /* enum cs_fault */
+	uint8_t proto; /* enum cs_proto */
+	uint8_t scope; /* enum cs_scope */
+	uint8_t monotonic;
+	uint8_t has_peer;
+	uint8_t has_local;
+	uint8_t reserved;
+	struct cs_endpoint peer;
+	struct cs_endpoint local;
+	double probability; /* 0..1 */
+	uint64_t after;     /* let the first N matches through */
+	uint64_t count;     /* at most N injections; 0 = no limit */
+	uint32_t delay_ms;
+	uint32_t jitter_ms;
+	uint32_t hang_ms; /* 0: the socket's own timeout, else the default */
+	uint32_t max_bytes;
+	uint64_t bytes_per_s;
+	int32_t error;  /* errno value, or EAI_* code for the dns family */
+	int32_t signal; /* kill */
+	int64_t offset_ns; /* clock_skew */
+	double rate;       /* clock_skew; 1.0 = true speed */
+	int64_t anchor_ns; /* true CLOCK_REALTIME when the rate last took effect */
+	int64_t drift_ns;  /* what the rate had added up to by then */
+};
+
+struct cs_table {
+	uint32_t nrules;
+	uint32_t has_seed; /* 0: seed was chosen at load time */
+	uint64_t seed;
+	char log_path[CS_PATH_MAX]; /* "" = no event log */
+	struct cs_rule rules[CS_MAX_RULES];
+};
+
+/* The union of the families of the enabled rules. */
+uint32_t cs_table_armed_mask(const struct cs_table *table);
+
+/* Checks every invariant the shim relies on (counts, enums, terminated
+ * strings, ranges). Returns 0, or -1 with a reason in err. */
+int cs_table_validate(const struct cs_table *table, char *err, size_t errlen);
+
+/* Index of the rule called name, or -1. */
+int cs_table_find(const struct cs_table *table, const char *name);
+
+/* Whether a fault may be applied to every family in calls. */
+bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls);
+
+#endif

@@ -1,0 +1,142 @@
+/* Interposers of the clock family: clock_gettime, gettimeofday, time and
+ * timespec_get. The true clock is always read first (through the vDSO, no
+ * system call); a clock_skew rule then shifts and scales the realtime
+ * clocks, and the monotonic ones only when the rule asks, never backwards. */
+#include <sys/time.h>
+
+#include "shim/shim.h"
+
+#define NS 1000000000ll
+
+enum clock_class { UNTOUCHED = -1, REALTIME, MONOTONIC };
+
+static enum clock_class class_of(clockid_t id)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_TAI:
+		return REALTIME;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		return MONOTONIC;
+	default:
+		return UNTOUCHED;
+	}
+}
+
+/* The last value each monotonic clock returned under a skew: a step back
+ * holds the clock still until the truth catches up. */
+static int64_t monotonic_floor[CLOCK_TAI + 1];
+
+static int64_t never_backwards(clockid_t id, int64_t ns)
+{
+	int64_t *floor = &monotonic_floor[id];
+	int64_t seen = __atomic_load_n(floor, __ATOMIC_RELAXED);
+	do {
+		if (ns <= seen)
+			return seen;
+	} while (!__atomic_compare_exchange_n(floor, &seen, ns, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return ns;
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	cs_real_clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+/* Applies the matching rules to a clock value; true when it changed. */
+static bool skew(clockid_t id, const char *name, int64_t *ns)
+{
+	enum clock_class cls = class_of(id);
+	if (cls == UNTOUCHED)
+		return false;
+	struct cs_call call = {.family = CS_FAM_CLOCK,
+			       .name = name,
+			       .fd = -1,
+			       .monotonic = cls == MONOTONIC,
+			       .cert_check = cs_cert_check_depth > 0};
+	struct cs_action action;
+	if (!cs_engine_decide(&call, &action))
+		return false;
+	cs_apply_common(&action);
+	if (!action.skewed)
+		return false;
+	if (cls == REALTIME)
+		return cs_skew_time(&action.skew, *ns, ns) == 0;
+	/* The rate runs on real time: take the shift realtime has now. */
+	int64_t truth = realtime_ns(), shifted, out;
+	if (cs_skew_time(&action.skew, truth, &shifted) < 0 ||
+	    __builtin_add_overflow(*ns, shifted - truth, &out) || out < 0)
+		return false;
+	*ns = never_backwards(id, out);
+	return true;
+}
+
+static void skew_timespec(clockid_t id, const char *name, struct timespec *ts)
+{
+	int64_t ns = (int64_t)ts->tv_sec * NS + ts->tv_nsec;
+	if (skew(id, name, &ns)) {
+		ts->tv_sec = ns / NS;
+		ts->tv_nsec = ns % NS;
+	}
+}
+
+CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_clock_gettime(id, ts);
+	int rc = cs_real_clock_gettime(id, ts);
+	if (rc == 0)
+		skew_timespec(id, "clock_gettime", ts);
+	return rc;
+}
+
+/* glibc declares tv non-null, but old programs pass NULL and the kernel
+ * accepts it: the check must stay. */
+#pragma GCC diagnostic ignored "-Wnonnull-compare"
+CS_EXPORT int gettimeofday(struct timeval *tv, void *tz)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_gettimeofday(tv, tz);
+	int rc = cs_real_gettimeofday(tv, tz);
+	if (rc != 0 || !tv)
+		return rc;
+	int64_t ns = (int64_t)tv->tv_sec * NS + tv->tv_usec * 1000;
+	if (skew(CLOCK_REALTIME, "gettimeofday", &ns)) {
+		tv->tv_sec = ns / NS;
+		tv->tv_usec = ns % NS / 1000;
+	}
+	return rc;
+}
+
+CS_EXPORT time_t time(time_t *tloc)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_time(tloc);
+	time_t t = cs_real_time(NULL);
+	int64_t ns = (int64_t)t * NS;
+	if (t != (time_t)-1 && skew(CLOCK_REALTIME, "time", &ns))
+		t = ns / NS;
+	if (tloc)
+		*tloc = t;
+	return t;
+}
+
+CS_EXPORT int timespec_get(struct timespec *ts, int base)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_timespec_get(ts, base);
+	int rc = cs_real_timespec_get(ts, base);
+	if (rc == TIME_UTC)
+		skew_timespec(CLOCK_REALTIME, "timespec_get", ts);
+	return rc;
+}

@@ -1,0 +1,178 @@
+/* The decision engine: which rules match a call, whether each injects this
+ * time (counter-based, so a seed reproduces a run), and what the call site
+ * must do. Latency, slice and bandwidth compose; the first rule that
+ * resets, drops, fails or kills ends the evaluation. */
+#include <string.h>
+#include <strings.h>
+
+#include "cs_addr.h"
+#include "cs_decide.h"
+#include "shim/shim.h"
+
+static CS_TLS int depth;
+
+static bool proto_matches(uint8_t proto, const struct cs_fdinfo *sock)
+{
+	if (proto == CS_PROTO_ANY)
+		return true;
+	if (!sock)
+		return false;
+	return (proto == CS_PROTO_TCP && sock->kind == CS_FD_TCP) ||
+	       (proto == CS_PROTO_UDP && sock->kind == CS_FD_UDP);
+}
+
+/* "*.example.com" matches any name below example.com; otherwise exact. */
+static bool host_matches(const char *pattern, const char *host)
+{
+	if (!pattern[0])
+		return true;
+	if (!host)
+		return false;
+	if (pattern[0] == '*' && pattern[1] == '.') {
+		size_t plen = strlen(pattern + 1), hlen = strlen(host);
+		return hlen > plen &&
+		       strcasecmp(host + hlen - plen, pattern + 1) == 0;
+	}
+	return strcasecmp(pattern, host) == 0;
+}
+
+/* A skew applies to the realtime clocks unless the rule also asks for the
+ * monotonic ones, and with scope tls only inside a certificate check. */
+static bool clock_matches(const struct cs_rule *rule, const struct cs_call *call)
+{
+	if (call->family != CS_FAM_CLOCK || rule->fault != CS_FAULT_CLOCK_SKEW)
+		return true;
+	if (call->monotonic && !rule->monotonic)
+		return false;
+	return rule->scope != CS_SCOPE_TLS || call->cert_check;
+}
+
+static bool rule_matches(const struct cs_rule *rule, const struct cs_call *call)
+{
+	if (!rule->enabled || !(rule->calls & CS_BIT(call->family)))
+		return false;
+	if (!clock_matches(rule, call))
+		return false;
+	if (!proto_matches(rule->proto, call->sock))
+		return false;
+	if (rule->has_peer) {
+		const struct cs_sockaddr *peer =
+			call->peer ? call->peer
+				   : call->sock ? &call->sock->peer : NULL;
+		if (!peer || !cs_endpoint_matches(&rule->peer, peer))
+			return false;
+	}
+	if (rule->has_local &&
+	    (!call->sock || !cs_endpoint_matches(&rule->local, &call->sock->local)))
+		return false;
+	return host_matches(rule->host, call->host);
+}
+
+/* Takes one injection from the rule's budget; false once count is spent,
+ * across every process on the segment. */
+static bool take_injection(struct cs_seg_counter *counter, uint64_t count)
+{
+	uint64_t done = __atomic_load_n(&counter->injected, __ATOMIC_RELAXED);
+	do {
+		if (count && done >= count)
+			return false;
+	} while (!__atomic_compare_exchange_n(&counter->injected, &done,
+					      done + 1, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Counts the match; true when this n-th match is injected. */
+static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
+{
+	const struct cs_rule *rule = &snap->table.rules[i];
+	struct cs_seg_counter *counter = &cs_seg->counters[i];
+	uint64_t n = __atomic_fetch_add(&counter->matched, 1, __ATOMIC_RELAXED);
+	*nth = n;
+	if (n < rule->after)
+		return false;
+	if (!cs_decide(snap->table.seed, snap->rule_keys[i], n,
+		       rule->probability))
+		return false;
+	return take_injection(counter, rule->count);
+}
+
+/* Folds one injected rule into the action; true when it ends evaluation.
+ * *delay_ns gets this rule's own delay, for the event log. */
+static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
+		      struct cs_action *action, uint64_t *delay_ns)
+{
+	const struct cs_rule *rule = &snap->table.rules[i];
+	*delay_ns = 0;
+	switch ((enum cs_fault)rule->fault) {
+	case CS_FAULT_LATENCY:
+		*delay_ns = cs_delay_ns(snap->table.seed, snap->rule_keys[i], n,
+					rule->delay_ms, rule->jitter_ms);
+		action->delay_ns += *delay_ns;
+		return false;
+	case CS_FAULT_SLICE:
+		if (!action->max_bytes || rule->max_bytes < action->max_bytes)
+			action->max_bytes = rule->max_bytes;
+		return false;
+	case CS_FAULT_BANDWIDTH:
+		if (!action->bytes_per_s || rule->bytes_per_s < action->bytes_per_s)
+			action->bytes_per_s = rule->bytes_per_s;
+		return false;
+	case CS_FAULT_CLOCK_SKEW:
+		action->skewed = true;
+		action->skew = cs_skew_of(rule);
+		return true; /* one clock, one skew: the first rule wins */
+	case CS_FAULT_RESET:
+	case CS_FAULT_DROP:
+	case CS_FAULT_ERROR:
+	case CS_FAULT_KILL:
+	case CS_FAULT_COUNT:
+		break;
+	}
+	action->terminal = (int8_t)rule->fault;
+	action->error = rule->error;
+	action->signal = rule->signal;
+	action->hang_ms = rule->hang_ms;
+	return true;
+}
+
+/* A skewed clock is read thousands of times a second: its rule is logged
+ * once per process and profile generation, every other fault each time. */
+static bool should_log(const struct cs_snapshot *snap, uint32_t i)
+{
+	if (snap->table.rules[i].fault != CS_FAULT_CLOCK_SKEW)
+		return true;
+	uint8_t *logged = (uint8_t *)&snap->clock_logged[i];
+	return !__atomic_exchange_n(logged, 1, __ATOMIC_RELAXED);
+}
+
+bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
+{
+	memset(action, 0, sizeof *action);
+	action->terminal = -1;
+	if (depth)
+		return false;
+	depth++;
+	int saved = errno;
+	cs_snapshot_refresh();
+	bool any = false;
+	const struct cs_snapshot *snap = cs_snapshot_read_lock();
+	if (snap->valid) {
+		for (uint32_t i = 0; i < snap->table.nrules; i++) {
+			const struct cs_rule *rule = &snap->table.rules[i];
+			uint64_t n, delay_ns;
+			if (!rule_matches(rule, call) || !injects(snap, i, &n))
+				continue;
+			any = true;
+			bool last = add_fault(snap, i, n, action, &delay_ns);
+			if (should_log(snap, i))
+				cs_eventlog_write(call, rule, delay_ns);
+			if (last)
+				break;
+		}
+	}
+	cs_snapshot_read_unlock();
+	errno = saved;
+	depth--;
+	return any;
+}

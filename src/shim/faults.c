@@ -1,0 +1,111 @@
+/* Making decisions real: sleeping, resetting a connection so the peer sees
+ * an RST, raising a signal, hanging like a blackhole, cutting data short.
+ * Everything here is async-signal-safe and calls only real functions. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	cs_real_clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void cs_sleep_ns(uint64_t ns)
+{
+	if (!ns)
+		return;
+	int saved = errno;
+	uint64_t end = monotonic_ns() + ns;
+	struct timespec deadline = {.tv_sec = (time_t)(end / 1000000000ull),
+				    .tv_nsec = (long)(end % 1000000000ull)};
+	/* Absolute time, so a signal handler in between does not stretch it. */
+	while (syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME,
+		       &deadline, NULL) != 0 &&
+	       errno == EINTR)
+		;
+	errno = saved;
+}
+
+void cs_reset_socket(int fd, const struct cs_fdinfo *info)
+{
+	int saved = errno;
+	if (info->kind == CS_FD_TCP) {
+		/* Linger zero turns the disconnect into an RST; connecting to
+		 * AF_UNSPEC disconnects without closing the program's fd. */
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+		cs_real_connect(fd, &unspec, sizeof unspec);
+	} else {
+		shutdown(fd, SHUT_RDWR);
+	}
+	errno = saved;
+}
+
+void cs_raise(int sig)
+{
+	int saved = errno;
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+	errno = saved;
+}
+
+uint64_t cs_hang_ns(int fd, uint32_t hang_ms, int timeout_opt,
+		    bool *has_timeout)
+{
+	*has_timeout = false;
+	if (hang_ms)
+		return (uint64_t)hang_ms * 1000000ull;
+	int saved = errno;
+	struct timeval tv = {0};
+	socklen_t len = sizeof tv;
+	if (getsockopt(fd, SOL_SOCKET, timeout_opt, &tv, &len) == 0 &&
+	    (tv.tv_sec || tv.tv_usec)) {
+		*has_timeout = true;
+		errno = saved;
+		return (uint64_t)tv.tv_sec * 1000000000ull +
+		       (uint64_t)tv.tv_usec * 1000ull;
+	}
+	errno = saved;
+	return (uint64_t)CS_DEFAULT_HANG_MS * 1000000ull;
+}
+
+bool cs_nonblocking(int fd, int flags)
+{
+	if (flags & MSG_DONTWAIT)
+		return true;
+	int saved = errno;
+	int fl = fcntl(fd, F_GETFL);
+	errno = saved;
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+int cs_apply_common(const struct cs_action *action)
+{
+	cs_sleep_ns(action->delay_ns);
+	if (action->terminal == CS_FAULT_KILL) {
+		cs_raise(action->signal);
+		return -1; /* a handled signal lets the call go on */
+	}
+	return action->terminal;
+}
+
+int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
+		    struct iovec *out, int outcap)
+{
+	int n = 0;
+	for (int i = 0; i < iovcnt && n < outcap && max; i++) {
+		if (!iov[i].iov_len)
+			continue;
+		out[n] = iov[i];
+		if (out[n].iov_len > max)
+			out[n].iov_len = max;
+		max -= out[n].iov_len;
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,134 @@
+/* What kind of socket each fd is, and its two ends, cached per fd so the
+ * slow path of a data call makes no system call once an fd is known. Each
+ * slot is a tiny seqlock; a close bumps the slot's close counter, so an
+ * entry written from information older than the last close never matches.
+ * Everything here is lock-free and async-signal-safe. */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "cs_addr.h"
+#include "shim/shim.h"
+
+struct fd_slot {
+	uint32_t seq;    /* odd while a writer fills the slot */
+	uint32_t closes; /* bumped by every close of this fd number */
+	uint32_t epoch;  /* the closes value the info was read under */
+	struct cs_fdinfo info;
+};
+
+static struct fd_slot slots[CS_FD_CACHE];
+
+static bool cached(int fd, struct cs_fdinfo *info)
+{
+	if (fd < 0 || fd >= CS_FD_CACHE)
+		return false;
+	struct fd_slot *s = &slots[fd];
+	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	if (seq == 0 || (seq & 1))
+		return false;
+	uint32_t epoch = s->epoch;
+	*info = s->info;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq &&
+	       __atomic_load_n(&s->closes, __ATOMIC_RELAXED) == epoch;
+}
+
+static void store(int fd, uint32_t epoch, const struct cs_fdinfo *info)
+{
+	if (fd < 0 || fd >= CS_FD_CACHE)
+		return;
+	struct fd_slot *s = &slots[fd];
+	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	if ((seq & 1) || !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1,
+						      false, __ATOMIC_ACQUIRE,
+						      __ATOMIC_RELAXED))
+		return; /* another writer is busy: stay uncached this time */
+	s->epoch = epoch;
+	s->info = *info;
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+void cs_fdinfo_forget(int fd)
+{
+	if (fd >= 0 && fd < CS_FD_CACHE &&
+	    __atomic_load_n(&slots[fd].seq, __ATOMIC_RELAXED))
+		__atomic_fetch_add(&slots[fd].closes, 1, __ATOMIC_RELEASE);
+}
+
+uint32_t cs_fdinfo_epoch(int fd)
+{
+	return fd >= 0 && fd < CS_FD_CACHE
+		       ? __atomic_load_n(&slots[fd].closes, __ATOMIC_ACQUIRE)
+		       : 0;
+}
+
+static int sock_type(int fd)
+{
+	int type;
+	socklen_t len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -1;
+	return type;
+}
+
+static uint8_t kind_of(int domain, int type)
+{
+	if (domain != AF_INET && domain != AF_INET6)
+		return CS_FD_OTHER_SOCKET;
+	if (type == SOCK_STREAM)
+		return CS_FD_TCP;
+	if (type == SOCK_DGRAM)
+		return CS_FD_UDP;
+	return CS_FD_OTHER_SOCKET;
+}
+
+/* Asks the kernel; returns whether the answer is final enough to cache (a
+ * socket not yet bound or connected will change). */
+static bool lookup(int fd, struct cs_fdinfo *info)
+{
+	memset(info, 0, sizeof *info);
+	int type = sock_type(fd);
+	if (type < 0) {
+		info->kind = CS_FD_NOT_SOCKET;
+		return errno == ENOTSOCK;
+	}
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int domain = AF_UNSPEC;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		domain = ss.ss_family;
+		cs_sockaddr_from((struct sockaddr *)&ss, len, &info->local);
+	}
+	info->kind = kind_of(domain, type);
+	if (info->kind == CS_FD_OTHER_SOCKET)
+		return true;
+	len = sizeof ss;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		cs_sockaddr_from((struct sockaddr *)&ss, len, &info->peer);
+	bool connected = info->peer.family != 0;
+	return info->local.port != 0 && (connected || info->kind == CS_FD_UDP);
+}
+
+void cs_fdinfo_get(int fd, struct cs_fdinfo *info)
+{
+	if (cached(fd, info))
+		return;
+	int saved = errno;
+	uint32_t epoch = cs_fdinfo_epoch(fd);
+	if (lookup(fd, info))
+		store(fd, epoch, info);
+	errno = saved;
+}
+
+bool cs_fdinfo_confirm(int fd, const struct cs_fdinfo *info)
+{
+	int saved = errno;
+	int type = sock_type(fd);
+	errno = saved;
+	if (type < 0 && info->kind != CS_FD_NOT_SOCKET) {
+		cs_fdinfo_forget(fd);
+		return false;
+	}
+	return true;
+}

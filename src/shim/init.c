@@ -1,0 +1,148 @@
+/* Start-up of the shim inside a program: read the environment, attach to a
+ * named segment or compile a private profile, and keep that true across
+ * fork. Until this has run (and whenever anything is wrong) every call
+ * passes through, because the armed mask reads a static zero. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <urcu/urcu-bp.h>
+
+#include "cs_profile.h"
+#include "shim/shim.h"
+
+static const uint32_t armed_zero;
+const uint32_t *cs_armed_word = &armed_zero;
+struct cs_segment *cs_seg;
+static struct cs_seg_handle handle = {.fd = -1};
+static int detached;
+
+void cs_say(const char *msg)
+{
+	char line[512];
+	static const char prefix[] = "chaos-shim: ";
+	size_t n = sizeof prefix - 1, len = strlen(msg);
+	if (len > sizeof line - n - 1)
+		len = sizeof line - n - 1;
+	memcpy(line, prefix, n);
+	memcpy(line + n, msg, len);
+	line[n + len] = '\n';
+	int saved = errno;
+	(void)!cs_real_write(2, line, n + len + 1);
+	errno = saved;
+}
+
+void cs_detach(const char *reason)
+{
+	__atomic_store_n(&cs_armed_word, &armed_zero, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&detached, 1, __ATOMIC_ACQ_REL))
+		return;
+	char line[400];
+	size_t len = strlen(reason);
+	static const char tail[] = "; calls pass through";
+	if (len > sizeof line - sizeof tail)
+		len = sizeof line - sizeof tail;
+	memcpy(line, reason, len);
+	memcpy(line + len, tail, sizeof tail);
+	cs_say(line);
+}
+
+static int parse_seed(const char *text, uint64_t *seed)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-')
+		return -1;
+	*seed = v;
+	return 0;
+}
+
+/* CHAOS_SHIM_PROFILE: the profile lives in this process and its children,
+ * in anonymous shared memory, with the same layout as a named segment. */
+static int load_private_profile(const char *path, char *err, size_t errlen)
+{
+	static struct cs_table table; /* too large for the loader's stack */
+	if (cs_profile_compile_file(path, &table, err, errlen) < 0)
+		return -1;
+	const char *seed_env = getenv("CHAOS_SHIM_SEED");
+	if (seed_env && *seed_env) {
+		if (parse_seed(seed_env, &table.seed) < 0) {
+			snprintf(err, errlen,
+				 "CHAOS_SHIM_SEED '%s' is not a number", seed_env);
+			return -1;
+		}
+		table.has_seed = 1;
+	} else if (!table.has_seed &&
+		   getrandom(&table.seed, sizeof table.seed, 0) !=
+			   sizeof table.seed) {
+		table.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
+	}
+	if (cs_segment_anonymous(&handle, err, errlen) < 0)
+		return -1;
+	cs_segment_publish(handle.seg, &table, true);
+	return 0;
+}
+
+static void before_fork(void)
+{
+	urcu_bp_before_fork();
+}
+
+static void after_fork_parent(void)
+{
+	urcu_bp_after_fork_parent();
+}
+
+static void after_fork_child(void)
+{
+	urcu_bp_after_fork_child();
+	cs_snapshot_after_fork_child();
+	if (cs_seg)
+		cs_segment_register_pid(cs_seg, getpid());
+}
+
+__attribute__((constructor)) static void cs_init(void)
+{
+	char err[512];
+	if (getauxval(AT_SECURE))
+		return; /* setuid and friends: never act on the environment */
+	const char *segment = getenv("CHAOS_SHIM_SEGMENT");
+	const char *profile = getenv("CHAOS_SHIM_PROFILE");
+	const char *log = getenv("CHAOS_SHIM_LOG");
+	if (log && *log)
+		cs_eventlog_set_override(log);
+	if (segment && *segment) {
+		if (cs_segment_open(segment, CS_SEG_OPEN_OR_CREATE, &handle,
+				    NULL, err, sizeof err) < 0) {
+			cs_detach(err);
+			return;
+		}
+		cs_segment_drop_fd(&handle);
+	} else if (profile && *profile) {
+		if (load_private_profile(profile, err, sizeof err) < 0) {
+			cs_detach(err);
+			return;
+		}
+	} else {
+		return;
+	}
+	if (cs_snapshot_init() < 0) {
+		cs_detach("cannot allocate the rule snapshot");
+		return;
+	}
+	cs_seg = handle.seg;
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	cs_segment_register_pid(cs_seg, getpid());
+	__atomic_store_n(&cs_armed_word,
+			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
+}
+
+__attribute__((destructor)) static void cs_fini(void)
+{
+	if (cs_seg)
+		cs_segment_unregister_pid(cs_seg, getpid());
+}

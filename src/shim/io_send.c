@@ -1,0 +1,93 @@
+/* Interposers of the send family: send, sendto, sendmsg, and write and
+ * writev (which are sends when the fd is a socket). */
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+static ssize_t real_send(const struct cs_io *io, struct iovec *iov, int n)
+{
+	return cs_real_send(io->fd, cs_iov_base(iov, n), cs_iov_len(iov, n),
+			    io->flags);
+}
+
+static ssize_t real_sendto(const struct cs_io *io, struct iovec *iov, int n)
+{
+	return cs_real_sendto(io->fd, cs_iov_base(iov, n), cs_iov_len(iov, n),
+			      io->flags, io->to, io->tolen);
+}
+
+static ssize_t real_sendmsg(const struct cs_io *io, struct iovec *iov, int n)
+{
+	struct msghdr msg = *io->msg;
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)n;
+	return cs_real_sendmsg(io->fd, &msg, io->flags);
+}
+
+static ssize_t real_write(const struct cs_io *io, struct iovec *iov, int n)
+{
+	return cs_real_write(io->fd, cs_iov_base(iov, n), cs_iov_len(iov, n));
+}
+
+static ssize_t real_writev(const struct cs_io *io, struct iovec *iov, int n)
+{
+	return cs_real_writev(io->fd, iov, n);
+}
+
+CS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+		return cs_real_send(fd, buf, len, flags);
+	CS_ONE_BUFFER_IO(CS_FAM_SEND, real_send, "send", buf, len, flags);
+	return cs_sockio(&io);
+}
+
+CS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			 const struct sockaddr *to, socklen_t tolen)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+		return cs_real_sendto(fd, buf, len, flags, to, tolen);
+	CS_ONE_BUFFER_IO(CS_FAM_SEND, real_sendto, "sendto", buf, len, flags);
+	io.to = to;
+	io.tolen = tolen;
+	return cs_sockio(&io);
+}
+
+CS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+		return cs_real_sendmsg(fd, msg, flags);
+	struct cs_io io = {.family = CS_FAM_SEND,
+			   .name = "sendmsg",
+			   .fd = fd,
+			   .flags = flags,
+			   .iov = msg->msg_iov,
+			   .iovcnt = (int)msg->msg_iovlen,
+			   .msg = (struct msghdr *)msg,
+			   .to = msg->msg_name,
+			   .tolen = msg->msg_name ? msg->msg_namelen : 0,
+			   .real = real_sendmsg};
+	return cs_sockio(&io);
+}
+
+CS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+		return cs_real_write(fd, buf, len);
+	CS_ONE_BUFFER_IO(CS_FAM_SEND, real_write, "write", buf, len, 0);
+	return cs_sockio(&io);
+}
+
+CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+		return cs_real_writev(fd, iov, iovcnt);
+	struct cs_io io = {.family = CS_FAM_SEND,
+			   .name = "writev",
+			   .fd = fd,
+			   .iov = (struct iovec *)iov,
+			   .iovcnt = iovcnt,
+			   .real = real_writev};
+	return cs_sockio(&io);
+}

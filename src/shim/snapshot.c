@@ -1,0 +1,91 @@
+/* The shim's private, validated copy of the segment's rule table, published
+ * to reader threads with urcu-bp. The shared bytes are never trusted in
+ * place: another process may change them at any moment. Two buffers are
+ * enough because the refresher waits for a grace period before reusing the
+ * old one, and only one thread refreshes at a time (the others keep reading
+ * the old copy instead of waiting). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <urcu/pointer.h>
+#include <urcu/urcu-bp.h>
+
+#include "cs_decide.h"
+#include "shim/shim.h"
+
+static struct cs_snapshot *current; /* RCU-protected */
+static struct cs_snapshot *spare;   /* owned by the refresher */
+static int refreshing;
+
+int cs_snapshot_init(void)
+{
+	void *mem = mmap(NULL, 2 * sizeof(struct cs_snapshot),
+			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	spare = mem;
+	rcu_assign_pointer(current, spare + 1); /* valid == false */
+	return 0;
+}
+
+void cs_snapshot_after_fork_child(void)
+{
+	/* A thread of the parent may have been mid-refresh: in the child it
+	 * no longer exists, and the spare buffer is rewritten before use. */
+	__atomic_store_n(&refreshing, 0, __ATOMIC_RELEASE);
+}
+
+/* Copies and checks the segment's table into the spare buffer. */
+static int fill_spare(void)
+{
+	char err[256], msg[400];
+	if (cs_segment_check_header(cs_seg, err, sizeof err) < 0) {
+		cs_detach(err);
+		return -1;
+	}
+	uint64_t generation;
+	if (cs_segment_snapshot(cs_seg, &spare->table, &generation) < 0)
+		return -1; /* torn by a writer: the next call tries again */
+	if (cs_table_validate(&spare->table, err, sizeof err) < 0) {
+		snprintf(msg, sizeof msg, "segment holds an invalid rule table: %s",
+			 err);
+		cs_detach(msg);
+		return -1;
+	}
+	for (uint32_t i = 0; i < spare->table.nrules; i++)
+		spare->rule_keys[i] = cs_rule_key(spare->table.rules[i].name);
+	memset(spare->clock_logged, 0, sizeof spare->clock_logged);
+	spare->generation = generation;
+	spare->valid = true;
+	return 0;
+}
+
+void cs_snapshot_refresh(void)
+{
+	uint64_t generation =
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_ACQUIRE);
+	struct cs_snapshot *now = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+	if (cs_likely(now->valid && now->generation == generation))
+		return;
+	if (__atomic_exchange_n(&refreshing, 1, __ATOMIC_ACQUIRE))
+		return;
+	if (fill_spare() == 0) {
+		cs_eventlog_update(&spare->table);
+		struct cs_snapshot *old = rcu_xchg_pointer(&current, spare);
+		urcu_bp_synchronize_rcu();
+		spare = old;
+	}
+	__atomic_store_n(&refreshing, 0, __ATOMIC_RELEASE);
+}
+
+const struct cs_snapshot *cs_snapshot_read_lock(void)
+{
+	urcu_bp_read_lock();
+	return rcu_dereference(current);
+}
+
+void cs_snapshot_read_unlock(void)
+{
+	urcu_bp_read_unlock();
+}

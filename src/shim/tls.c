@@ -1,0 +1,184 @@
+/* Interposers of the TLS families (OpenSSL's SSL_read, SSL_write and the
+ * handshakes) and the certificate check that lets a clock_skew rule with
+ * scope "tls" expire certificates while the rest of the program keeps the
+ * true time. Faults act on the socket under the TLS session, so OpenSSL,
+ * the program and the peer all see the same failure. */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "shim/shim.h"
+
+CS_TLS int cs_cert_check_depth;
+
+enum outcome { PROCEED, FAIL };
+
+/* Runs the rules for a TLS call; on FAIL errno says why. *action keeps the
+ * slice and bandwidth for the caller. */
+static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
+			       const char *name, struct cs_action *action,
+			       int *fd)
+{
+	struct cs_fdinfo sock = {0};
+	*fd = cs_real_SSL_get_fd(ssl);
+	if (*fd >= 0)
+		cs_fdinfo_get(*fd, &sock);
+	struct cs_call call = {.family = family,
+			       .name = name,
+			       .fd = *fd,
+			       .sock = *fd >= 0 ? &sock : NULL};
+	if (!cs_engine_decide(&call, action))
+		return PROCEED;
+	bool has_timeout;
+	switch (cs_apply_common(action)) {
+	case CS_FAULT_RESET:
+		/* The real call then fails on the reset connection itself. */
+		if (*fd >= 0)
+			cs_reset_socket(*fd, &sock);
+		return PROCEED;
+	case CS_FAULT_ERROR:
+		errno = action->error;
+		return FAIL;
+	case CS_FAULT_DROP:
+		cs_sleep_ns(cs_hang_ns(*fd, action->hang_ms,
+				       family == CS_FAM_SSL_WRITE ? SO_SNDTIMEO
+								  : SO_RCVTIMEO,
+				       &has_timeout));
+		errno = has_timeout ? EAGAIN : ETIMEDOUT;
+		return FAIL;
+	default:
+		return PROCEED;
+	}
+}
+
+/* The most one call may move under the action's slice and bandwidth. */
+static size_t ssl_limit(const struct cs_action *action, size_t n)
+{
+	if (action->max_bytes && action->max_bytes < n)
+		n = action->max_bytes;
+	if (action->bytes_per_s && cs_pace_chunk(action->bytes_per_s) < n)
+		n = cs_pace_chunk(action->bytes_per_s);
+	return n;
+}
+
+static void ssl_pace(const struct cs_action *action, int fd, int dir,
+		     size_t bytes)
+{
+	if (action->bytes_per_s && bytes) {
+		int saved = errno;
+		cs_sleep_ns(cs_pace_charge(fd, dir, bytes, action->bytes_per_s));
+		errno = saved;
+	}
+}
+
+CS_EXPORT int SSL_read(SSL *ssl, void *buf, int num)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_READ)))
+		return cs_real_SSL_read(ssl, buf, num);
+	struct cs_action action;
+	int fd;
+	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd) == FAIL)
+		return -1;
+	int got = cs_real_SSL_read(ssl, buf,
+				   num > 0 ? (int)ssl_limit(&action, (size_t)num)
+					   : num);
+	ssl_pace(&action, fd, 1, got > 0 ? (size_t)got : 0);
+	return got;
+}
+
+CS_EXPORT int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *got)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_READ)))
+		return cs_real_SSL_read_ex(ssl, buf, num, got);
+	struct cs_action action;
+	int fd;
+	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd) ==
+	    FAIL)
+		return 0;
+	int ok = cs_real_SSL_read_ex(ssl, buf, ssl_limit(&action, num), got);
+	ssl_pace(&action, fd, 1, ok == 1 && got ? *got : 0);
+	return ok;
+}
+
+/* A cut-short write goes out as several records, each a real SSL_write:
+ * the peer sees short reads, the program sees its whole buffer sent. */
+static size_t ssl_write_cut(SSL *ssl, const struct cs_action *action, int fd,
+			    const char *buf, size_t num, int *last)
+{
+	size_t done = 0;
+	*last = 1;
+	while (done < num) {
+		size_t n = ssl_limit(action, num - done);
+		ssl_pace(action, fd, 0, n);
+		*last = cs_real_SSL_write(ssl, buf + done, (int)n);
+		if (*last <= 0)
+			break;
+		done += (size_t)*last;
+	}
+	return done;
+}
+
+CS_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_WRITE)))
+		return cs_real_SSL_write(ssl, buf, num);
+	struct cs_action action;
+	int fd, last;
+	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write", &action, &fd) == FAIL)
+		return -1;
+	if (num <= 0)
+		return cs_real_SSL_write(ssl, buf, num);
+	size_t done = ssl_write_cut(ssl, &action, fd, buf, (size_t)num, &last);
+	return done ? (int)done : last;
+}
+
+CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_WRITE)))
+		return cs_real_SSL_write_ex(ssl, buf, num, put);
+	struct cs_action action;
+	int fd, last;
+	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write_ex", &action, &fd) ==
+	    FAIL)
+		return 0;
+	size_t done = ssl_write_cut(ssl, &action, fd, buf, num, &last);
+	if (put)
+		*put = done;
+	return done || num == 0 ? 1 : 0;
+}
+
+/* The three ways into a handshake share one body. */
+static int handshake(SSL *ssl, int (**real)(SSL *), const char *name)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_HANDSHAKE)))
+		return (*real)(ssl);
+	struct cs_action action;
+	int fd;
+	if (ssl_decide(ssl, CS_FAM_SSL_HANDSHAKE, name, &action, &fd) == FAIL)
+		return -1;
+	return (*real)(ssl);
+}
+
+CS_EXPORT int SSL_connect(SSL *ssl)
+{
+	return handshake(ssl, &cs_real_SSL_connect, "SSL_connect");
+}
+
+CS_EXPORT int SSL_accept(SSL *ssl)
+{
+	return handshake(ssl, &cs_real_SSL_accept, "SSL_accept");
+}
+
+CS_EXPORT int SSL_do_handshake(SSL *ssl)
+{
+	return handshake(ssl, &cs_real_SSL_do_handshake, "SSL_do_handshake");
+}
+
+CS_EXPORT int X509_verify_cert(X509_STORE_CTX *ctx)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_X509_verify_cert(ctx);
+	cs_cert_check_depth++;
+	int rc = cs_real_X509_verify_cert(ctx);
+	cs_cert_check_depth--;
+	return rc;
+}
