@@ -89,6 +89,21 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
 
+$(BUILD)/chaos-shim.pc: tools/chaos-shim.pc.in
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@DATADIR@|$(DATADIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: all $(BUILD)/chaos-shim.pc
+	install -D -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libchaos-shim.so
+	install -D -m 0755 $(CTL) $(DESTDIR)$(BINDIR)/chaos-shim-ctl
+	install -D -m 0644 $(BUILD)/chaos-shim.pc $(DESTDIR)$(LIBDIR)/pkgconfig/chaos-shim.pc
+	install -d $(DESTDIR)$(DATADIR)/chaos-shim/profiles
+	install -m 0644 profiles/*.cfg $(DESTDIR)$(DATADIR)/chaos-shim/profiles/
+	for page in $(wildcard docs/man/*.[1-8]); do \
+	  sec=$${page##*.}; install -D -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/}; \
+	done
+
 clean:
 	rm -rf $(BUILD)
 

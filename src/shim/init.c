@@ -122,6 +122,7 @@ __attribute__((constructor)) static void cs_init(void)
 			return;
 		}
 		cs_segment_drop_fd(&handle);
+		cs_sigbus_guard(handle.seg, sizeof *handle.seg);
 	} else if (profile && *profile) {
 		if (load_private_profile(profile, err, sizeof err) < 0) {
 			cs_detach(err);

@@ -45,6 +45,9 @@ static inline bool cs_armed(enum cs_family family)
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
 
+/* sigbus.c: survive a segment file truncated under the program. */
+void cs_sigbus_guard(void *segment, size_t len);
+
 /* Writes a line "chaos-shim: <msg>\n" to stderr with one real write. */
 void cs_say(const char *msg);
 
