@@ -1,0 +1,320 @@
+/* The profile compiler: reads a libconfig profile and fills a cs_table,
+ * naming the file, line and rule in every error. */
+#include "cs_profile.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/rule_keys.h"
+#include "cs_names.h"
+
+/* What every step needs: the profile as the user named it, and room for
+ * the path of an included file. */
+struct ctx {
+	const char *origin;
+	char *err;
+	size_t errlen;
+	char included[CS_PATH_MAX];
+};
+
+/* libconfig names an included file as the @include line wrote it, relative
+ * to the profile's folder; messages give a path the user can open. */
+static const char *file_of(const char *file, struct ctx *c)
+{
+	const char *slash = strrchr(c->origin, '/');
+	if (!file || strcmp(file, c->origin) == 0)
+		return c->origin;
+	if (file[0] == '/' || !slash)
+		return file;
+	snprintf(c->included, sizeof(c->included), "%.*s/%s",
+		 (int)(slash - c->origin), c->origin, file);
+	return c->included;
+}
+
+static struct cs_where where_of(const config_setting_t *s, struct ctx *c)
+{
+	struct cs_where w = { .origin = file_of(config_setting_source_file(s), c),
+			      .line = config_setting_source_line(s) };
+	return w;
+}
+
+static int value_from_setting(const config_setting_t *s, const char *key,
+			      struct cs_value *v, const struct cs_where *w,
+			      struct ctx *c)
+{
+	memset(v, 0, sizeof(*v));
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v->type = CS_VAL_INT;
+		v->i = config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		v->type = CS_VAL_FLOAT;
+		v->f = config_setting_get_float(s);
+		return 0;
+	case CONFIG_TYPE_BOOL:
+		v->type = CS_VAL_BOOL;
+		v->b = config_setting_get_bool(s);
+		return 0;
+	case CONFIG_TYPE_STRING:
+		v->type = CS_VAL_STRING;
+		v->s = config_setting_get_string(s);
+		return 0;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		v->type = CS_VAL_LIST;
+		if (config_setting_length(s) > CS_LIST_MAX)
+			return cs_where_fail(w, c->err, c->errlen,
+					     "key '%s' has more than %d entries", key,
+					     CS_LIST_MAX);
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+				v->type = CS_VAL_OTHER;
+				return 0;
+			}
+			v->items[v->nitems++] = config_setting_get_string(e);
+		}
+		return 0;
+	default:
+		v->type = CS_VAL_OTHER;
+		return 0;
+	}
+}
+
+static int apply_member(const struct cs_key *k, const config_setting_t *m,
+			struct cs_rule *r, const struct cs_where *rule_where,
+			struct ctx *c)
+{
+	struct cs_where w = where_of(m, c);
+	struct cs_value v;
+	w.rule = rule_where->rule;
+	w.index = rule_where->index;
+	if (value_from_setting(m, k->name, &v, &w, c) < 0)
+		return -1;
+	return cs_key_apply(k, r, &v, &w, c->err, c->errlen);
+}
+
+static int compile_rule(const config_setting_t *g, unsigned index,
+			struct cs_table *t, struct ctx *c)
+{
+	char *err = c->err;
+	size_t errlen = c->errlen;
+	struct cs_rule *r = &t->rules[t->nrules];
+	struct cs_where w = where_of(g, c);
+	const config_setting_t *name = config_setting_get_member(g, "name");
+
+	w.index = index;
+	cs_rule_defaults(r);
+	r->line = w.line;
+	if (!name) {
+		snprintf(err, errlen, "rule %u has no name (%s:%u)", index, w.origin,
+			 w.line);
+		return -1;
+	}
+	if (apply_member(cs_key_find("name"), name, r, &w, c) < 0)
+		return -1;
+	w.rule = r->name;
+	for (uint32_t j = 0; j < t->nrules; j++)
+		if (strcmp(t->rules[j].name, r->name) == 0) {
+			snprintf(err, errlen,
+				 "duplicate rule name '%s' (%s:%u), first defined at line %u",
+				 r->name, w.origin, w.line, t->rules[j].line);
+			return -1;
+		}
+
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		if (!cs_key_find(config_setting_name(m))) {
+			struct cs_where mw = where_of(m, c);
+			mw.rule = r->name;
+			return cs_where_fail(&mw, err, errlen, "unknown key '%s'",
+					     config_setting_name(m));
+		}
+	}
+	for (size_t i = 0; i < cs_nkeys; i++)
+		if ((cs_keys[i].flags & CS_KEY_REQUIRED) &&
+		    !config_setting_get_member(g, cs_keys[i].name))
+			return cs_where_fail(&w, err, errlen, "missing key '%s'",
+					     cs_keys[i].name);
+	for (size_t i = 0; i < cs_nkeys; i++) {
+		const struct cs_key *k = &cs_keys[i];
+		const config_setting_t *m = config_setting_get_member(g, k->name);
+		if (m && k->kind != CS_KEY_NAME &&
+		    apply_member(k, m, r, &w, c) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < cs_nkeys; i++)
+		if ((cs_keys[i].flags & CS_KEY_NEEDED) &&
+		    cs_key_applies(&cs_keys[i], r) &&
+		    !config_setting_get_member(g, cs_keys[i].name))
+			return cs_where_fail(&w, err, errlen,
+					     "missing key '%s' for fault '%s'",
+					     cs_keys[i].name, cs_fault_name(r->fault));
+	t->nrules++;
+	return 0;
+}
+
+static int compile_rules(const config_setting_t *s, struct cs_table *t,
+			 struct ctx *c)
+{
+	char *err = c->err;
+	size_t errlen = c->errlen;
+	struct cs_where w = where_of(s, c);
+	int n = config_setting_length(s);
+
+	/* `rules = [];` is an empty array, which reads as no rules too. */
+	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY && n == 0))
+		return cs_where_fail(&w, err, errlen,
+				     "key 'rules' must be a list of groups");
+	if (n > CS_MAX_RULES)
+		return cs_where_fail(&w, err, errlen, "too many rules: %d, at most %d",
+				     n, CS_MAX_RULES);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			struct cs_where gw = where_of(g, c);
+			return cs_where_fail(&gw, err, errlen,
+					     "rule %d is not a group in braces", i + 1);
+		}
+		if (compile_rule(g, (unsigned)i + 1, t, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int compile_log(const config_setting_t *s, struct cs_table *t,
+		       struct ctx *c)
+{
+	char *err = c->err;
+	size_t errlen = c->errlen;
+	struct cs_where w = where_of(s, c);
+	const char *path = config_setting_get_string(s);
+	char cwd[CS_PATH_MAX];
+	int n;
+
+	if (!path)
+		return cs_where_fail(&w, err, errlen, "key 'log' must be a string");
+	if (!path[0] || path[0] == '/') {
+		n = snprintf(t->log_path, sizeof(t->log_path), "%s", path);
+	} else {
+		/* The shim runs in other directories than the one the user
+		 * typed the path in: pin it now. */
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cs_where_fail(&w, err, errlen,
+					     "cannot make log path '%s' absolute: %s",
+					     path, strerror(errno));
+		n = snprintf(t->log_path, sizeof(t->log_path), "%s/%s",
+			     strcmp(cwd, "/") ? cwd : "", path);
+	}
+	if (n < 0 || (size_t)n >= sizeof(t->log_path)) {
+		t->log_path[0] = '\0';
+		return cs_where_fail(&w, err, errlen, "log path is longer than %zu bytes",
+				     sizeof(t->log_path) - 1);
+	}
+	return 0;
+}
+
+static int compile_config(const config_t *cfg, struct cs_table *t,
+			  struct ctx *c)
+{
+	char *err = c->err;
+	size_t errlen = c->errlen;
+	const config_setting_t *root = config_root_setting(cfg);
+
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *key = config_setting_name(s);
+		struct cs_where w = where_of(s, c);
+		int rc;
+
+		if (strcmp(key, "seed") == 0) {
+			int type = config_setting_type(s);
+			if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+				return cs_where_fail(&w, err, errlen,
+						     "key 'seed' must be an integer");
+			if (config_setting_get_int64(s) < 0)
+				return cs_where_fail(&w, err, errlen,
+						     "seed %lld must be at least 0",
+						     config_setting_get_int64(s));
+			t->seed = (uint64_t)config_setting_get_int64(s);
+			t->has_seed = 1;
+			rc = 0;
+		} else if (strcmp(key, "log") == 0) {
+			rc = compile_log(s, t, c);
+		} else if (strcmp(key, "rules") == 0) {
+			rc = compile_rules(s, t, c);
+		} else {
+			rc = cs_where_fail(&w, err, errlen, "unknown top-level key '%s'", key);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads the parsed profile, or reports why libconfig could not parse it. */
+static int compile_parsed(const config_t *cfg, int parsed, const char *origin,
+			  struct cs_table *t, char *err, size_t errlen)
+{
+	struct ctx c = { .origin = origin, .err = err, .errlen = errlen };
+	const char *text = config_error_text(cfg);
+
+	if (parsed)
+		return compile_config(cfg, t, &c);
+	/* libconfig's most common text is the bare "syntax error". */
+	snprintf(err, errlen, "syntax error%s%s (%s:%d)",
+		 strcmp(text, "syntax error") ? ": " : "",
+		 strcmp(text, "syntax error") ? text : "",
+		 file_of(config_error_file(cfg), &c), config_error_line(cfg));
+	return -1;
+}
+
+int cs_profile_compile_file(const char *path, struct cs_table *table,
+			    char *err, size_t errlen)
+{
+	config_t cfg;
+	struct stat st;
+	char dir[CS_PATH_MAX];
+	FILE *f;
+	int rc;
+
+	memset(table, 0, sizeof(*table));
+	f = fopen(path, "re");
+	if (!f || (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))) {
+		int e = f ? EISDIR : errno;
+		if (f)
+			fclose(f);
+		snprintf(err, errlen, "cannot read profile '%s': %s", path, strerror(e));
+		return -1;
+	}
+	config_init(&cfg);
+	/* @include paths are relative to the profile, not to the cwd. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	config_set_include_dir(&cfg, dirname(dir));
+	rc = compile_parsed(&cfg, config_read(&cfg, f), path, table, err, errlen);
+	fclose(f);
+	config_destroy(&cfg);
+	return rc;
+}
+
+int cs_profile_compile_string(const char *text, const char *origin,
+			      struct cs_table *table, char *err, size_t errlen)
+{
+	config_t cfg;
+	int rc;
+
+	memset(table, 0, sizeof(*table));
+	config_init(&cfg);
+	rc = compile_parsed(&cfg, config_read_string(&cfg, text), origin, table,
+			    err, errlen);
+	config_destroy(&cfg);
+	return rc;
+}
