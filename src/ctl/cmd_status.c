@@ -1,0 +1,481 @@
+/* `status` and `stats`: what a segment holds and what it did, as text
+ * tables or JSON. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rule_keys.h"
+#include "cs_addr.h"
+#include "cs_names.h"
+#include "ctl/ctl.h"
+
+/* ---- rule parameters, read through the key table of the profile
+ * language so that status shows what `set` takes, spelt the same way. */
+
+struct param {
+	const char *key;
+	enum { P_NULL, P_TEXT, P_UINT, P_INT, P_REAL, P_BOOL } type;
+	char text[CS_HOST_MAX];
+	uint64_t u;
+	int64_t i;
+	double d;
+};
+
+static const void *field_of(const struct cs_rule *r, size_t offset)
+{
+	return (const char *)r + offset;
+}
+
+static void set_name_or_number(struct param *p, const char *name, int32_t n)
+{
+	if (name) {
+		p->type = P_TEXT;
+		snprintf(p->text, sizeof(p->text), "%s", name);
+	} else {
+		p->type = P_INT;
+		p->i = n;
+	}
+}
+
+/* Fills p with the value of k in r; false for the keys that are shown
+ * elsewhere (name, enabled, calls, fault) or do not concern this rule. */
+static bool read_param(const struct cs_key *k, const struct cs_rule *r,
+		       struct param *p)
+{
+	const uint8_t *byte = field_of(r, k->offset);
+	int32_t i32;
+	int64_t i64;
+
+	if (!cs_key_applies(k, r) || (k->families && !(k->families & r->calls)) ||
+	    k->offset == offsetof(struct cs_rule, enabled))
+		return false;
+	p->key = k->name;
+	p->type = P_NULL;
+	switch (k->kind) {
+	case CS_KEY_NAME:
+	case CS_KEY_CALLS:
+	case CS_KEY_FAULT:
+		return false;
+	case CS_KEY_BOOL:
+		p->type = P_BOOL;
+		p->u = *byte != 0;
+		break;
+	case CS_KEY_UINT:
+		p->type = P_UINT;
+		if (k->width == 4) {
+			uint32_t u32;
+			memcpy(&u32, byte, sizeof(u32));
+			p->u = u32;
+		} else {
+			memcpy(&p->u, byte, sizeof(p->u));
+		}
+		break;
+	case CS_KEY_REAL:
+		p->type = P_REAL;
+		memcpy(&p->d, byte, sizeof(p->d));
+		break;
+	case CS_KEY_SECONDS:
+		memcpy(&i64, byte, sizeof(i64));
+		if (i64 % (int64_t)k->scale == 0) {
+			p->type = P_INT;
+			p->i = i64 / (int64_t)k->scale;
+		} else {
+			p->type = P_REAL;
+			p->d = (double)i64 / k->scale;
+		}
+		break;
+	case CS_KEY_ENDPOINT:
+		if (*(const uint8_t *)field_of(r, k->has_offset)) {
+			p->type = P_TEXT;
+			cs_endpoint_format(field_of(r, k->offset), p->text,
+					   sizeof(p->text));
+		}
+		break;
+	case CS_KEY_PROTO:
+		if (*byte != CS_PROTO_ANY)
+			set_name_or_number(p, *byte == CS_PROTO_TCP ? "tcp" : "udp", 0);
+		break;
+	case CS_KEY_HOST:
+		if (*(const char *)byte)
+			set_name_or_number(p, (const char *)byte, 0);
+		break;
+	case CS_KEY_ERRNO:
+		memcpy(&i32, byte, sizeof(i32));
+		set_name_or_number(p, (r->calls & CS_BIT(CS_FAM_DNS))
+					      ? cs_eai_name(i32)
+					      : cs_errno_name(i32),
+				   i32);
+		break;
+	case CS_KEY_SIGNAL:
+		memcpy(&i32, byte, sizeof(i32));
+		set_name_or_number(p, cs_signal_name(i32), i32);
+		break;
+	case CS_KEY_SCOPE:
+		set_name_or_number(p, *byte == CS_SCOPE_TLS ? "tls" : "process", 0);
+		break;
+	}
+	return true;
+}
+
+static void calls_text(uint32_t calls, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int f = 0; f < CS_FAM_COUNT; f++)
+		if (calls & CS_BIT(f))
+			len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+						"%s%s", len ? "," : "",
+						cs_family_name(f));
+}
+
+static void params_text(const struct cs_rule *r, char *buf, size_t size)
+{
+	struct param p;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < cs_nkeys && len < size; i++) {
+		char *at = buf + len;
+		size_t room = size - len;
+		const char *sep = len ? " " : "";
+		if (!read_param(&cs_keys[i], r, &p) || p.type == P_NULL)
+			continue;
+		switch (p.type) {
+		case P_TEXT:
+			len += (size_t)snprintf(at, room, "%s%s=%s", sep, p.key, p.text);
+			break;
+		case P_UINT:
+			len += (size_t)snprintf(at, room, "%s%s=%" PRIu64, sep, p.key, p.u);
+			break;
+		case P_INT:
+			len += (size_t)snprintf(at, room, "%s%s=%" PRId64, sep, p.key, p.i);
+			break;
+		case P_REAL:
+			len += (size_t)snprintf(at, room, "%s%s=%g", sep, p.key, p.d);
+			break;
+		case P_BOOL:
+			len += (size_t)snprintf(at, room, "%s%s=%s", sep, p.key,
+						p.u ? "true" : "false");
+			break;
+		case P_NULL:
+			break;
+		}
+	}
+}
+
+static void params_json(struct cs_json *j, const struct cs_rule *r)
+{
+	struct param p;
+
+	for (size_t i = 0; i < cs_nkeys; i++) {
+		if (!read_param(&cs_keys[i], r, &p))
+			continue;
+		switch (p.type) {
+		case P_NULL:
+			cs_json_null(j, p.key);
+			break;
+		case P_TEXT:
+			cs_json_string(j, p.key, p.text);
+			break;
+		case P_UINT:
+			cs_json_uint(j, p.key, p.u);
+			break;
+		case P_INT:
+			cs_json_int(j, p.key, p.i);
+			break;
+		case P_REAL:
+			cs_json_double(j, p.key, p.d);
+			break;
+		case P_BOOL:
+			cs_json_bool(j, p.key, p.u != 0);
+			break;
+		}
+	}
+}
+
+/* ---- aligned text tables: one cell function, two passes (widths, then
+ * rows). The last column is not padded. */
+
+#define MAX_COLUMNS 8
+#define CELL_MAX 2048
+
+struct grid {
+	size_t ncolumns;
+	const char *titles[MAX_COLUMNS];
+	bool right[MAX_COLUMNS]; /* numbers align right */
+	void (*cell)(const struct cs_ctl_view *view, uint32_t rule,
+		     size_t column, char *buf, size_t size);
+};
+
+static void print_row(FILE *out, const struct grid *g, const int *width,
+		      char cells[][CELL_MAX])
+{
+	for (size_t c = 0; c < g->ncolumns; c++) {
+		bool last = c + 1 == g->ncolumns;
+		if (g->right[c])
+			fprintf(out, "%*s", width[c], cells[c]);
+		else
+			fprintf(out, "%-*s", last ? 0 : width[c], cells[c]);
+		fputs(last ? "\n" : "  ", out);
+	}
+}
+
+static void print_grid(FILE *out, const struct cs_ctl_view *view,
+		       const struct grid *g)
+{
+	static char cells[MAX_COLUMNS][CELL_MAX];
+	int width[MAX_COLUMNS];
+
+	for (size_t c = 0; c < g->ncolumns; c++)
+		width[c] = (int)strlen(g->titles[c]);
+	for (uint32_t r = 0; r < view->table.nrules; r++) {
+		for (size_t c = 0; c < g->ncolumns; c++) {
+			g->cell(view, r, c, cells[c], CELL_MAX);
+			if ((int)strlen(cells[c]) > width[c])
+				width[c] = (int)strlen(cells[c]);
+		}
+	}
+	for (size_t c = 0; c < g->ncolumns; c++)
+		snprintf(cells[c], CELL_MAX, "%s", g->titles[c]);
+	print_row(out, g, width, cells);
+	for (uint32_t r = 0; r < view->table.nrules; r++) {
+		for (size_t c = 0; c < g->ncolumns; c++)
+			g->cell(view, r, c, cells[c], CELL_MAX);
+		print_row(out, g, width, cells);
+	}
+}
+
+/* Columns of the stats table, which status extends. */
+enum { COL_RULE, COL_ENABLED, COL_MATCHED, COL_INJECTED, COL_CALLS,
+       COL_FAULT, COL_PARAMETERS };
+
+static void rule_cell(const struct cs_ctl_view *view, uint32_t rule,
+		      int column, char *buf, size_t size)
+{
+	const struct cs_rule *r = &view->table.rules[rule];
+
+	switch (column) {
+	case COL_RULE:
+		snprintf(buf, size, "%s", r->name);
+		break;
+	case COL_ENABLED:
+		snprintf(buf, size, "%s", r->enabled ? "yes" : "no");
+		break;
+	case COL_MATCHED:
+		snprintf(buf, size, "%" PRIu64, view->matched[rule]);
+		break;
+	case COL_INJECTED:
+		snprintf(buf, size, "%" PRIu64, view->injected[rule]);
+		break;
+	case COL_CALLS:
+		calls_text(r->calls, buf, size);
+		break;
+	case COL_FAULT:
+		snprintf(buf, size, "%s", cs_fault_name(r->fault));
+		break;
+	case COL_PARAMETERS:
+		params_text(r, buf, size);
+		break;
+	}
+}
+
+static const int stats_columns[] = {COL_RULE, COL_ENABLED, COL_MATCHED,
+				    COL_INJECTED};
+static const int status_columns[] = {COL_RULE,    COL_ENABLED, COL_CALLS,
+				     COL_FAULT,   COL_MATCHED, COL_INJECTED,
+				     COL_PARAMETERS};
+
+static void stats_cell(const struct cs_ctl_view *view, uint32_t rule,
+		       size_t column, char *buf, size_t size)
+{
+	rule_cell(view, rule, stats_columns[column], buf, size);
+}
+
+static void status_cell(const struct cs_ctl_view *view, uint32_t rule,
+			size_t column, char *buf, size_t size)
+{
+	rule_cell(view, rule, status_columns[column], buf, size);
+}
+
+static const struct grid stats_grid = {
+	.ncolumns = 4,
+	.titles = {"RULE", "ENABLED", "MATCHED", "INJECTED"},
+	.right = {false, false, true, true},
+	.cell = stats_cell,
+};
+
+static const struct grid status_grid = {
+	.ncolumns = 7,
+	.titles = {"RULE", "ENABLED", "CALLS", "FAULT", "MATCHED", "INJECTED",
+		   "PARAMETERS"},
+	.right = {false, false, false, false, true, true, false},
+	.cell = status_cell,
+};
+
+void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view)
+{
+	if (view->table.nrules == 0)
+		fputs("no rules\n", out);
+	else
+		print_grid(out, view, &stats_grid);
+}
+
+/* ---- the two commands */
+
+static void print_status_text(const char *segment,
+			      const struct cs_ctl_view *view)
+{
+	const struct cs_table *t = &view->table;
+
+	printf("segment     %s\n", segment);
+	printf("state       %s\n", view->paused ? "paused" : "active");
+	printf("generation  %" PRIu64 "\n", view->generation);
+	printf("seed        %" PRIu64 " (%s)\n", t->seed,
+	       t->has_seed ? "fixed" : "random");
+	printf("log         %s\n", t->log_path[0] ? t->log_path : "none");
+	printf("processes  ");
+	for (size_t i = 0; i < view->npids; i++)
+		printf(" %d", (int)view->pids[i]);
+	printf("%s\n\n", view->npids ? "" : " none");
+	if (t->nrules == 0)
+		printf("no rules: load a profile with `chaos-shim-ctl -s %s load PROFILE`\n",
+		       segment);
+	else
+		print_grid(stdout, view, &status_grid);
+}
+
+static void print_status_json(const char *segment,
+			      const struct cs_ctl_view *view)
+{
+	const struct cs_table *t = &view->table;
+	struct cs_json j;
+
+	cs_json_init(&j, stdout);
+	cs_json_object_begin(&j, NULL);
+	cs_json_string(&j, "segment", segment);
+	cs_json_bool(&j, "paused", view->paused);
+	cs_json_uint(&j, "generation", view->generation);
+	cs_json_uint(&j, "seed", t->seed);
+	cs_json_bool(&j, "seed_random", !t->has_seed);
+	cs_json_string(&j, "log", t->log_path[0] ? t->log_path : NULL);
+	cs_json_array_begin(&j, "armed");
+	for (int f = 0; f < CS_FAM_COUNT; f++)
+		if (view->armed & CS_BIT(f))
+			cs_json_string(&j, NULL, cs_family_name(f));
+	cs_json_array_end(&j);
+	cs_json_array_begin(&j, "pids");
+	for (size_t i = 0; i < view->npids; i++)
+		cs_json_int(&j, NULL, view->pids[i]);
+	cs_json_array_end(&j);
+	cs_json_array_begin(&j, "rules");
+	for (uint32_t i = 0; i < t->nrules; i++) {
+		const struct cs_rule *r = &t->rules[i];
+		cs_json_object_begin(&j, NULL);
+		cs_json_string(&j, "name", r->name);
+		cs_json_bool(&j, "enabled", r->enabled);
+		cs_json_array_begin(&j, "calls");
+		for (int f = 0; f < CS_FAM_COUNT; f++)
+			if (r->calls & CS_BIT(f))
+				cs_json_string(&j, NULL, cs_family_name(f));
+		cs_json_array_end(&j);
+		cs_json_string(&j, "fault", cs_fault_name(r->fault));
+		params_json(&j, r);
+		cs_json_uint(&j, "matched", view->matched[i]);
+		cs_json_uint(&j, "injected", view->injected[i]);
+		cs_json_object_end(&j);
+	}
+	cs_json_array_end(&j);
+	cs_json_object_end(&j);
+	cs_json_finish(&j);
+}
+
+static void print_stats_json(const char *segment,
+			     const struct cs_ctl_view *view)
+{
+	struct cs_json j;
+
+	cs_json_init(&j, stdout);
+	cs_json_object_begin(&j, NULL);
+	cs_json_string(&j, "segment", segment);
+	cs_json_bool(&j, "paused", view->paused);
+	cs_json_array_begin(&j, "rules");
+	for (uint32_t i = 0; i < view->table.nrules; i++) {
+		cs_json_object_begin(&j, NULL);
+		cs_json_string(&j, "name", view->table.rules[i].name);
+		cs_json_bool(&j, "enabled", view->table.rules[i].enabled);
+		cs_json_uint(&j, "matched", view->matched[i]);
+		cs_json_uint(&j, "injected", view->injected[i]);
+		cs_json_object_end(&j);
+	}
+	cs_json_array_end(&j);
+	cs_json_object_end(&j);
+	cs_json_finish(&j);
+}
+
+static int report_main(const struct cs_ctl_command *cmd,
+		       struct cs_ctl *ctl, int argc, char **argv)
+{
+	bool json = false, reset = false, stats = cmd == &cs_cmd_stats;
+	const struct cs_ctl_opt status_opts[] = {{"json", 'j', &json, NULL}, {0}};
+	const struct cs_ctl_opt stats_opts[] = {{"json", 'j', &json, NULL},
+						{"reset", 'r', &reset, NULL},
+						{0}};
+	struct cs_ctl_view *view;
+	char err[512];
+	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv,
+				     stats ? stats_opts : status_opts, false,
+				     &first);
+
+	if (rc != CS_CTL_CONTINUE)
+		return rc;
+	if (first != argc)
+		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
+					  argv[first]);
+	view = malloc(sizeof(*view));
+	if (!view) {
+		cs_ctl_error("out of memory");
+		return CS_EXIT_FAILED;
+	}
+	if (cs_ctl_collect(ctl->segment, reset, view, err, sizeof(err)) < 0) {
+		cs_ctl_error("%s", err);
+		free(view);
+		return CS_EXIT_FAILED;
+	}
+	if (stats && json)
+		print_stats_json(ctl->segment, view);
+	else if (stats)
+		cs_ctl_print_stats(stdout, view);
+	else if (json)
+		print_status_json(ctl->segment, view);
+	else
+		print_status_text(ctl->segment, view);
+	free(view);
+	return CS_EXIT_OK;
+}
+
+const struct cs_ctl_command cs_cmd_status = {
+	.name = "status",
+	.synopsis = "[-s NAME] status [--json]",
+	.help = "Shows the segment: paused or active, generation, seed, event log, the\n"
+		"attached processes that still run, and every rule with its calls,\n"
+		"fault, counters and parameters (spelt as in a profile).\n"
+		"\n"
+		"options:\n"
+		"  -j, --json  one JSON document instead of text\n",
+	.needs_segment = true,
+	.run = report_main,
+};
+
+const struct cs_ctl_command cs_cmd_stats = {
+	.name = "stats",
+	.synopsis = "[-s NAME] stats [--json] [--reset]",
+	.help = "Shows per rule how many calls matched and how many faults were\n"
+		"injected, across every attached process.\n"
+		"\n"
+		"options:\n"
+		"  -j, --json   one JSON document instead of text\n"
+		"  -r, --reset  zero the counters after reading them\n",
+	.needs_segment = true,
+	.run = report_main,
+};

@@ -1,0 +1,157 @@
+/* chaos-shim-ctl internals: the subcommand table, option parsing, segment
+ * access shared by the subcommands, reports and the JSON writer. */
+#ifndef CS_CTL_H
+#define CS_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cs_segment.h"
+#include "cs_table.h"
+
+#ifndef CS_VERSION
+#define CS_VERSION "0.1.0"
+#endif
+
+/* Exit statuses. */
+#define CS_EXIT_OK 0
+#define CS_EXIT_FAILED 1
+#define CS_EXIT_USAGE 2
+
+/* What the global options decided. */
+struct cs_ctl {
+	const char *segment; /* -s NAME, else $CHAOS_SHIM_SEGMENT, else NULL */
+	bool segment_given;  /* -s was on the command line */
+};
+
+struct cs_ctl_command {
+	const char *name;
+	const char *synopsis; /* usage line(s), without the program name */
+	const char *help;     /* what it does, and its options */
+	bool needs_segment;   /* fails with a usage error without a name */
+	int (*run)(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
+		   int argc, char **argv);
+};
+
+extern const struct cs_ctl_command cs_cmd_run, cs_cmd_load, cs_cmd_enable,
+	cs_cmd_disable, cs_cmd_set, cs_cmd_pause, cs_cmd_resume, cs_cmd_status,
+	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy;
+
+/* main.c: messages and options. */
+void cs_ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the problem with a pointer to --help; returns CS_EXIT_USAGE. */
+int cs_ctl_usage_error(const struct cs_ctl_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cs_ctl_print_help(const struct cs_ctl_command *cmd, FILE *out);
+
+/* One option of a subcommand: a flag sets *flag, a valued one *value. */
+struct cs_ctl_opt {
+	const char *name; /* long name, without "--" */
+	char letter;      /* short name, or 0 */
+	bool *flag;
+	const char **value;
+};
+
+#define CS_CTL_CONTINUE (-1)
+/* Parses the options of argv (argv[0] is the subcommand), --help and,
+ * when cmd needs a segment, -s NAME into ctl; then checks that name. With stop_at_operand, the
+ * first operand ends the options (for `run`). Returns CS_CTL_CONTINUE with
+ * *first at the first operand, or an exit status (0 after --help, 2 after
+ * bad usage). */
+int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
+		 int argc, char **argv, const struct cs_ctl_opt *opts,
+		 bool stop_at_operand, int *first);
+
+/* segio.c: the named segment, as the subcommands use it. */
+
+/* Work done under the writer lock; returns 0, or -1 with err filled. */
+typedef int (*cs_ctl_locked_fn)(struct cs_seg_handle *handle, void *arg,
+				char *err, size_t errlen);
+
+/* Opens the segment in mode, locks it, runs fn, unlocks and closes.
+ * Returns 0, or -1 with err filled. */
+int cs_ctl_with_segment(const char *name, enum cs_seg_mode mode,
+			cs_ctl_locked_fn fn, void *arg, char *err,
+			size_t errlen);
+
+/* The current table, copied and validated (call under the lock). */
+int cs_ctl_read_table(const struct cs_seg_handle *handle,
+		      struct cs_table *table, char *err, size_t errlen);
+
+/* Changes a copy of the current table of an existing segment. Returns 0,
+ * or -1 with err filled; nothing is published then. */
+typedef int (*cs_ctl_edit_fn)(struct cs_table *table, const char *segment,
+			      void *arg, char *err, size_t errlen);
+
+/* Publishes what fn made of the current table. Prints any error; returns
+ * an exit status. */
+int cs_ctl_edit(const char *segment, cs_ctl_edit_fn fn, void *arg);
+
+/* Pauses or resumes an existing segment. Returns 0, or -1 with err. */
+int cs_ctl_set_paused(const char *segment, bool paused, char *err,
+		      size_t errlen);
+
+/* Everything `status`, `stats` and `list` show, read under the lock. */
+struct cs_ctl_view {
+	struct cs_table table;
+	uint64_t generation;
+	bool paused;
+	uint32_t armed;
+	uint64_t matched[CS_MAX_RULES];
+	uint64_t injected[CS_MAX_RULES];
+	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run */
+	size_t npids;
+};
+
+/* Fills view from an existing segment, then zeroes the counters when
+ * reset. Returns 0, or -1 with err filled. */
+int cs_ctl_collect(const char *segment, bool reset, struct cs_ctl_view *view,
+		   char *err, size_t errlen);
+
+/* cmd_load.c: replaces the table with profile (empty when NULL) and resets
+ * the counters. The seed comes from seed_text when not NULL, else
+ * $CHAOS_SHIM_SEED, else the profile, else getrandom(). Prints any error;
+ * returns an exit status. */
+int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
+		const char *profile, const char *seed_text);
+
+/* Parses a decimal seed; returns 0 or -1. */
+int cs_ctl_parse_seed(const char *text, uint64_t *seed);
+
+/* cmd_status.c: the per-rule summary of `stats` and `run --stats`. */
+void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view);
+
+/* elf.c: what a program is made of, for the warnings of `run`. */
+enum cs_ctl_binary {
+	CS_BINARY_DYNAMIC, /* or not ELF at all (a script) */
+	CS_BINARY_STATIC,
+	CS_BINARY_GO
+};
+enum cs_ctl_binary cs_ctl_inspect_binary(const char *path);
+
+/* json.c: a streaming writer for one compact JSON document. Keys are
+ * NULL inside arrays. */
+#define CS_JSON_DEPTH 16
+struct cs_json {
+	FILE *out;
+	int depth;
+	bool first[CS_JSON_DEPTH];
+};
+
+void cs_json_init(struct cs_json *j, FILE *out);
+void cs_json_object_begin(struct cs_json *j, const char *key);
+void cs_json_object_end(struct cs_json *j);
+void cs_json_array_begin(struct cs_json *j, const char *key);
+void cs_json_array_end(struct cs_json *j);
+void cs_json_string(struct cs_json *j, const char *key, const char *value);
+void cs_json_uint(struct cs_json *j, const char *key, uint64_t value);
+void cs_json_int(struct cs_json *j, const char *key, int64_t value);
+void cs_json_double(struct cs_json *j, const char *key, double value);
+void cs_json_bool(struct cs_json *j, const char *key, bool value);
+void cs_json_null(struct cs_json *j, const char *key);
+/* Ends the document with a newline (main checks stdout for errors). */
+void cs_json_finish(struct cs_json *j);
+
+#endif
