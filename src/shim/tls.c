@@ -31,9 +31,14 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	bool has_timeout;
 	switch (cs_apply_common(action)) {
 	case CS_FAULT_RESET:
-		/* The real call then fails on the reset connection itself. */
-		if (*fd >= 0)
-			cs_reset_socket(*fd, &sock);
+		/* The real call then fails on the reset connection itself. A
+		 * session on the program's own BIO (curl) has no fd to reset:
+		 * the call fails as a reset one would. */
+		if (*fd < 0) {
+			errno = ECONNRESET;
+			return FAIL;
+		}
+		cs_reset_socket(*fd, &sock);
 		return PROCEED;
 	case CS_FAULT_ERROR:
 		errno = action->error;
@@ -146,16 +151,24 @@ CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
 	return done || num == 0 ? 1 : 0;
 }
 
+/* Set while a handshake call runs: libssl's SSL_connect and SSL_accept call
+ * SSL_do_handshake through the PLT, which lands here again, and one call
+ * of the program must meet the rules once. */
+static CS_TLS int in_handshake;
+
 /* The three ways into a handshake share one body. */
 static int handshake(SSL *ssl, int (**real)(SSL *), const char *name)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SSL_HANDSHAKE)))
+	if (cs_likely(!cs_armed(CS_FAM_SSL_HANDSHAKE)) || in_handshake)
 		return (*real)(ssl);
 	struct cs_action action;
 	int fd;
 	if (ssl_decide(ssl, CS_FAM_SSL_HANDSHAKE, name, &action, &fd) == FAIL)
 		return -1;
-	return (*real)(ssl);
+	in_handshake++;
+	int rc = (*real)(ssl);
+	in_handshake--;
+	return rc;
 }
 
 CS_EXPORT int SSL_connect(SSL *ssl)
