@@ -31,15 +31,13 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	bool has_timeout;
 	switch (cs_apply_common(action)) {
 	case CS_FAULT_RESET:
-		/* The real call then fails on the reset connection itself. A
-		 * session on the program's own BIO (curl) has no fd to reset:
-		 * the call fails as a reset one would. */
-		if (*fd < 0) {
-			errno = ECONNRESET;
-			return FAIL;
-		}
-		cs_reset_socket(*fd, &sock);
-		return PROCEED;
+		/* The peer gets a real RST; the call fails as OpenSSL reports a
+		 * reset (SSL_ERROR_SYSCALL with ECONNRESET). A session on the
+		 * program's own BIO (curl) has no fd: only the call fails. */
+		if (*fd >= 0)
+			cs_reset_socket(*fd, &sock);
+		errno = ECONNRESET;
+		return FAIL;
 	case CS_FAULT_ERROR:
 		errno = action->error;
 		return FAIL;
