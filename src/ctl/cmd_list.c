@@ -48,13 +48,12 @@ static int list_main(const struct cs_ctl_command *cmd,
 		int len = (int)(strlen(entries[i]->d_name) - strlen(prefix));
 		width = len > width ? len : width;
 	}
-	rc = CS_EXIT_OK;
 	for (int i = 0; i < n; i++) {
 		const char *name = entries[i]->d_name + strlen(prefix);
-		/* One broken segment must not hide the others. */
+		/* A broken segment is listed too (destroy removes it), and
+		 * must not hide the others. */
 		if (cs_ctl_collect(name, false, view, err, sizeof(err)) < 0) {
-			cs_ctl_error("%s", err);
-			rc = CS_EXIT_FAILED;
+			printf("%-*s  unreadable: %s\n", width, name, err);
 		} else {
 			printf("%-*s  %u rule%s, %zu process%s%s\n", width, name,
 			       view->table.nrules,
@@ -66,7 +65,7 @@ static int list_main(const struct cs_ctl_command *cmd,
 	}
 	free(entries);
 	free(view);
-	return rc;
+	return CS_EXIT_OK;
 }
 
 const struct cs_ctl_command cs_cmd_list = {
@@ -74,6 +73,6 @@ const struct cs_ctl_command cs_cmd_list = {
 	.synopsis = "list",
 	.help = "Lists this user's segments, one a line: the name, how many rules it\n"
 		"holds and how many attached processes still run. A segment that cannot\n"
-		"be read is reported on stderr, and the exit status is then 1.\n",
+		"be read is listed as unreadable, with the reason; `destroy` removes it.\n",
 	.run = list_main,
 };

@@ -105,11 +105,26 @@ static void after_fork_child(void)
 		cs_segment_register_pid(cs_seg, getpid());
 }
 
+/* Children that change directory before they exec must find the same
+ * profile and log: a relative path in the environment is made absolute. */
+static void make_absolute(const char *var)
+{
+	const char *value = getenv(var);
+	char cwd[CS_PATH_MAX], path[2 * CS_PATH_MAX];
+	if (!value || !*value || value[0] == '/' || !getcwd(cwd, sizeof cwd))
+		return;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", cwd, value) <
+	    sizeof path)
+		setenv(var, path, 1);
+}
+
 __attribute__((constructor)) static void cs_init(void)
 {
 	char err[512];
 	if (getauxval(AT_SECURE))
 		return; /* setuid and friends: never act on the environment */
+	make_absolute("CHAOS_SHIM_PROFILE");
+	make_absolute("CHAOS_SHIM_LOG");
 	const char *segment = getenv("CHAOS_SHIM_SEGMENT");
 	const char *profile = getenv("CHAOS_SHIM_PROFILE");
 	const char *log = getenv("CHAOS_SHIM_LOG");

@@ -1,0 +1,59 @@
+# chaos-shim-ctl check: the shipped profiles pass; each broken profile fails
+# with exit 1 and one message that names file:line and the rule.
+. "$(dirname "$0")/lib.sh"
+
+assert_exit 0 "$CTL" check "$PROFILES"/*.cfg
+assert_exit 2 "$CTL" check
+assert_exit 2 "$CTL" no-such-subcommand
+
+# broken NAME LINE RULE WORD: the profile on stdin must be refused with a
+# message naming NAME.cfg:LINE, 'RULE' and WORD.
+broken() {
+	cat >"$1.cfg"
+	assert_exit 1 "$CTL" check "$1.cfg"
+	assert_eq 1 "$(grep -c . <<<"$ERR")" "lines of the message for $1.cfg ('$ERR')"
+	assert_match "$1\.cfg:$2([^0-9]|$)" "$ERR" "file:line in the message for $1.cfg"
+	assert_contains "'$3'" "$ERR" "rule name in the message for $1.cfg"
+	assert_contains "$4" "$ERR" "subject of the message for $1.cfg"
+}
+
+broken unknown-key 4 slow-db dealy_ms <<'CFG'
+rules = (
+  { name = "slow-db"; calls = ["connect"];
+    fault = "latency";
+    dealy_ms = 200; }
+);
+CFG
+broken bad-peer 3 api 'not-an-address' <<'CFG'
+rules = (
+  { name = "api"; calls = ["recv"]; fault = "reset";
+    peer = "not-an-address:80"; }
+);
+CFG
+broken bad-fault 4 clock-reset clock <<'CFG'
+seed = 1;
+rules = (
+  { name = "ok-rule"; calls = ["recv"]; fault = "reset"; },
+  { name = "clock-reset"; calls = ["clock"]; fault = "reset"; }
+);
+CFG
+broken bad-errno 2 e EWHATEVER <<'CFG'
+rules = (
+  { name = "e"; calls = ["recv"]; fault = "error"; errno = "EWHATEVER"; }
+);
+CFG
+broken duplicate 3 twice twice <<'CFG'
+rules = (
+  { name = "twice"; calls = ["recv"]; fault = "reset"; },
+  { name = "twice"; calls = ["send"]; fault = "reset"; }
+);
+CFG
+
+# Several files: every one is checked, the bad one named, exit 1.
+assert_exit 1 "$CTL" check "$PROFILES/udp-loss.cfg" unknown-key.cfg
+assert_contains "unknown-key.cfg:4" "$ERR" "message when checking a good and a bad file"
+
+# A syntax error names the file and the line too.
+printf 'rules = (\n  { name = "x"; calls = ["recv"; fault = "reset"; }\n);\n' >syntax.cfg
+assert_exit 1 "$CTL" check syntax.cfg
+assert_match 'syntax\.cfg:2([^0-9]|$)' "$ERR" "file:line of a syntax error"
