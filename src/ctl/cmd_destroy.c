@@ -5,13 +5,10 @@ static int destroy_main(const struct cs_ctl_command *cmd,
 			struct cs_ctl *ctl, int argc, char **argv)
 {
 	char err[512];
-	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, NULL, false, &first);
+	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	if (first != argc)
-		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
-					  argv[first]);
 	/* Attached programs keep their mapping after the unlink: pause first so
 	 * that they stop injecting. A segment too broken to open (an older
 	 * layout, say) is removed all the same. */

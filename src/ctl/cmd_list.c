@@ -25,14 +25,10 @@ static int list_main(const struct cs_ctl_command *cmd,
 	struct dirent **entries;
 	struct cs_ctl_view *view;
 	char err[512];
-	int first, n, width = 0, rc = cs_ctl_parse(cmd, ctl, argc, argv, NULL,
-						   false, &first);
+	int n, width = 0, rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	if (first != argc)
-		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
-					  argv[first]);
 	snprintf(prefix, sizeof(prefix), "chaos-shim.%u.", (unsigned)getuid());
 	n = scandir(CS_SEG_DIR, &entries, is_segment_file, alphasort);
 	if (n < 0) {

@@ -113,13 +113,10 @@ static int pause_main(const struct cs_ctl_command *cmd,
 		      struct cs_ctl *ctl, int argc, char **argv)
 {
 	char err[512];
-	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, NULL, false, &first);
+	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	if (first != argc)
-		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
-					  argv[first]);
 	if (cs_ctl_set_paused(ctl->segment, cmd == &cs_cmd_pause, err,
 			      sizeof(err)) < 0) {
 		cs_ctl_error("%s", err);

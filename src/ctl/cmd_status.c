@@ -423,15 +423,11 @@ static int report_main(const struct cs_ctl_command *cmd,
 						{0}};
 	struct cs_ctl_view *view;
 	char err[512];
-	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv,
-				     stats ? stats_opts : status_opts, false,
-				     &first);
+	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv,
+				      stats ? stats_opts : status_opts);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	if (first != argc)
-		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
-					  argv[first]);
 	view = malloc(sizeof(*view));
 	if (!view) {
 		cs_ctl_error("out of memory");

@@ -64,6 +64,11 @@ int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		 int argc, char **argv, const struct cs_ctl_opt *opts,
 		 bool stop_at_operand, int *first);
 
+/* The same for a subcommand that takes options only: an operand is a
+ * usage error. */
+int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
+			 int argc, char **argv, const struct cs_ctl_opt *opts);
+
 /* segio.c: the named segment, as the subcommands use it. */
 
 /* Work done under the writer lock; returns 0, or -1 with err filled. */

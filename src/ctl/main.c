@@ -165,6 +165,17 @@ int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	return CS_CTL_CONTINUE;
 }
 
+int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
+			 int argc, char **argv, const struct cs_ctl_opt *opts)
+{
+	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, false, &first);
+
+	if (rc == CS_CTL_CONTINUE && first != argc)
+		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
+					  argv[first]);
+	return rc;
+}
+
 static const struct cs_ctl_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)

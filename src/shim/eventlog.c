@@ -164,8 +164,8 @@ static void put_sockaddr(struct line *l, const char *key,
 			 const struct cs_sockaddr *addr)
 {
 	char text[64];
-	if (!addr || !addr->family)
-		return;
+	if (!addr || !addr->family || !addr->port)
+		return; /* unknown, or not bound yet (a local end before connect) */
 	cs_sockaddr_format(addr, text, sizeof text);
 	put_key(l, key);
 	put_string(l, text);
