@@ -90,23 +90,26 @@ static void skew_timespec(clockid_t id, const char *name, struct timespec *ts)
 	}
 }
 
-CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
+static CS_SLOW_PATH int clock_gettime_slow(clockid_t id, struct timespec *ts)
 {
-	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
-		return cs_real_clock_gettime(id, ts);
 	int rc = cs_real_clock_gettime(id, ts);
 	if (rc == 0)
 		skew_timespec(id, "clock_gettime", ts);
 	return rc;
 }
 
+CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_clock_gettime(id, ts);
+	return clock_gettime_slow(id, ts);
+}
+
 /* glibc declares tv non-null, but old programs pass NULL and the kernel
  * accepts it: the check must stay. */
 #pragma GCC diagnostic ignored "-Wnonnull-compare"
-CS_EXPORT int gettimeofday(struct timeval *tv, void *tz)
+static CS_SLOW_PATH int gettimeofday_slow(struct timeval *tv, void *tz)
 {
-	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
-		return cs_real_gettimeofday(tv, tz);
 	int rc = cs_real_gettimeofday(tv, tz);
 	if (rc != 0 || !tv)
 		return rc;
@@ -118,10 +121,15 @@ CS_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 	return rc;
 }
 
-CS_EXPORT time_t time(time_t *tloc)
+CS_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 {
 	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
-		return cs_real_time(tloc);
+		return cs_real_gettimeofday(tv, tz);
+	return gettimeofday_slow(tv, tz);
+}
+
+static CS_SLOW_PATH time_t time_slow(time_t *tloc)
+{
 	time_t t = cs_real_time(NULL);
 	int64_t ns = (int64_t)t * NS;
 	if (t != (time_t)-1 && skew(CLOCK_REALTIME, "time", &ns))
@@ -131,12 +139,24 @@ CS_EXPORT time_t time(time_t *tloc)
 	return t;
 }
 
-CS_EXPORT int timespec_get(struct timespec *ts, int base)
+CS_EXPORT time_t time(time_t *tloc)
 {
 	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
-		return cs_real_timespec_get(ts, base);
+		return cs_real_time(tloc);
+	return time_slow(tloc);
+}
+
+static CS_SLOW_PATH int timespec_get_slow(struct timespec *ts, int base)
+{
 	int rc = cs_real_timespec_get(ts, base);
 	if (rc == TIME_UTC)
 		skew_timespec(CLOCK_REALTIME, "timespec_get", ts);
 	return rc;
+}
+
+CS_EXPORT int timespec_get(struct timespec *ts, int base)
+{
+	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+		return cs_real_timespec_get(ts, base);
+	return timespec_get_slow(ts, base);
 }

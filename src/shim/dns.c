@@ -20,13 +20,20 @@ static int dns_fault(const char *host, const char *name)
 	return action.error;
 }
 
+static CS_SLOW_PATH int getaddrinfo_slow(const char *node, const char *service,
+					 const struct addrinfo *hints,
+					 struct addrinfo **res)
+{
+	int fail = dns_fault(node, "getaddrinfo");
+	return fail ? fail : cs_real_getaddrinfo(node, service, hints, res);
+}
+
 CS_EXPORT int getaddrinfo(const char *node, const char *service,
 			  const struct addrinfo *hints, struct addrinfo **res)
 {
 	if (cs_likely(!cs_armed(CS_FAM_DNS)))
 		return cs_real_getaddrinfo(node, service, hints, res);
-	int fail = dns_fault(node, "getaddrinfo");
-	return fail ? fail : cs_real_getaddrinfo(node, service, hints, res);
+	return getaddrinfo_slow(node, service, hints, res);
 }
 
 /* The resolver's h_errno for a getaddrinfo error. */
@@ -44,24 +51,28 @@ static int herror_of(int eai)
 	}
 }
 
+/* The old interfaces' slow path: true when the lookup must fail, with
+ * h_errno set as the resolver would. */
+static CS_SLOW_PATH bool hostent_fails(const char *name, const char *call)
+{
+	int fail = dns_fault(name, call);
+	if (fail)
+		h_errno = herror_of(fail);
+	return fail != 0;
+}
+
 CS_EXPORT struct hostent *gethostbyname(const char *name)
 {
-	if (cs_likely(!cs_armed(CS_FAM_DNS)))
+	if (cs_likely(!cs_armed(CS_FAM_DNS)) ||
+	    !hostent_fails(name, "gethostbyname"))
 		return cs_real_gethostbyname(name);
-	int fail = dns_fault(name, "gethostbyname");
-	if (!fail)
-		return cs_real_gethostbyname(name);
-	h_errno = herror_of(fail);
 	return NULL;
 }
 
 CS_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
-	if (cs_likely(!cs_armed(CS_FAM_DNS)))
+	if (cs_likely(!cs_armed(CS_FAM_DNS)) ||
+	    !hostent_fails(name, "gethostbyname2"))
 		return cs_real_gethostbyname2(name, af);
-	int fail = dns_fault(name, "gethostbyname2");
-	if (!fail)
-		return cs_real_gethostbyname2(name, af);
-	h_errno = herror_of(fail);
 	return NULL;
 }

@@ -27,6 +27,9 @@
 #define cs_likely(x) __builtin_expect(!!(x), 1)
 #define cs_unlikely(x) __builtin_expect(!!(x), 0)
 #define CS_TLS __thread __attribute__((tls_model("initial-exec")))
+/* Keeps a slow path out of its interposer, so that the interposer's fast
+ * path is a load, a test, a branch and a jump, with no stack frame. */
+#define CS_SLOW_PATH __attribute__((noinline))
 
 /* ---- init.c: attach, fork, the armed mask ---------------------------- */
 

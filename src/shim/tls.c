@@ -73,10 +73,8 @@ static void ssl_pace(const struct cs_action *action, int fd, int dir,
 	}
 }
 
-CS_EXPORT int SSL_read(SSL *ssl, void *buf, int num)
+static CS_SLOW_PATH int ssl_read_slow(SSL *ssl, void *buf, int num)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SSL_READ)))
-		return cs_real_SSL_read(ssl, buf, num);
 	struct cs_action action;
 	int fd;
 	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd) == FAIL)
@@ -88,10 +86,16 @@ CS_EXPORT int SSL_read(SSL *ssl, void *buf, int num)
 	return got;
 }
 
-CS_EXPORT int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *got)
+CS_EXPORT int SSL_read(SSL *ssl, void *buf, int num)
 {
 	if (cs_likely(!cs_armed(CS_FAM_SSL_READ)))
-		return cs_real_SSL_read_ex(ssl, buf, num, got);
+		return cs_real_SSL_read(ssl, buf, num);
+	return ssl_read_slow(ssl, buf, num);
+}
+
+static CS_SLOW_PATH int ssl_read_ex_slow(SSL *ssl, void *buf, size_t num,
+					size_t *got)
+{
 	struct cs_action action;
 	int fd;
 	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd) ==
@@ -100,6 +104,13 @@ CS_EXPORT int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *got)
 	int ok = cs_real_SSL_read_ex(ssl, buf, ssl_limit(&action, num), got);
 	ssl_pace(&action, fd, 1, ok == 1 && got ? *got : 0);
 	return ok;
+}
+
+CS_EXPORT int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *got)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_READ)))
+		return cs_real_SSL_read_ex(ssl, buf, num, got);
+	return ssl_read_ex_slow(ssl, buf, num, got);
 }
 
 /* A cut-short write goes out as several records, each a real SSL_write:
@@ -120,10 +131,8 @@ static size_t ssl_write_cut(SSL *ssl, const struct cs_action *action, int fd,
 	return done;
 }
 
-CS_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
+static CS_SLOW_PATH int ssl_write_slow(SSL *ssl, const void *buf, int num)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SSL_WRITE)))
-		return cs_real_SSL_write(ssl, buf, num);
 	struct cs_action action;
 	int fd, last;
 	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write", &action, &fd) == FAIL)
@@ -134,10 +143,16 @@ CS_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
 	return done ? (int)done : last;
 }
 
-CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
+CS_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
 {
 	if (cs_likely(!cs_armed(CS_FAM_SSL_WRITE)))
-		return cs_real_SSL_write_ex(ssl, buf, num, put);
+		return cs_real_SSL_write(ssl, buf, num);
+	return ssl_write_slow(ssl, buf, num);
+}
+
+static CS_SLOW_PATH int ssl_write_ex_slow(SSL *ssl, const void *buf,
+					 size_t num, size_t *put)
+{
 	struct cs_action action;
 	int fd, last;
 	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write_ex", &action, &fd) ==
@@ -147,6 +162,13 @@ CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
 	if (put)
 		*put = done;
 	return done || num == 0 ? 1 : 0;
+}
+
+CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SSL_WRITE)))
+		return cs_real_SSL_write_ex(ssl, buf, num, put);
+	return ssl_write_ex_slow(ssl, buf, num, put);
 }
 
 /* Set while a handshake call runs: libssl's SSL_connect and SSL_accept call
