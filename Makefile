@@ -42,7 +42,8 @@ LIB := $(BUILD)/libchaos-shim.so
 CTL := $(BUILD)/chaos-shim-ctl
 COMMON_LIB := $(BUILD)/libcs-common.a
 
-.PHONY: all deps test test-unit test-integration demo bench clean install check-profiles
+.PHONY: all deps test test-unit test-integration demo bench clean install check-profiles \
+        reliability-bin test-reliability test-asan test-tsan fuzz
 
 all: $(LIB) $(CTL)
 
@@ -69,12 +70,82 @@ $(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CS_CFLAGS) -Wno-unused-parameter -o $@ $< $(COMMON_LIB) $(CONFIG_LIBS) $(CMOCKA_LIBS) -lm
 
+# `make bench` measures the shim beside native calls and its peers
+# (tests/bench/run.sh; BENCH_QUICK=1 for a smoke run).
+BENCH_BIN := $(BUILD)/bench/bench_calls $(BUILD)/bench/toggle_probe
+
+$(BUILD)/bench/%: tests/bench/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CS_CFLAGS) -o $@ $<
+
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+# Reliability (docs/RELIABILITY.md): stress, process-life, start-up and
+# security tests, fuzz targets replayed over their corpus, and the same
+# suites under sanitizers, each build in its own folder.
+REL_BIN    := $(patsubst tests/reliability/progs/%.c,$(BUILD)/reliability/%,$(sort $(wildcard tests/reliability/progs/*.c)))
+STRESS_BIN := $(BUILD)/stress/stress
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
+ASAN_CC    := $(CC) -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN_CC    := $(CC) -fsanitize=thread -Wno-tsan # fences order cross-process reads only
+FUZZ_SECONDS ?= 60
+
+REL_LIBS   := $(patsubst tests/reliability/lib/%.c,$(BUILD)/reliability/lib%.so,$(sort $(wildcard tests/reliability/lib/*.c)))
+
+$(BUILD)/reliability/lib%.so: tests/reliability/lib/%.c
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CS_CFLAGS) -shared -o $@ $< -Wl,--as-needed -lssl -lcrypto
+
+$(BUILD)/reliability/%: tests/reliability/progs/%.c $(REL_LIBS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CS_CFLAGS) -o $@ $< -Wl,--as-needed -L$(BUILD)/reliability -lctor \
+	  -Wl,-rpath,$(abspath $(BUILD)/reliability) -lpthread -ldl
+
+$(STRESS_BIN): tests/stress/stress.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CS_CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(COMMON_LIB)
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CS_CFLAGS) -o $@ tests/fuzz/replay.c $< $(COMMON_LIB) $(CONFIG_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_LIB)
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(COMMON_LIB) $(CONFIG_LIBS)
+
+reliability-bin: all $(REL_LIBS) $(REL_BIN) $(STRESS_BIN) $(REPLAY_BIN) $(UNIT_BIN)
+
+test-reliability: reliability-bin
+	@tests/reliability/suite.sh plain $(abspath $(BUILD))
+
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan CC='$(ASAN_CC)' CFLAGS='-O1 -g' reliability-bin
+	@tests/reliability/suite.sh asan $(abspath build/asan)
+
+test-tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan CC='$(TSAN_CC)' CFLAGS='-O1 -g' reliability-bin
+	@tests/reliability/suite.sh tsan $(abspath build/tsan)
+
+# libFuzzer needs clang, which only this target asks for.
+fuzz:
+	@tools/deps.sh clang
+	@$(MAKE) --no-print-directory BUILD=build/libfuzzer CC=clang \
+	  CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' $(FUZZ_SRC:tests/fuzz/%.c=build/libfuzzer/fuzz/%)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_SRC:tests/fuzz/%.c=build/libfuzzer/fuzz/%)
+
 # The two commands of the README check their Debian packages first.
 deps:
 	@tools/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-integration
+	@$(MAKE) --no-print-directory test-unit test-integration test-reliability test-asan
 
 test-unit: $(UNIT_BIN)
 	@tests/unit/run.sh $(UNIT_BIN)

@@ -10,11 +10,17 @@
 #include "cs_addr.h"
 #include "shim/shim.h"
 
+/* The info is kept and copied a word at a time with atomic accesses: a
+ * reader that races a writer reads torn words that the sequence check then
+ * throws away, without a data race in the C sense (which ThreadSanitizer
+ * checks), and with acquire loads instead of a fence it cannot see. */
+#define INFO_WORDS ((sizeof(struct cs_fdinfo) + 7) / 8)
+
 struct fd_slot {
 	uint32_t seq;    /* odd while a writer fills the slot */
 	uint32_t closes; /* bumped by every close of this fd number */
 	uint32_t epoch;  /* the closes value the info was read under */
-	struct cs_fdinfo info;
+	uint64_t info[INFO_WORDS];
 };
 
 static struct fd_slot slots[CS_FD_CACHE];
@@ -27,9 +33,11 @@ static bool cached(int fd, struct cs_fdinfo *info)
 	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	if (seq == 0 || (seq & 1))
 		return false;
-	uint32_t epoch = s->epoch;
-	*info = s->info;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	uint32_t epoch = __atomic_load_n(&s->epoch, __ATOMIC_ACQUIRE);
+	uint64_t words[INFO_WORDS];
+	for (size_t i = 0; i < INFO_WORDS; i++)
+		words[i] = __atomic_load_n(&s->info[i], __ATOMIC_ACQUIRE);
+	memcpy(info, words, sizeof *info);
 	return __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq &&
 	       __atomic_load_n(&s->closes, __ATOMIC_RELAXED) == epoch;
 }
@@ -44,8 +52,13 @@ static void store(int fd, uint32_t epoch, const struct cs_fdinfo *info)
 						      false, __ATOMIC_ACQUIRE,
 						      __ATOMIC_RELAXED))
 		return; /* another writer is busy: stay uncached this time */
-	s->epoch = epoch;
-	s->info = *info;
+	uint64_t words[INFO_WORDS] = {0};
+	memcpy(words, info, sizeof *info);
+	/* Release: a reader that sees any of these words also sees the odd
+	 * sequence number before them, and so throws the copy away. */
+	__atomic_store_n(&s->epoch, epoch, __ATOMIC_RELEASE);
+	for (size_t i = 0; i < INFO_WORDS; i++)
+		__atomic_store_n(&s->info[i], words[i], __ATOMIC_RELEASE);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 

@@ -53,18 +53,27 @@ static const char *const libcrypto[] = {"libcrypto.so.3", "libcrypto.so.1.1",
 	static ret fallback_##name params { return (ret)(fallback); }          \
 	static ret resolve_##name params;                                      \
 	ret(*cs_real_##name) params = resolve_##name;                          \
-	static ret resolve_##name params                                       \
+	static ret(*settle_##name(void)) params                                \
 	{                                                                      \
 		void *sym = lookup;                                            \
 		ret(*fn) params = sym ? (ret(*) params)sym : fallback_##name;  \
 		if (sym)                                                       \
 			__atomic_store_n(&cs_real_##name, fn,                  \
 					 __ATOMIC_RELEASE);                    \
-		return fn args;                                                \
-	}
+		return fn;                                                     \
+	}                                                                      \
+	static ret resolve_##name params { return settle_##name() args; }
 
+/* The libc functions are also settled when the library loads, before the
+ * program starts threads: the callers read the pointers without atomics,
+ * which is a data race with a first call's store in two threads at once.
+ * OpenSSL's are not: most programs never load it. */
 #define CS_REAL(ret, name, params, args, fallback)                             \
-	CS_REAL_FROM(resolve(#name), ret, name, params, args, fallback)
+	CS_REAL_FROM(resolve(#name), ret, name, params, args, fallback)        \
+	__attribute__((constructor)) static void settle_early_##name(void)     \
+	{                                                                      \
+		settle_##name();                                               \
+	}
 #define CS_REAL_SSL(ret, name, params, args)                                   \
 	CS_REAL_FROM(resolve_openssl(#name, libssl), ret, name, params, args,  \
 		     (errno = ENOSYS, -1))

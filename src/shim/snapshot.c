@@ -7,15 +7,31 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <urcu/pointer.h>
 #include <urcu/urcu-bp.h>
 
 #include "cs_decide.h"
 #include "shim/shim.h"
 
+/* urcu-bp orders readers before a grace period's end with its own barriers,
+ * which ThreadSanitizer cannot see (make test-tsan): tell it. */
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#define tsan_release(addr) __tsan_release(addr)
+#define tsan_acquire(addr) __tsan_acquire(addr)
+#else
+#define tsan_release(addr) ((void)(addr))
+#define tsan_acquire(addr) ((void)(addr))
+#endif
+
 static struct cs_snapshot *current; /* RCU-protected */
 static struct cs_snapshot *spare;   /* owned by the refresher */
 static int refreshing;
+/* The generation of current, plus one (0: none yet). The check for a new
+ * generation reads this, not current->generation: outside a read-side
+ * section the buffer behind current may already be refilled. */
+static uint64_t fresh_generation;
+static char grace; /* what the grace-period annotations synchronise on */
+static struct cs_snapshot *buffers; /* the two of them */
 
 int cs_snapshot_init(void)
 {
@@ -24,15 +40,20 @@ int cs_snapshot_init(void)
 			 -1, 0);
 	if (mem == MAP_FAILED)
 		return -1;
-	spare = mem;
-	rcu_assign_pointer(current, spare + 1); /* valid == false */
+	buffers = spare = mem;
+	__atomic_store_n(&current, buffers + 1, __ATOMIC_RELEASE); /* invalid */
 	return 0;
 }
 
 void cs_snapshot_after_fork_child(void)
 {
 	/* A thread of the parent may have been mid-refresh: in the child it
-	 * no longer exists, and the spare buffer is rewritten before use. */
+	 * no longer exists. It may have published its spare without taking
+	 * the old buffer back, and the child's next refresh would then write
+	 * into the live snapshot: the spare is whichever buffer is not
+	 * current (no other thread reads in the child yet). */
+	struct cs_snapshot *now = __atomic_load_n(&current, __ATOMIC_RELAXED);
+	spare = now == buffers ? buffers + 1 : buffers;
 	__atomic_store_n(&refreshing, 0, __ATOMIC_RELEASE);
 }
 
@@ -65,15 +86,20 @@ void cs_snapshot_refresh(void)
 {
 	uint64_t generation =
 		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_ACQUIRE);
-	struct cs_snapshot *now = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
-	if (cs_likely(now->valid && now->generation == generation))
+	if (cs_likely(__atomic_load_n(&fresh_generation, __ATOMIC_ACQUIRE) ==
+		      generation + 1))
 		return;
 	if (__atomic_exchange_n(&refreshing, 1, __ATOMIC_ACQUIRE))
 		return;
 	if (fill_spare() == 0) {
 		cs_eventlog_update(&spare->table);
-		struct cs_snapshot *old = rcu_xchg_pointer(&current, spare);
+		uint64_t published = spare->generation + 1;
+		/* What rcu_xchg_pointer does, in a form the sanitizers see. */
+		struct cs_snapshot *old =
+			__atomic_exchange_n(&current, spare, __ATOMIC_ACQ_REL);
+		__atomic_store_n(&fresh_generation, published, __ATOMIC_RELEASE);
 		urcu_bp_synchronize_rcu();
+		tsan_acquire(&grace);
 		spare = old;
 	}
 	__atomic_store_n(&refreshing, 0, __ATOMIC_RELEASE);
@@ -82,10 +108,11 @@ void cs_snapshot_refresh(void)
 const struct cs_snapshot *cs_snapshot_read_lock(void)
 {
 	urcu_bp_read_lock();
-	return rcu_dereference(current);
+	return __atomic_load_n(&current, __ATOMIC_ACQUIRE); /* rcu_dereference */
 }
 
 void cs_snapshot_read_unlock(void)
 {
+	tsan_release(&grace);
 	urcu_bp_read_unlock();
 }
