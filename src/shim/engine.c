@@ -146,11 +146,54 @@ static bool should_log(const struct cs_snapshot *snap, uint32_t i)
 	return !__atomic_exchange_n(logged, 1, __ATOMIC_RELAXED);
 }
 
+static bool endpoint_needs_ip(bool has, const struct cs_endpoint *e)
+{
+	return has && (e->family || e->port_lo != 0 || e->port_hi != 65535);
+}
+
+void cs_engine_summarize(const struct cs_table *table,
+			 uint8_t needs[CS_FAM_COUNT])
+{
+	memset(needs, CS_NEEDS_IP | CS_NEEDS_CERT_CHECK | CS_NEEDS_REALTIME,
+	       CS_FAM_COUNT);
+	for (uint32_t i = 0; i < table->nrules; i++) {
+		const struct cs_rule *r = &table->rules[i];
+		if (!r->enabled)
+			continue;
+		bool skew = r->fault == CS_FAULT_CLOCK_SKEW;
+		uint8_t clear = 0;
+		if (r->proto == CS_PROTO_ANY &&
+		    !endpoint_needs_ip(r->has_peer, &r->peer) &&
+		    !endpoint_needs_ip(r->has_local, &r->local))
+			clear |= CS_NEEDS_IP;
+		if (!skew || r->scope != CS_SCOPE_TLS)
+			clear |= CS_NEEDS_CERT_CHECK;
+		if (!skew || r->monotonic)
+			clear |= CS_NEEDS_REALTIME;
+		for (int f = 0; f < CS_FAM_COUNT; f++)
+			if (r->calls & CS_BIT(f))
+				needs[f] &= (uint8_t)~clear;
+	}
+}
+
+/* Whether the call fails a condition every rule of its family has. */
+static bool cannot_match(const struct cs_call *call)
+{
+	uint8_t needs = cs_snapshot_needs(call->family);
+	if ((needs & CS_NEEDS_IP) &&
+	    (!call->sock ||
+	     (call->sock->kind != CS_FD_TCP && call->sock->kind != CS_FD_UDP)))
+		return true;
+	if ((needs & CS_NEEDS_CERT_CHECK) && !call->cert_check)
+		return true;
+	return (needs & CS_NEEDS_REALTIME) && call->monotonic;
+}
+
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 {
 	memset(action, 0, sizeof *action);
 	action->terminal = -1;
-	if (depth)
+	if (depth || cannot_match(call))
 		return false;
 	depth++;
 	int saved = errno;

@@ -10,32 +10,19 @@
 #include "cs_addr.h"
 #include "shim/shim.h"
 
-/* The info is kept and copied a word at a time with atomic accesses: a
- * reader that races a writer reads torn words that the sequence check then
- * throws away, without a data race in the C sense (which ThreadSanitizer
- * checks), and with acquire loads instead of a fence it cannot see. */
-#define INFO_WORDS ((sizeof(struct cs_fdinfo) + 7) / 8)
-
-struct fd_slot {
-	uint32_t seq;    /* odd while a writer fills the slot */
-	uint32_t closes; /* bumped by every close of this fd number */
-	uint32_t epoch;  /* the closes value the info was read under */
-	uint64_t info[INFO_WORDS];
-};
-
-static struct fd_slot slots[CS_FD_CACHE];
+struct cs_fd_slot cs_fd_slots[CS_FD_CACHE];
 
 static bool cached(int fd, struct cs_fdinfo *info)
 {
 	if (fd < 0 || fd >= CS_FD_CACHE)
 		return false;
-	struct fd_slot *s = &slots[fd];
+	struct cs_fd_slot *s = &cs_fd_slots[fd];
 	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	if (seq == 0 || (seq & 1))
 		return false;
 	uint32_t epoch = __atomic_load_n(&s->epoch, __ATOMIC_ACQUIRE);
-	uint64_t words[INFO_WORDS];
-	for (size_t i = 0; i < INFO_WORDS; i++)
+	uint64_t words[CS_FD_INFO_WORDS];
+	for (size_t i = 0; i < CS_FD_INFO_WORDS; i++)
 		words[i] = __atomic_load_n(&s->info[i], __ATOMIC_ACQUIRE);
 	memcpy(info, words, sizeof *info);
 	return __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq &&
@@ -46,33 +33,26 @@ static void store(int fd, uint32_t epoch, const struct cs_fdinfo *info)
 {
 	if (fd < 0 || fd >= CS_FD_CACHE)
 		return;
-	struct fd_slot *s = &slots[fd];
+	struct cs_fd_slot *s = &cs_fd_slots[fd];
 	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) || !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1,
 						      false, __ATOMIC_ACQUIRE,
 						      __ATOMIC_RELAXED))
 		return; /* another writer is busy: stay uncached this time */
-	uint64_t words[INFO_WORDS] = {0};
+	uint64_t words[CS_FD_INFO_WORDS] = {0};
 	memcpy(words, info, sizeof *info);
 	/* Release: a reader that sees any of these words also sees the odd
 	 * sequence number before them, and so throws the copy away. */
 	__atomic_store_n(&s->epoch, epoch, __ATOMIC_RELEASE);
-	for (size_t i = 0; i < INFO_WORDS; i++)
+	for (size_t i = 0; i < CS_FD_INFO_WORDS; i++)
 		__atomic_store_n(&s->info[i], words[i], __ATOMIC_RELEASE);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
-}
-
-void cs_fdinfo_forget(int fd)
-{
-	if (fd >= 0 && fd < CS_FD_CACHE &&
-	    __atomic_load_n(&slots[fd].seq, __ATOMIC_RELAXED))
-		__atomic_fetch_add(&slots[fd].closes, 1, __ATOMIC_RELEASE);
 }
 
 uint32_t cs_fdinfo_epoch(int fd)
 {
 	return fd >= 0 && fd < CS_FD_CACHE
-		       ? __atomic_load_n(&slots[fd].closes, __ATOMIC_ACQUIRE)
+		       ? __atomic_load_n(&cs_fd_slots[fd].closes, __ATOMIC_ACQUIRE)
 		       : 0;
 }
 

@@ -5,7 +5,7 @@
 
 #include "shim/shim.h"
 
-static int accept_slow(int fd, struct sockaddr *addr, socklen_t *len,
+static CS_SLOW_PATH int accept_slow(int fd, struct sockaddr *addr, socklen_t *len,
 		       int flags, const char *name)
 {
 	int conn = cs_real_accept4(fd, addr, len, flags);

@@ -5,7 +5,7 @@
 #include "cs_addr.h"
 #include "shim/shim.h"
 
-static int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
+static CS_SLOW_PATH int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct cs_fdinfo sock;
 	cs_fdinfo_get(fd, &sock);

@@ -132,13 +132,35 @@ struct cs_fdinfo {
 /* Fills info for fd, from the cache or from the kernel. Keeps errno. */
 void cs_fdinfo_get(int fd, struct cs_fdinfo *info);
 
-/* Forgets fd (close, dup2 target, a new socket that reuses the number). */
-void cs_fdinfo_forget(int fd);
 
 /* How many times fd's number was forgotten: per-fd state elsewhere (the
  * bandwidth links) compares it to know it belongs to the same socket. */
 uint32_t cs_fdinfo_epoch(int fd);
 #define CS_FD_CACHE 16384
+
+/* A slot of the cache. The info is kept and copied a word at a time with
+ * atomic accesses: a reader that races a writer reads torn words that the
+ * sequence check then throws away, without a data race in the C sense
+ * (which ThreadSanitizer checks), and with acquire loads instead of a fence
+ * it cannot see. */
+#define CS_FD_INFO_WORDS ((sizeof(struct cs_fdinfo) + 7) / 8)
+struct cs_fd_slot {
+	uint32_t seq;    /* odd while a writer fills the slot; 0: never */
+	uint32_t closes; /* bumped by every close of this fd number */
+	uint32_t epoch;  /* the closes value the info was read under */
+	uint64_t info[CS_FD_INFO_WORDS];
+};
+extern struct cs_fd_slot cs_fd_slots[CS_FD_CACHE];
+
+/* Forgets fd (close, dup2 target, a new socket that reuses the number).
+ * Inline: every close pays it, a load and a branch for an uncached fd. */
+static inline void cs_fdinfo_forget(int fd)
+{
+	if ((unsigned)fd < CS_FD_CACHE &&
+	    __atomic_load_n(&cs_fd_slots[fd].seq, __ATOMIC_RELAXED))
+		__atomic_fetch_add(&cs_fd_slots[fd].closes, 1,
+				   __ATOMIC_RELEASE);
+}
 
 /* Whether fd is still the socket kind the cache said, just before a fault
  * is applied: an fd closed behind the shim's back is never faulted. */
@@ -171,6 +193,18 @@ struct cs_action {
 	struct cs_skew skew;
 };
 
+/* Conditions shared by every enabled rule of a family: a call that fails
+ * one of them cannot match any rule, and skips the engine altogether. */
+enum cs_needs {
+	CS_NEEDS_IP = 1,         /* an IPv4 or IPv6 socket (proto, an address) */
+	CS_NEEDS_CERT_CHECK = 2, /* clock: only skews with scope tls */
+	CS_NEEDS_REALTIME = 4,   /* clock: only skews of the realtime clocks */
+};
+
+/* Fills needs[family] with the CS_NEEDS_* of table's enabled rules. */
+void cs_engine_summarize(const struct cs_table *table,
+			 uint8_t needs[CS_FAM_COUNT]);
+
 /* Runs the rules for call; returns true when anything is to be done. Never
  * recurses: a call made from inside the shim (or its signal handlers while
  * it works) passes through. Keeps errno. */
@@ -187,6 +221,9 @@ struct cs_snapshot {
 };
 
 int cs_snapshot_init(void);
+/* What every enabled rule of a family needs, as of the current generation
+ * (0, nothing known, when the snapshot is behind the segment). */
+uint8_t cs_snapshot_needs(enum cs_family family);
 /* Refreshes the private copy if the segment moved on; never blocks. */
 void cs_snapshot_refresh(void);
 void cs_snapshot_after_fork_child(void);

@@ -31,6 +31,9 @@ static int refreshing;
  * section the buffer behind current may already be refilled. */
 static uint64_t fresh_generation;
 static char grace; /* what the grace-period annotations synchronise on */
+/* What every enabled rule of each family needs (CS_NEEDS_*), of the newest
+ * snapshot: read without a read-side section by cs_snapshot_needs. */
+static uint8_t family_needs[CS_FAM_COUNT];
 static struct cs_snapshot *buffers; /* the two of them */
 
 int cs_snapshot_init(void)
@@ -94,6 +97,11 @@ void cs_snapshot_refresh(void)
 	if (fill_spare() == 0) {
 		cs_eventlog_update(&spare->table);
 		uint64_t published = spare->generation + 1;
+		uint8_t needs[CS_FAM_COUNT];
+		cs_engine_summarize(&spare->table, needs);
+		for (int f = 0; f < CS_FAM_COUNT; f++)
+			__atomic_store_n(&family_needs[f], needs[f],
+					 __ATOMIC_RELAXED);
 		/* What rcu_xchg_pointer does, in a form the sanitizers see. */
 		struct cs_snapshot *old =
 			__atomic_exchange_n(&current, spare, __ATOMIC_ACQ_REL);
@@ -103,6 +111,15 @@ void cs_snapshot_refresh(void)
 		spare = old;
 	}
 	__atomic_store_n(&refreshing, 0, __ATOMIC_RELEASE);
+}
+
+uint8_t cs_snapshot_needs(enum cs_family family)
+{
+	uint64_t generation =
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&fresh_generation, __ATOMIC_ACQUIRE) != generation + 1)
+		return 0; /* stale: nothing is known, the engine refreshes */
+	return __atomic_load_n(&family_needs[family], __ATOMIC_RELAXED);
 }
 
 const struct cs_snapshot *cs_snapshot_read_lock(void)
