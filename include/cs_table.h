@@ -33,6 +33,9 @@ enum cs_family {
 	(CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE) |                       \
 	 CS_BIT(CS_FAM_SSL_HANDSHAKE))
 #define CS_ALL_FAMILIES (CS_BIT(CS_FAM_COUNT) - 1u)
+/* One more bit of the armed mask: a clock_skew with scope "tls" arms the
+ * certificate check only, so that every other clock read stays idle. */
+#define CS_ARM_CERT_CHECK (1u << 31)
 
 enum cs_fault {
 	CS_FAULT_LATENCY,
@@ -104,7 +107,8 @@ struct cs_table {
 	struct cs_rule rules[CS_MAX_RULES];
 };
 
-/* The union of the families of the enabled rules. */
+/* The union of the families of the enabled rules (CS_ARM_CERT_CHECK for a
+ * clock_skew with scope "tls"). */
 uint32_t cs_table_armed_mask(const struct cs_table *table);
 
 /* Checks every invariant the shim relies on (counts, enums, terminated

@@ -42,10 +42,16 @@ static uint32_t rule_count(const struct cs_table *table)
 uint32_t cs_table_armed_mask(const struct cs_table *table)
 {
 	uint32_t mask = 0;
-	for (uint32_t i = 0; i < rule_count(table); i++)
-		if (table->rules[i].enabled)
-			mask |= table->rules[i].calls;
-	return mask & CS_ALL_FAMILIES;
+	for (uint32_t i = 0; i < rule_count(table); i++) {
+		const struct cs_rule *r = &table->rules[i];
+		if (!r->enabled)
+			continue;
+		if (r->fault == CS_FAULT_CLOCK_SKEW && r->scope == CS_SCOPE_TLS)
+			mask |= CS_ARM_CERT_CHECK;
+		else
+			mask |= r->calls & CS_ALL_FAMILIES;
+	}
+	return mask;
 }
 
 int cs_table_find(const struct cs_table *table, const char *name)

@@ -53,17 +53,23 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
+/* Whether a rule might touch this read: a monotonic read under skews of
+ * the realtime clocks only is settled here, without the engine. */
+static bool may_skew(clockid_t id)
+{
+	enum clock_class cls = class_of(id);
+	return cls != UNTOUCHED &&
+	       !cs_engine_skips(CS_FAM_CLOCK, NULL, cls == MONOTONIC);
+}
+
 /* Applies the matching rules to a clock value; true when it changed. */
 static bool skew(clockid_t id, const char *name, int64_t *ns)
 {
 	enum clock_class cls = class_of(id);
-	if (cls == UNTOUCHED)
-		return false;
 	struct cs_call call = {.family = CS_FAM_CLOCK,
 			       .name = name,
 			       .fd = -1,
-			       .monotonic = cls == MONOTONIC,
-			       .cert_check = cs_cert_check_depth > 0};
+			       .monotonic = cls == MONOTONIC};
 	struct cs_action action;
 	if (!cs_engine_decide(&call, &action))
 		return false;
@@ -93,7 +99,7 @@ static void skew_timespec(clockid_t id, const char *name, struct timespec *ts)
 static CS_SLOW_PATH int clock_gettime_slow(clockid_t id, struct timespec *ts)
 {
 	int rc = cs_real_clock_gettime(id, ts);
-	if (rc == 0)
+	if (rc == 0 && may_skew(id))
 		skew_timespec(id, "clock_gettime", ts);
 	return rc;
 }
@@ -111,7 +117,7 @@ CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
 static CS_SLOW_PATH int gettimeofday_slow(struct timeval *tv, void *tz)
 {
 	int rc = cs_real_gettimeofday(tv, tz);
-	if (rc != 0 || !tv)
+	if (rc != 0 || !tv || !may_skew(CLOCK_REALTIME))
 		return rc;
 	int64_t ns = (int64_t)tv->tv_sec * NS + tv->tv_usec * 1000;
 	if (skew(CLOCK_REALTIME, "gettimeofday", &ns)) {
@@ -132,7 +138,8 @@ static CS_SLOW_PATH time_t time_slow(time_t *tloc)
 {
 	time_t t = cs_real_time(NULL);
 	int64_t ns = (int64_t)t * NS;
-	if (t != (time_t)-1 && skew(CLOCK_REALTIME, "time", &ns))
+	if (t != (time_t)-1 && may_skew(CLOCK_REALTIME) &&
+	    skew(CLOCK_REALTIME, "time", &ns))
 		t = ns / NS;
 	if (tloc)
 		*tloc = t;
@@ -149,7 +156,7 @@ CS_EXPORT time_t time(time_t *tloc)
 static CS_SLOW_PATH int timespec_get_slow(struct timespec *ts, int base)
 {
 	int rc = cs_real_timespec_get(ts, base);
-	if (rc == TIME_UTC)
+	if (rc == TIME_UTC && may_skew(CLOCK_REALTIME))
 		skew_timespec(CLOCK_REALTIME, "timespec_get", ts);
 	return rc;
 }

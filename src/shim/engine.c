@@ -137,10 +137,12 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 }
 
 /* A skewed clock is read thousands of times a second: its rule is logged
- * once per process and profile generation, every other fault each time. */
+ * once per process and profile generation; every other fault, certificate
+ * checks included, each time. */
 static bool should_log(const struct cs_snapshot *snap, uint32_t i)
 {
-	if (snap->table.rules[i].fault != CS_FAULT_CLOCK_SKEW)
+	const struct cs_rule *rule = &snap->table.rules[i];
+	if (rule->fault != CS_FAULT_CLOCK_SKEW || rule->scope == CS_SCOPE_TLS)
 		return true;
 	uint8_t *logged = (uint8_t *)&snap->clock_logged[i];
 	return !__atomic_exchange_n(logged, 1, __ATOMIC_RELAXED);
@@ -154,8 +156,7 @@ static bool endpoint_needs_ip(bool has, const struct cs_endpoint *e)
 void cs_engine_summarize(const struct cs_table *table,
 			 uint8_t needs[CS_FAM_COUNT])
 {
-	memset(needs, CS_NEEDS_IP | CS_NEEDS_CERT_CHECK | CS_NEEDS_REALTIME,
-	       CS_FAM_COUNT);
+	memset(needs, CS_NEEDS_IP | CS_NEEDS_REALTIME, CS_FAM_COUNT);
 	for (uint32_t i = 0; i < table->nrules; i++) {
 		const struct cs_rule *r = &table->rules[i];
 		if (!r->enabled)
@@ -166,8 +167,6 @@ void cs_engine_summarize(const struct cs_table *table,
 		    !endpoint_needs_ip(r->has_peer, &r->peer) &&
 		    !endpoint_needs_ip(r->has_local, &r->local))
 			clear |= CS_NEEDS_IP;
-		if (!skew || r->scope != CS_SCOPE_TLS)
-			clear |= CS_NEEDS_CERT_CHECK;
 		if (!skew || r->monotonic)
 			clear |= CS_NEEDS_REALTIME;
 		for (int f = 0; f < CS_FAM_COUNT; f++)
@@ -176,24 +175,21 @@ void cs_engine_summarize(const struct cs_table *table,
 	}
 }
 
-/* Whether the call fails a condition every rule of its family has. */
-static bool cannot_match(const struct cs_call *call)
+bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
+		     bool monotonic)
 {
-	uint8_t needs = cs_snapshot_needs(call->family);
+	uint8_t needs = cs_snapshot_needs(family);
 	if ((needs & CS_NEEDS_IP) &&
-	    (!call->sock ||
-	     (call->sock->kind != CS_FD_TCP && call->sock->kind != CS_FD_UDP)))
+	    (!sock || (sock->kind != CS_FD_TCP && sock->kind != CS_FD_UDP)))
 		return true;
-	if ((needs & CS_NEEDS_CERT_CHECK) && !call->cert_check)
-		return true;
-	return (needs & CS_NEEDS_REALTIME) && call->monotonic;
+	return (needs & CS_NEEDS_REALTIME) && monotonic;
 }
 
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 {
 	memset(action, 0, sizeof *action);
 	action->terminal = -1;
-	if (depth || cannot_match(call))
+	if (depth || cs_engine_skips(call->family, call->sock, call->monotonic))
 		return false;
 	depth++;
 	int saved = errno;

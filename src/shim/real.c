@@ -144,3 +144,7 @@ CS_REAL_SSL(int, SSL_get_fd, (const SSL *s), (s))
 CS_REAL_FROM(resolve_openssl("X509_verify_cert", libcrypto), int,
 	     X509_verify_cert, (X509_STORE_CTX * ctx), (ctx),
 	     (errno = ENOSYS, -1))
+CS_REAL_FROM(resolve_openssl("X509_STORE_CTX_set_time", libcrypto), void,
+	     X509_STORE_CTX_set_time,
+	     (X509_STORE_CTX * ctx, unsigned long flags, time_t t),
+	     (ctx, flags, t), (void)0)

@@ -39,10 +39,14 @@
 extern const uint32_t *cs_armed_word;
 extern struct cs_segment *cs_seg;
 
+static inline bool cs_armed_bits(uint32_t bits)
+{
+	return __atomic_load_n(cs_armed_word, __ATOMIC_RELAXED) & bits;
+}
+
 static inline bool cs_armed(enum cs_family family)
 {
-	return __atomic_load_n(cs_armed_word, __ATOMIC_RELAXED) &
-	       CS_BIT(family);
+	return cs_armed_bits(CS_BIT(family));
 }
 
 /* Stops all injection in this process and says why, once, on stderr. */
@@ -100,10 +104,8 @@ extern int (*cs_real_SSL_accept)(SSL *);
 extern int (*cs_real_SSL_do_handshake)(SSL *);
 extern int (*cs_real_SSL_get_fd)(const SSL *);
 extern int (*cs_real_X509_verify_cert)(X509_STORE_CTX *);
-
-/* ---- tls.c: set while OpenSSL checks a certificate ------------------- */
-
-extern CS_TLS int cs_cert_check_depth;
+extern void (*cs_real_X509_STORE_CTX_set_time)(X509_STORE_CTX *,
+					       unsigned long, time_t);
 
 /* ---- pace.c: bandwidth caps, a virtual link per fd and direction ------- */
 
@@ -177,7 +179,7 @@ struct cs_call {
 	const struct cs_sockaddr *peer; /* overrides sock->peer (sendto) */
 	const char *host;               /* dns */
 	bool monotonic;                 /* clock: a monotonic clock is read */
-	bool cert_check;                /* clock: inside X509_verify_cert */
+	bool cert_check;                /* clock: a certificate check's time */
 };
 
 /* What the matching rules decided, to be applied by the call site. */
@@ -196,14 +198,18 @@ struct cs_action {
 /* Conditions shared by every enabled rule of a family: a call that fails
  * one of them cannot match any rule, and skips the engine altogether. */
 enum cs_needs {
-	CS_NEEDS_IP = 1,         /* an IPv4 or IPv6 socket (proto, an address) */
-	CS_NEEDS_CERT_CHECK = 2, /* clock: only skews with scope tls */
-	CS_NEEDS_REALTIME = 4,   /* clock: only skews of the realtime clocks */
+	CS_NEEDS_IP = 1,       /* an IPv4 or IPv6 socket (proto, an address) */
+	CS_NEEDS_REALTIME = 2, /* clock: only skews of the realtime clocks */
 };
 
 /* Fills needs[family] with the CS_NEEDS_* of table's enabled rules. */
 void cs_engine_summarize(const struct cs_table *table,
 			 uint8_t needs[CS_FAM_COUNT]);
+
+/* Whether a call with these traits fails a condition every enabled rule of
+ * its family has (so no rule can match it). */
+bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
+		     bool monotonic);
 
 /* Runs the rules for call; returns true when anything is to be done. Never
  * recurses: a call made from inside the shim (or its signal handlers while

@@ -8,8 +8,6 @@
 
 #include "shim/shim.h"
 
-CS_TLS int cs_cert_check_depth;
-
 enum outcome { PROCEED, FAIL };
 
 /* Runs the rules for a TLS call; on FAIL errno says why. *action keeps the
@@ -206,12 +204,34 @@ CS_EXPORT int SSL_do_handshake(SSL *ssl)
 	return handshake(ssl, &cs_real_SSL_do_handshake, "SSL_do_handshake");
 }
 
+/* A tls-scoped skew moves the time a certificate check uses, and nothing
+ * else: the check is given the skewed time as its verification time, the
+ * way a program that checks against a fixed date would set it. */
+static CS_SLOW_PATH int verify_cert_slow(X509_STORE_CTX *ctx)
+{
+	struct cs_call call = {.family = CS_FAM_CLOCK,
+			       .name = "X509_verify_cert",
+			       .fd = -1,
+			       .cert_check = true};
+	struct cs_action action;
+	struct timespec now;
+	int64_t at;
+	if (cs_engine_decide(&call, &action)) {
+		cs_apply_common(&action);
+		cs_real_clock_gettime(CLOCK_REALTIME, &now);
+		if (action.skewed &&
+		    cs_skew_time(&action.skew,
+				 (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+				 &at) == 0)
+			cs_real_X509_STORE_CTX_set_time(ctx, 0,
+							(time_t)(at / 1000000000));
+	}
+	return cs_real_X509_verify_cert(ctx);
+}
+
 CS_EXPORT int X509_verify_cert(X509_STORE_CTX *ctx)
 {
-	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+	if (cs_likely(!cs_armed_bits(CS_ARM_CERT_CHECK)))
 		return cs_real_X509_verify_cert(ctx);
-	cs_cert_check_depth++;
-	int rc = cs_real_X509_verify_cert(ctx);
-	cs_cert_check_depth--;
-	return rc;
+	return verify_cert_slow(ctx);
 }

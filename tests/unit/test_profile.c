@@ -609,13 +609,22 @@ static void test_fault_fits_calls(void **state)
 static void test_armed_mask(void **state)
 {
 	assert_compiles(contract_example);
+	/* The tls-scoped skew arms certificate checks, not the clock. */
 	assert_int_equal(cs_table_armed_mask(&table),
 			 CS_BIT(CS_FAM_CONNECT) | CS_BIT(CS_FAM_SEND) |
-				 CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_CLOCK));
+				 CS_BIT(CS_FAM_RECV) | CS_ARM_CERT_CHECK);
+	table.rules[4].scope = CS_SCOPE_PROCESS;
+	assert_int_equal(cs_table_armed_mask(&table) &
+				 (CS_BIT(CS_FAM_CLOCK) | CS_ARM_CERT_CHECK),
+			 CS_BIT(CS_FAM_CLOCK));
 	table.rules[4].enabled = 0;
-	assert_int_equal(cs_table_armed_mask(&table) & CS_BIT(CS_FAM_CLOCK), 0);
+	assert_int_equal(cs_table_armed_mask(&table) &
+				 (CS_BIT(CS_FAM_CLOCK) | CS_ARM_CERT_CHECK),
+			 0);
 	table.nrules = 1000; /* never reads past the array */
-	assert_int_equal(cs_table_armed_mask(&table) & ~CS_ALL_FAMILIES, 0);
+	assert_int_equal(cs_table_armed_mask(&table) &
+				 ~(CS_ALL_FAMILIES | CS_ARM_CERT_CHECK),
+			 0);
 }
 
 /* Breaks one field of a compiled table and expects this message. */
