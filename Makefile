@@ -144,8 +144,12 @@ fuzz:
 deps:
 	@tools/deps.sh
 
+# Every suite appends its counts to the tally; the last line adds them up.
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-integration test-reliability test-asan
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/tally
+	@CS_TEST_TALLY=$(abspath $(BUILD)/tally) $(MAKE) --no-print-directory \
+	  test-unit test-integration test-reliability test-asan
+	@awk '{ p += $$1; f += $$2 } END { printf "total: %d passed, %d failed\n", p, f }' $(BUILD)/tally
 
 test-unit: $(UNIT_BIN)
 	@tests/unit/run.sh $(UNIT_BIN)

@@ -49,4 +49,6 @@ done
 summary="integration: $passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"
 echo "$summary"
+# `make test` adds every suite's counts up into one closing line.
+[[ -n ${CS_TEST_TALLY:-} ]] && echo "$passed $failed" >>"$CS_TEST_TALLY"
 ((failed == 0))

@@ -49,4 +49,6 @@ for bin in "$@"; do
 done
 
 echo "unit: $passed passed, $failed failed"
+# `make test` adds every suite's counts up into one closing line.
+[ -n "${CS_TEST_TALLY:-}" ] && echo "$passed $failed" >>"$CS_TEST_TALLY"
 [ "$failed" -eq 0 ]
