@@ -10,23 +10,22 @@
 
 enum clock_class { UNTOUCHED = -1, REALTIME, MONOTONIC };
 
-static enum clock_class class_of(clockid_t id)
+#define CLOCK_SET(id) (1u << (id))
+static const uint32_t realtime_clocks =
+	CLOCK_SET(CLOCK_REALTIME) | CLOCK_SET(CLOCK_REALTIME_COARSE) |
+	CLOCK_SET(CLOCK_REALTIME_ALARM) | CLOCK_SET(CLOCK_TAI);
+static const uint32_t monotonic_clocks =
+	CLOCK_SET(CLOCK_MONOTONIC) | CLOCK_SET(CLOCK_MONOTONIC_RAW) |
+	CLOCK_SET(CLOCK_MONOTONIC_COARSE) | CLOCK_SET(CLOCK_BOOTTIME) |
+	CLOCK_SET(CLOCK_BOOTTIME_ALARM);
+
+static inline enum clock_class class_of(clockid_t id)
 {
-	switch (id) {
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-	case CLOCK_REALTIME_ALARM:
-	case CLOCK_TAI:
+	if ((unsigned)id >= 32)
+		return UNTOUCHED; /* process and thread clocks, fds' clocks */
+	if (realtime_clocks & CLOCK_SET(id))
 		return REALTIME;
-	case CLOCK_MONOTONIC:
-	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
-	case CLOCK_BOOTTIME_ALARM:
-		return MONOTONIC;
-	default:
-		return UNTOUCHED;
-	}
+	return monotonic_clocks & CLOCK_SET(id) ? MONOTONIC : UNTOUCHED;
 }
 
 /* The last value each monotonic clock returned under a skew: a step back
@@ -76,8 +75,10 @@ static bool skew(clockid_t id, const char *name, int64_t *ns)
 	cs_apply_common(&action);
 	if (!action.skewed)
 		return false;
-	if (cls == REALTIME)
+	if (cls == REALTIME) {
+		cs_skewlane_logged();
 		return cs_skew_time(&action.skew, *ns, ns) == 0;
+	}
 	/* The rate runs on real time: take the shift realtime has now. */
 	int64_t truth = realtime_ns(), shifted, out;
 	if (cs_skew_time(&action.skew, truth, &shifted) < 0 ||
@@ -89,6 +90,10 @@ static bool skew(clockid_t id, const char *name, int64_t *ns)
 
 static void skew_timespec(clockid_t id, const char *name, struct timespec *ts)
 {
+	if (class_of(id) == REALTIME && cs_skewlane_apply(ts))
+		return;
+	if (!may_skew(id))
+		return;
 	int64_t ns = (int64_t)ts->tv_sec * NS + ts->tv_nsec;
 	if (skew(id, name, &ns)) {
 		ts->tv_sec = ns / NS;
@@ -99,7 +104,7 @@ static void skew_timespec(clockid_t id, const char *name, struct timespec *ts)
 static CS_SLOW_PATH int clock_gettime_slow(clockid_t id, struct timespec *ts)
 {
 	int rc = cs_real_clock_gettime(id, ts);
-	if (rc == 0 && may_skew(id))
+	if (rc == 0)
 		skew_timespec(id, "clock_gettime", ts);
 	return rc;
 }
@@ -117,13 +122,12 @@ CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
 static CS_SLOW_PATH int gettimeofday_slow(struct timeval *tv, void *tz)
 {
 	int rc = cs_real_gettimeofday(tv, tz);
-	if (rc != 0 || !tv || !may_skew(CLOCK_REALTIME))
+	if (rc != 0 || !tv)
 		return rc;
-	int64_t ns = (int64_t)tv->tv_sec * NS + tv->tv_usec * 1000;
-	if (skew(CLOCK_REALTIME, "gettimeofday", &ns)) {
-		tv->tv_sec = ns / NS;
-		tv->tv_usec = ns % NS / 1000;
-	}
+	struct timespec ts = {.tv_sec = tv->tv_sec, .tv_nsec = tv->tv_usec * 1000};
+	skew_timespec(CLOCK_REALTIME, "gettimeofday", &ts);
+	tv->tv_sec = ts.tv_sec;
+	tv->tv_usec = ts.tv_nsec / 1000;
 	return rc;
 }
 
@@ -137,10 +141,11 @@ CS_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 static CS_SLOW_PATH time_t time_slow(time_t *tloc)
 {
 	time_t t = cs_real_time(NULL);
-	int64_t ns = (int64_t)t * NS;
-	if (t != (time_t)-1 && may_skew(CLOCK_REALTIME) &&
-	    skew(CLOCK_REALTIME, "time", &ns))
-		t = ns / NS;
+	if (t != (time_t)-1) {
+		struct timespec ts = {.tv_sec = t};
+		skew_timespec(CLOCK_REALTIME, "time", &ts);
+		t = ts.tv_sec;
+	}
 	if (tloc)
 		*tloc = t;
 	return t;
@@ -156,7 +161,7 @@ CS_EXPORT time_t time(time_t *tloc)
 static CS_SLOW_PATH int timespec_get_slow(struct timespec *ts, int base)
 {
 	int rc = cs_real_timespec_get(ts, base);
-	if (rc == TIME_UTC && may_skew(CLOCK_REALTIME))
+	if (rc == TIME_UTC)
 		skew_timespec(CLOCK_REALTIME, "timespec_get", ts);
 	return rc;
 }

@@ -101,6 +101,7 @@ static void after_fork_child(void)
 {
 	urcu_bp_after_fork_child();
 	cs_snapshot_after_fork_child();
+	cs_skewlane_after_fork_child();
 	if (cs_seg)
 		cs_segment_register_pid(cs_seg, getpid());
 }
@@ -159,6 +160,7 @@ __attribute__((constructor)) static void cs_init(void)
 
 __attribute__((destructor)) static void cs_fini(void)
 {
+	cs_skewlane_flush();
 	if (cs_seg)
 		cs_segment_unregister_pid(cs_seg, getpid());
 }

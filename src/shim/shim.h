@@ -107,6 +107,20 @@ extern int (*cs_real_X509_verify_cert)(X509_STORE_CTX *);
 extern void (*cs_real_X509_STORE_CTX_set_time)(X509_STORE_CTX *,
 					       unsigned long, time_t);
 
+/* ---- skewlane.c: an always-on realtime skew without the engine --------- */
+
+/* The refresher's: the lane for table (a rule index, or none). */
+void cs_skewlane_update(const struct cs_table *table, uint64_t generation);
+/* Skews a realtime reading through the lane; false when the lane does not
+ * hold for the current generation (the engine then decides). */
+bool cs_skewlane_apply(struct timespec *ts);
+/* The engine skewed a realtime read, and so logged the rule: from now on
+ * the lane may serve this generation. */
+void cs_skewlane_logged(void);
+/* Adds this thread's batched counts to the segment (exit, table change). */
+void cs_skewlane_flush(void);
+void cs_skewlane_after_fork_child(void);
+
 /* ---- pace.c: bandwidth caps, a virtual link per fd and direction ------- */
 
 /* How long to wait after moving bytes at rate on fd (dir 0 send, 1 recv),

@@ -99,6 +99,7 @@ void cs_snapshot_refresh(void)
 		uint64_t published = spare->generation + 1;
 		uint8_t needs[CS_FAM_COUNT];
 		cs_engine_summarize(&spare->table, needs);
+		cs_skewlane_update(&spare->table, spare->generation);
 		for (int f = 0; f < CS_FAM_COUNT; f++)
 			__atomic_store_n(&family_needs[f], needs[f],
 					 __ATOMIC_RELAXED);
