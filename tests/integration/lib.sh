@@ -110,17 +110,23 @@ start_http_server() {
 	wait_port "$HTTP_PORT"
 }
 
+# Prints the port a server wrote to LOG as a line "port N", waiting up to
+# 10 s for it; fails the test with WHAT and the log when it never comes.
+port_from_log() {
+	local log=$1 what=$2 i port
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/^port //p' "$log")
+		[[ -n $port ]] && { echo "$port"; return 0; }
+		sleep 0.1
+	done
+	fail "$what did not start: $(cat "$log")"
+}
+
 # Starts progs/echo_server.py: sets ECHO_PORT; its log (one line per
 # connection: how it ended) is echo.log.
 start_echo_server() {
-	local i
 	bg python3 -u "$PROGS/echo_server.py" >echo.log 2>&1
-	for ((i = 0; i < 100; i++)); do
-		ECHO_PORT=$(sed -n 's/^port //p' echo.log)
-		[[ -n $ECHO_PORT ]] && return 0
-		sleep 0.1
-	done
-	fail "echo server did not start: $(cat echo.log)"
+	ECHO_PORT=$(port_from_log echo.log "echo server") || exit 1
 }
 
 # Runs a command with the shim preloaded and the given profile.

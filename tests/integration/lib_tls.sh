@@ -32,7 +32,6 @@ start_tls_server() {
 # both as an EOF, the kernel's TCP state tells them apart) or "handshake
 # <exception>": sets PYTLS_PORT; the log is pytls.log.
 start_pytls_server() {
-	local i
 	cat >pytls_server.py <<'PY'
 import socket, ssl, sys
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -58,12 +57,7 @@ while True:
     tls.close()
 PY
 	bg python3 -u pytls_server.py >pytls.log 2>&1
-	for ((i = 0; i < 100; i++)); do
-		PYTLS_PORT=$(sed -n 's/^port //p' pytls.log)
-		[[ -n $PYTLS_PORT ]] && return 0
-		sleep 0.1
-	done
-	fail "python3 TLS server did not start: $(cat pytls.log)"
+	PYTLS_PORT=$(port_from_log pytls.log "python3 TLS server") || exit 1
 }
 
 # tls_client.py PORT [HOST]: handshakes with HOST (default 127.0.0.1) on
