@@ -289,7 +289,7 @@ def markdown(report):
                "command"], report.main),
         "",
         "Accuracy and live control"
-        + (f" (latency: {', '.join(calls)} calls at 1, 10 and 100 ms, to bound the time; "
+        + (f" (latency: {', '.join(calls)} calls at 1, 10 and 100 ms; "
            "the error is the round trip's time minus the injected delay)" if calls else "")
         + ". A negative toggle delay means the running program saw the change "
         "before the `chaos-shim-ctl` process had finished exiting:",
