@@ -15,6 +15,7 @@ needs=(
 	curl
 	openssl
 	iproute2
+	valgrind
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 
