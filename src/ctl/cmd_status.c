@@ -363,6 +363,9 @@ static void print_status_json(const char *segment,
 	for (int f = 0; f < CS_FAM_COUNT; f++)
 		if (view->armed & CS_BIT(f))
 			cs_json_string(&j, NULL, cs_family_name(f));
+	/* A tls-scoped skew arms the certificate check, not the clock. */
+	if (view->armed & CS_ARM_CERT_CHECK)
+		cs_json_string(&j, NULL, "cert_check");
 	cs_json_array_end(&j);
 	cs_json_array_begin(&j, "pids");
 	for (size_t i = 0; i < view->npids; i++)
