@@ -4,7 +4,6 @@
  * enough because the refresher waits for a grace period before reusing the
  * old one, and only one thread refreshes at a time (the others keep reading
  * the old copy instead of waiting). */
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <urcu/urcu-bp.h>
@@ -72,8 +71,9 @@ static int fill_spare(void)
 	if (cs_segment_snapshot(cs_seg, &spare->table, &generation) < 0)
 		return -1; /* torn by a writer: the next call tries again */
 	if (cs_table_validate(&spare->table, err, sizeof err) < 0) {
-		snprintf(msg, sizeof msg, "segment holds an invalid rule table: %s",
-			 err);
+		/* No stdio: a refresh may run inside a signal handler. */
+		strcpy(msg, "segment holds an invalid rule table: ");
+		strncat(msg, err, sizeof msg - strlen(msg) - 1);
 		cs_detach(msg);
 		return -1;
 	}
