@@ -153,6 +153,7 @@ __attribute__((constructor)) static void cs_init(void)
 	}
 	cs_seg = handle.seg;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	cs_skewlane_init();
 	cs_segment_register_pid(cs_seg, getpid());
 	__atomic_store_n(&cs_armed_word,
 			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);

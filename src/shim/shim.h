@@ -117,6 +117,8 @@ bool cs_skewlane_apply(struct timespec *ts);
 /* The engine skewed a realtime read, and so logged the rule: from now on
  * the lane may serve this generation. */
 void cs_skewlane_logged(void);
+/* Makes the key whose destructor flushes a thread's batch when it exits. */
+void cs_skewlane_init(void);
 /* Adds this thread's batched counts to the segment (exit, table change). */
 void cs_skewlane_flush(void);
 void cs_skewlane_after_fork_child(void);

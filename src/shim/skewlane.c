@@ -4,8 +4,9 @@
  * parameters here and reads take them with a seqlock, without the engine,
  * the RCU read lock or shared atomics. Its counters are kept per thread
  * and added to the segment in batches (every 256 reads, when the second
- * changes, and when the process exits). Anything else about the clock
- * takes the engine. */
+ * changes, and when the thread or the process exits). Anything else about
+ * the clock takes the engine. */
+#include <pthread.h>
 #include <string.h>
 
 #include "shim/shim.h"
@@ -35,6 +36,11 @@ static uint64_t logged;
 static CS_TLS uint32_t pending;
 static CS_TLS int32_t pending_rule;
 static CS_TLS int64_t last_flush_s;
+static CS_TLS int exit_flush_set;
+
+/* Its destructor adds an exiting thread's batch to the segment. */
+static pthread_key_t exit_key;
+static int exit_key_made;
 
 void cs_skewlane_update(const struct cs_table *table, uint64_t generation)
 {
@@ -97,6 +103,17 @@ void cs_skewlane_flush(void)
 	__atomic_fetch_add(&c->injected, n, __ATOMIC_RELAXED);
 }
 
+static void flush_at_thread_exit(void *unused)
+{
+	(void)unused;
+	cs_skewlane_flush();
+}
+
+void cs_skewlane_init(void)
+{
+	exit_key_made = pthread_key_create(&exit_key, flush_at_thread_exit) == 0;
+}
+
 void cs_skewlane_after_fork_child(void)
 {
 	pending = 0; /* the parent counts its own reads */
@@ -108,6 +125,12 @@ static void count(int32_t rule, int64_t now_s)
 		cs_skewlane_flush();
 	pending_rule = rule;
 	pending++;
+	if (!exit_flush_set && exit_key_made) {
+		/* Once per thread; the key is one of the first a process makes,
+		 * so glibc keeps its value in the thread itself, without malloc. */
+		exit_flush_set = 1;
+		pthread_setspecific(exit_key, &exit_key);
+	}
 	if (pending >= FLUSH_READS || now_s != last_flush_s) {
 		cs_skewlane_flush();
 		last_flush_s = now_s;
