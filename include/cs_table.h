@@ -46,6 +46,7 @@ enum cs_fault {
 	CS_FAULT_BANDWIDTH,
 	CS_FAULT_KILL,
 	CS_FAULT_CLOCK_SKEW,
+	CS_FAULT_LOSS, /* TCP: retransmission delay; UDP: a lost datagram */
 	CS_FAULT_COUNT
 };
 
@@ -89,6 +90,7 @@ struct cs_rule {
 	uint32_t delay_ms;
 	uint32_t jitter_ms;
 	uint32_t hang_ms; /* 0: the socket's own timeout, else the default */
+	uint32_t rto_ms;  /* loss: the first retransmission timeout */
 	uint32_t max_bytes;
 	uint64_t bytes_per_s;
 	int32_t error;  /* errno value, or EAI_* code for the dns family */

@@ -20,6 +20,9 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 			       CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE),
 	[CS_FAULT_KILL] = CS_ALL_FAMILIES,
 	[CS_FAULT_CLOCK_SKEW] = CS_BIT(CS_FAM_CLOCK),
+	[CS_FAULT_LOSS] = CS_BIT(CS_FAM_CONNECT) | CS_BIT(CS_FAM_SEND) |
+			  CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ) |
+			  CS_BIT(CS_FAM_SSL_WRITE),
 };
 
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls)

@@ -100,7 +100,8 @@ static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 /* Folds one injected rule into the action; true when it ends evaluation.
  * *delay_ns gets this rule's own delay, for the event log. */
 static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
-		      struct cs_action *action, uint64_t *delay_ns)
+		      const struct cs_call *call, struct cs_action *action,
+		      uint64_t *delay_ns)
 {
 	const struct cs_rule *rule = &snap->table.rules[i];
 	*delay_ns = 0;
@@ -122,6 +123,15 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 		action->skewed = true;
 		action->skew = cs_skew_of(rule);
 		return true; /* one clock, one skew: the first rule wins */
+	case CS_FAULT_LOSS:
+		if (!call->sock || call->sock->kind != CS_FD_UDP) {
+			/* TCP retransmits: the data arrives, one RTO late. */
+			*delay_ns = (uint64_t)rule->rto_ms * 1000000ull;
+			action->delay_ns += *delay_ns;
+			return false;
+		}
+		action->terminal = CS_FAULT_DROP; /* a datagram is gone */
+		return true;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:
 	case CS_FAULT_ERROR:
@@ -203,7 +213,7 @@ bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 			if (!rule_matches(rule, call) || !injects(snap, i, &n))
 				continue;
 			any = true;
-			bool last = add_fault(snap, i, n, action, &delay_ns);
+			bool last = add_fault(snap, i, n, call, action, &delay_ns);
 			if (should_log(snap, i))
 				cs_eventlog_write(call, rule, delay_ns);
 			if (last)

@@ -204,6 +204,10 @@ static void put_details(struct line *l, const struct cs_call *call,
 		put_key(l, "offset_ns");
 		put_int(l, rule->offset_ns);
 		break;
+	case CS_FAULT_LOSS:
+		put_key(l, "rto_ms");
+		put_uint(l, rule->rto_ms, 1);
+		break;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:
 	case CS_FAULT_COUNT:
