@@ -122,7 +122,8 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
  * very segment is opened (a removed one is not made again). Otherwise the
  * segment is opened or created, and CS_SEG_ID_ENV is set for children.
  * The owner is checked here, once: a process that changes its uid later
- * stays attached. */
+ * stays attached, but a program it execs afterwards (under another uid
+ * than the tree's segment) is refused. */
 int cs_segment_attach(const char *name, struct cs_seg_handle *handle,
 		      char *err, size_t errlen);
 

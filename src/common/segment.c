@@ -452,6 +452,15 @@ int cs_segment_attach(const char *name, struct cs_seg_handle *handle,
 		errno = saved;
 		return 0;
 	}
+	/* Only a process that changed its uid after its ancestor attached
+	 * (a server dropping root, then exec'ing) gets here with another
+	 * owner: never attach across users. */
+	if (owner != getuid()) {
+		snprintf(err, errlen,
+			 "%s belongs to another user than this program (uid %u), which changed its uid after its parent attached",
+			 subject_of(&s, name, owner), (unsigned)getuid());
+		goto fail;
+	}
 	if (cs_segment_open_as(owner, name, CS_SEG_EXISTING, handle, NULL, err,
 			       errlen) < 0) {
 		if (errno == ENOENT)

@@ -104,11 +104,12 @@ assert_eq "secure=1 skew=0" "$OUT" "setuid program as nobody: the shim stays out
 # nginx, apache and postgres start as root and drop to another uid: the
 # owner is checked when the shim attaches, not at every later look, so the
 # rule reaches the program after the drop, its forked worker, and follows a
-# live change made afterwards.
+# live change made afterwards. A program it then execs runs as the new uid
+# from the start: it does not attach to root's segment.
 new_segment
 "$CTL" -s "$SEG" load skew.cfg >/dev/null || fail "load failed"
 rm -f go
-bg env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" "$BIN/dropuid" 65534 "$PWD/go" >drop.out 2>drop.err
+bg env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" "$BIN/dropuid" 65534 "$PWD/go" "$BIN/ctor" >drop.out 2>drop.err
 drop_pid=$BG_PID
 wait_line drop.out 0 '^worker skew=' 10
 assert_eq "dropped uid=65534 skew=86400" "$(sed -n 1p drop.out)" "the program after the drop"
@@ -117,7 +118,9 @@ assert_eq "worker skew=86400" "$(sed -n 2p drop.out)" "its worker"
 touch go
 wait "$drop_pid" || fail "dropuid: exit status $?: $(cat drop.err)"
 assert_eq "after skew=3600" "$(sed -n 3p drop.out)" "a live change after the drop"
-assert_no_match 'chaos-shim' "$(cat drop.err)" "nothing said on stderr"
+assert_match 'ctor-prog: main skew=0' "$(cat drop.err)" "the program exec'd as uid 65534"
+assert_eq "chaos-shim: segment '$SEG' of uid 0 belongs to another user than this program (uid 65534), which changed its uid after its parent attached; calls pass through" \
+	"$(grep chaos-shim: drop.err)" "what the shim says, once"
 
 # --- root addresses another user's segments with -u -------------------------
 as_nobody_ctl() {

@@ -349,6 +349,16 @@ static void test_attach_tree(void **state)
 	if (!strstr(err, "made again"))
 		fail_msg("message: %s", err);
 
+	/* A program exec'd after a change of uid does not attach across
+	 * users. */
+	snprintf(id, sizeof(id), "%s:%u:%016llx", n->name, (unsigned)getuid() + 1,
+		 (unsigned long long)later.seg->hdr.instance);
+	setenv(CS_SEG_ID_ENV, id, 1);
+	assert_int_equal(cs_segment_attach(n->name, &child, err, sizeof(err)),
+			 -1);
+	if (!strstr(err, "belongs to another user than this program"))
+		fail_msg("message: %s", err);
+
 	/* A program that names another segment starts a tree of its own. */
 	setenv(CS_SEG_ID_ENV, "some-other:0:00000000000004d2", 1);
 	assert_int_equal(cs_segment_attach(n->name, &child, err, sizeof(err)), 0);
