@@ -42,7 +42,7 @@ LIB := $(BUILD)/libchaos-shim.so
 CTL := $(BUILD)/chaos-shim-ctl
 COMMON_LIB := $(BUILD)/libcs-common.a
 
-.PHONY: all deps test test-unit test-integration demo bench clean install check-profiles \
+.PHONY: all deb deps test test-unit test-integration demo bench clean install check-profiles \
         reliability-bin test-reliability test-asan test-tsan fuzz
 
 all: $(LIB) $(CTL)
@@ -178,6 +178,12 @@ install: all $(BUILD)/chaos-shim.pc
 	for page in $(wildcard docs/man/*.[1-8]); do \
 	  sec=$${page##*.}; install -D -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/}; \
 	done
+	install -D -m 0644 tools/chaos-shim-ctl.bash \
+	  $(DESTDIR)$(DATADIR)/bash-completion/completions/chaos-shim-ctl
+
+# A Debian package of what `make install` puts in /usr (tools/mkdeb.sh).
+deb: all
+	@tools/mkdeb.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)
