@@ -38,6 +38,10 @@ SHIM_OBJ   := $(SHIM_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Dependencies copied beside the library or the tool are found there
+# first (a container volume: docs/CI.md).
+ORIGIN_RUNPATH := -Wl,-rpath,'$$ORIGIN'
+
 LIB := $(BUILD)/libchaos-shim.so
 CTL := $(BUILD)/chaos-shim-ctl
 COMMON_LIB := $(BUILD)/libcs-common.a
@@ -58,12 +62,12 @@ $(COMMON_LIB): $(COMMON_OBJ)
 
 $(LIB): $(SHIM_OBJ) $(COMMON_LIB) src/shim/exports.map
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,libchaos-shim.so -Wl,--version-script=src/shim/exports.map \
+	$(Q)$(CC) -shared -Wl,-soname,libchaos-shim.so -Wl,--version-script=src/shim/exports.map $(ORIGIN_RUNPATH) \
 	  -Wl,-z,now -Wl,-z,nodelete -o $@ $(SHIM_OBJ) $(COMMON_LIB) $(CONFIG_LIBS) $(URCU_LIBS) -ldl -lpthread
 
 $(CTL): $(CTL_OBJ) $(COMMON_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $(CTL_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
+	$(Q)$(CC) $(ORIGIN_RUNPATH) -o $@ $(CTL_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
