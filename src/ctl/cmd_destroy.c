@@ -64,7 +64,7 @@ static int destroy_main(const struct cs_ctl_command *cmd,
 
 const struct cs_ctl_command cs_cmd_destroy = {
 	.name = "destroy",
-	.synopsis = "[-s NAME] destroy\ndestroy --stale",
+	.synopsis = "[-s NAME] destroy\n[-u USER] destroy --stale",
 	.help = "Removes the segment. Attached programs pass through from that moment\n"
 		"on, whatever `resume` or `load` races it; programs they start later\n"
 		"do not bring it back. A later `load` under the same name creates a\n"

@@ -64,7 +64,7 @@ static int is_profile(const struct dirent *e)
 static int profiles_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 			 int argc, char **argv)
 {
-	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2], text[1024];
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + sizeof("/.cfg")], text[1024];
 	struct dirent **entries;
 	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL), n;
 
