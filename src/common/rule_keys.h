@@ -93,6 +93,13 @@ int cs_key_apply(const struct cs_key *key, struct cs_rule *rule,
 		 const struct cs_value *value, const struct cs_where *where,
 		 char *err, size_t errlen);
 
+/* The same for a value as libconfig read it (profile.c): the one reader
+ * of values, for profiles and for the text `set` takes. */
+struct config_setting_t;
+int cs_key_apply_setting(const struct cs_key *key, struct cs_rule *rule,
+			 const struct config_setting_t *setting,
+			 const struct cs_where *where, char *err, size_t errlen);
+
 /* Every invariant of one rule, as the shim relies on it. */
 int cs_rule_check(const struct cs_rule *rule, const struct cs_where *where,
 		  char *err, size_t errlen);

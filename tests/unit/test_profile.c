@@ -517,7 +517,7 @@ static void test_set_refusals(void **state)
 	assert_set_refused(r, "delay_ms", "fast", "key 'delay_ms' must be an integer in rule 'x'");
 	assert_set_refused(r, "delay_ms", "1.5", "key 'delay_ms' must be an integer in rule 'x'");
 	assert_set_refused(r, "probability", "nan",
-			   "probability nan out of range 0..1 in rule 'x'");
+			   "key 'probability' must be a number in rule 'x'");
 	assert_set_refused(r, "enabled", "maybe", "key 'enabled' must be true or false in rule 'x'");
 	assert_set_refused(r, "errno", "EINTR",
 			   "key 'errno' does not apply to fault 'latency' in rule 'x'");
@@ -578,6 +578,102 @@ static void test_set_fault_and_calls(void **state)
 	assert_int_equal(r->signal, SIGUSR1);
 	assert_true(r->rate == 1.0);
 	assert_int_equal(cs_table_validate(&table, err, sizeof(err)), 0);
+}
+
+/* ---- set and a profile read the same text the same way */
+
+/* A value as a profile spells it; fault and calls give the key a rule. */
+struct spelling {
+	const char *keys; /* the rule's other keys */
+	const char *base; /* the key's value before set, if it needs one */
+	const char *key;
+	const char *text;
+	bool good;
+};
+
+#define LATENCY "calls = [\"recv\"]; fault = \"latency\";"
+#define SKEW "calls = [\"clock\"]; fault = \"clock_skew\";"
+
+static const struct spelling spellings[] = {
+	{ LATENCY, "", "probability", "0.5", true },
+	{ LATENCY, "", "probability", "1", true },
+	{ LATENCY, "", "probability", "1e-1", true },
+	{ LATENCY, "", "probability", ".25", true },
+	{ LATENCY, "", "probability", "0x1p-1", false },
+	{ LATENCY, "", "probability", "nan", false },
+	{ LATENCY, "", "probability", "inf", false },
+	{ LATENCY, "", "probability", "1.5", false },
+	{ LATENCY, "", "probability", "-0.1", false },
+	{ LATENCY, "", "probability", "\"0.5\"", false },
+	{ LATENCY, "", "probability", "0.5f", false },
+	{ LATENCY, "", "delay_ms", "10", true },
+	{ LATENCY, "", "delay_ms", "0x10", true },
+	{ LATENCY, "", "delay_ms", "10L", true },
+	{ LATENCY, "", "delay_ms", "+7", true },
+	{ LATENCY, "", "delay_ms", "1.5", false },
+	{ LATENCY, "", "delay_ms", "1e3", false },
+	{ LATENCY, "", "delay_ms", "-1", false },
+	{ LATENCY, "", "delay_ms", "010x", false },
+	{ LATENCY, "", "delay_ms", "99999999999999999999", false },
+	{ LATENCY, "", "delay_ms", "true", false },
+	{ LATENCY, "", "after", "5000000000", true },
+	{ LATENCY, "", "enabled", "true", true },
+	{ LATENCY, "", "enabled", "FALSE", true },
+	{ LATENCY, "", "enabled", "1", false },
+	{ LATENCY, "", "enabled", "yes", false },
+	{ LATENCY, "", "peer", "\"127.0.0.1:80\"", true },
+	{ LATENCY, "", "peer", "\"[::1]:443\"", true },
+	{ LATENCY, "", "peer", "\"10.0.0.300\"", false },
+	{ LATENCY, "", "peer", "80", false },
+	{ LATENCY, "", "proto", "\"udp\"", true },
+	{ LATENCY, "", "proto", "\"sctp\"", false },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "[\"send\", \"recv\"]", true },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "(\"send\")", true },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "\"send\"", true },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "[\"send\", 1]", false },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "[]", false },
+	{ SKEW, "", "offset_s", "-1.5", true },
+	{ SKEW, "", "offset_s", "86400", true },
+	{ SKEW, "", "offset_s", "1e9", true },
+	{ SKEW, "", "offset_s", "4e9", false },
+	{ SKEW, "", "rate", "0", false },
+	{ SKEW, "", "rate", "2", true },
+	{ SKEW, "", "scope", "\"tls\"", true },
+	{ "calls = [\"recv\"]; fault = \"error\";", "errno = \"EINTR\";", "errno",
+	  "\"econnreset\"", true },
+	{ "calls = [\"recv\"]; fault = \"kill\";", "", "signal", "\"TERM\"", true },
+	{ "calls = [\"recv\"]; fault = \"kill\";", "", "signal", "15", false },
+};
+
+/* Each value, given to the compiler in a profile and to set on the same
+ * rule: both accept it and make the same rule of it, or both refuse it. */
+static void test_set_reads_as_profile(void **state)
+{
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		const struct spelling *t = &spellings[i];
+		char text[512];
+		struct cs_rule by_set, by_profile;
+		bool set_ok, profile_ok;
+
+		snprintf(text, sizeof(text), RULE("%s %s"), t->keys, t->base);
+		if (compile(text) != 0)
+			fail_msg("%s: %s", text, err);
+		by_set = table.rules[0];
+		set_ok = cs_rule_set_param(&by_set, t->key, t->text, err, sizeof(err)) == 0;
+
+		snprintf(text, sizeof(text), RULE("%s %s = %s;"), t->keys, t->key, t->text);
+		profile_ok = compile(text) == 0;
+		by_profile = table.rules[0];
+		if (set_ok != t->good || profile_ok != t->good)
+			fail_msg("%s = %s: set %s, profile %s, expected %s", t->key, t->text,
+				 set_ok ? "accepts" : "refuses",
+				 profile_ok ? "accepts" : "refuses",
+				 t->good ? "both accept" : "both refuse");
+		if (t->good) {
+			by_profile.line = by_set.line;
+			assert_memory_equal(&by_set, &by_profile, sizeof(by_set));
+		}
+	}
 }
 
 /* ---- round trips: what status shows, set and a profile take back */
@@ -909,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_set_parameters),
 		cmocka_unit_test(test_set_refusals),
 		cmocka_unit_test(test_set_fault_and_calls),
+		cmocka_unit_test(test_set_reads_as_profile),
 		cmocka_unit_test(test_round_trip_every_key),
 		cmocka_unit_test(test_fault_fits_calls),
 		cmocka_unit_test(test_armed_mask),
