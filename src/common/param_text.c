@@ -125,6 +125,28 @@ int cs_rule_set_param(struct cs_rule *rule, const char *key, const char *value,
 	return rc;
 }
 
+int cs_rule_set_params(struct cs_rule *rule, char *const *pairs, int npairs,
+		       char *err, size_t errlen)
+{
+	struct cs_rule changed = *rule;
+	struct cs_where w = { .rule = changed.name };
+
+	for (int i = 0; i < npairs; i++) {
+		char key[64];
+		const char *eq = strchr(pairs[i], '=');
+		if (!eq || eq - pairs[i] >= (ptrdiff_t)sizeof(key))
+			return cs_where_fail(&w, err, errlen, "expected KEY=VALUE, not '%s'",
+					     pairs[i]);
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - pairs[i]), pairs[i]);
+		if (cs_rule_set_param(&changed, key, eq + 1, err, errlen) < 0)
+			return -1;
+	}
+	if (cs_rule_check_use(&changed, &w, err, errlen) < 0)
+		return -1;
+	*rule = changed;
+	return 0;
+}
+
 /* The shortest text that reads back as the same double. */
 static void shortest_double(double d, char *buf, size_t size)
 {

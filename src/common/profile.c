@@ -172,6 +172,8 @@ static int compile_rule(const config_setting_t *g, unsigned index,
 			return cs_where_fail(&w, err, errlen,
 					     "missing key '%s' for fault '%s'",
 					     cs_keys[i].name, cs_fault_name(r->fault));
+	if (cs_rule_check_use(r, &w, err, errlen) < 0)
+		return -1;
 	t->nrules++;
 	return 0;
 }

@@ -168,6 +168,25 @@ int cs_rule_check(const struct cs_rule *rule, const struct cs_where *where,
 	return 0;
 }
 
+int cs_rule_check_use(const struct cs_rule *r, const struct cs_where *w,
+		      char *err, size_t errlen)
+{
+	const uint32_t data = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV) |
+			      CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE);
+
+	/* TCP never delivers a stream with holes: lost packets are sent
+	 * again, which is what loss models; a drop is a partition. */
+	if (r->fault == CS_FAULT_DROP && r->probability < 1 &&
+	    r->proto != CS_PROTO_UDP && (r->calls & data))
+		for (int f = 0; f < CS_FAM_COUNT; f++)
+			if (r->calls & data & CS_BIT(f))
+				return cs_where_fail(w, err, errlen,
+						     "fault 'drop' with probability %g on call '%s' would cut holes in a TCP stream: "
+						     "use fault 'loss' for packet loss ('drop' partitions a connection), or proto = \"udp\"",
+						     r->probability, cs_family_name(f));
+	return 0;
+}
+
 static bool value_fits_kind(const struct cs_key *k, const struct cs_value *v)
 {
 	if (!(k->kind->accepts & CS_VALUES(v->type)))

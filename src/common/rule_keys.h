@@ -104,6 +104,13 @@ int cs_key_apply_setting(const struct cs_key *key, struct cs_rule *rule,
 int cs_rule_check(const struct cs_rule *rule, const struct cs_where *where,
 		  char *err, size_t errlen);
 
+/* What the profile language refuses although the shim could run it: a
+ * rule that would not do what its author means (a probabilistic drop on
+ * TCP data calls, which is loss). Profiles and `set` check it, the
+ * shim's validator does not. */
+int cs_rule_check_use(const struct cs_rule *rule, const struct cs_where *where,
+		      char *err, size_t errlen);
+
 /* Formats the problem, appends where it is, returns -1. */
 __attribute__((format(printf, 4, 5))) int
 cs_where_fail(const struct cs_where *where, char *err, size_t errlen,

@@ -455,6 +455,24 @@ static void test_error_bad_endpoint_or_host(void **state)
 		       "in rule 'x' (f.cfg:2)");
 }
 
+/* A probabilistic drop on TCP data calls is loss, said as such. */
+static void test_error_probabilistic_tcp_drop(void **state)
+{
+	assert_refused(RULE("calls = [\"connect\", \"recv\"]; probability = 0.2; fault = \"drop\";"),
+		       "fault 'drop' with probability 0.2 on call 'recv' would cut holes in a TCP stream: "
+		       "use fault 'loss' for packet loss ('drop' partitions a connection), "
+		       "or proto = \"udp\" in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"ssl_write\"]; proto = \"tcp\"; probability = 0.5; fault = \"drop\";"),
+		       "fault 'drop' with probability 0.5 on call 'ssl_write' would cut holes in a TCP stream: "
+		       "use fault 'loss' for packet loss ('drop' partitions a connection), "
+		       "or proto = \"udp\" in rule 'x' (f.cfg:2)");
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; proto = \"udp\"; probability = 0.2; fault = \"drop\";"));
+	assert_compiles(RULE("calls = [\"connect\", \"ssl_handshake\"]; probability = 0.2; fault = \"drop\";"));
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; fault = \"drop\"; hang_ms = 10;"));
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; probability = 0.2; fault = \"loss\";"));
+	assert_int_equal(table.rules[0].rto_ms, 200);
+}
+
 /* ---- chaos-shim-ctl set */
 
 static struct cs_rule *compiled_rule(const char *keys)
@@ -578,6 +596,35 @@ static void test_set_fault_and_calls(void **state)
 	assert_int_equal(r->signal, SIGUSR1);
 	assert_true(r->rate == 1.0);
 	assert_int_equal(cs_table_validate(&table, err, sizeof(err)), 0);
+}
+
+/* set applies its pairs in order and checks the rule as a profile's at
+ * the end: a drop becomes a loss in either order, never a lossy drop. */
+static void test_set_all_or_nothing(void **state)
+{
+	char *to_loss[] = { "probability=0.3", "fault=loss" };
+	char *back[] = { "fault=drop", "probability=1" };
+	char *lossy[] = { "fault=drop" };
+	char *bad[] = { "delay_ms" };
+	struct cs_rule *r = compiled_rule("calls = [\"recv\"]; fault = \"drop\"; hang_ms = 5;");
+	struct cs_rule before = *r;
+
+	assert_int_equal(cs_rule_set_params(r, to_loss, 1, err, sizeof(err)), -1);
+	assert_string_equal(err, "fault 'drop' with probability 0.3 on call 'recv' would cut holes in a TCP stream: "
+				 "use fault 'loss' for packet loss ('drop' partitions a connection), "
+				 "or proto = \"udp\" in rule 'x'");
+	assert_memory_equal(&before, r, sizeof(before));
+	assert_int_equal(cs_rule_set_params(r, to_loss, 2, err, sizeof(err)), 0);
+	assert_int_equal(r->fault, CS_FAULT_LOSS);
+	assert_int_equal(r->rto_ms, 200);
+	assert_int_equal(r->hang_ms, 0);
+	before = *r;
+	assert_int_equal(cs_rule_set_params(r, lossy, 1, err, sizeof(err)), -1);
+	assert_memory_equal(&before, r, sizeof(before));
+	assert_int_equal(cs_rule_set_params(r, back, 2, err, sizeof(err)), 0);
+	assert_int_equal(r->fault, CS_FAULT_DROP);
+	assert_int_equal(cs_rule_set_params(r, bad, 1, err, sizeof(err)), -1);
+	assert_string_equal(err, "expected KEY=VALUE, not 'delay_ms' in rule 'x'");
 }
 
 /* ---- set and a profile read the same text the same way */
@@ -1002,6 +1049,8 @@ int main(void)
 		cmocka_unit_test(test_error_missing_fault_parameter),
 		cmocka_unit_test(test_error_unknown_names),
 		cmocka_unit_test(test_error_bad_endpoint_or_host),
+		cmocka_unit_test(test_error_probabilistic_tcp_drop),
+		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
 		cmocka_unit_test(test_set_refusals),
 		cmocka_unit_test(test_set_fault_and_calls),
