@@ -55,6 +55,7 @@ struct cs_key_kind {
 #define CS_KEY_SHAPE 16u    /* calls and fault: others depend on them */
 #define CS_KEY_DEPENDS 32u  /* checked again when calls or fault change */
 #define CS_KEY_APART 64u    /* status shows it in its own column */
+#define CS_KEY_UNSET_AT_DEFAULT 128u /* formats as unset at its default */
 
 struct cs_key {
 	const char *name;
@@ -75,7 +76,7 @@ struct cs_key {
 extern const struct cs_key_kind cs_kind_name, cs_kind_bool, cs_kind_uint,
 	cs_kind_real, cs_kind_seconds, cs_kind_calls, cs_kind_fault,
 	cs_kind_endpoint, cs_kind_choice, cs_kind_host, cs_kind_errno,
-	cs_kind_signal;
+	cs_kind_signal, cs_kind_matches, cs_kind_patterns;
 
 extern const struct cs_key cs_keys[];
 extern const size_t cs_nkeys;

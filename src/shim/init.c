@@ -124,6 +124,7 @@ __attribute__((constructor)) static void cs_init(void)
 	char err[512];
 	if (getauxval(AT_SECURE))
 		return; /* setuid and friends: never act on the environment */
+	cs_program_init();
 	make_absolute("CHAOS_SHIM_PROFILE");
 	make_absolute("CHAOS_SHIM_LOG");
 	const char *segment = getenv("CHAOS_SHIM_SEGMENT");

@@ -473,6 +473,43 @@ static void test_error_probabilistic_tcp_drop(void **state)
 	assert_int_equal(table.rules[0].rto_ms, 200);
 }
 
+static void test_error_schedule_keys(void **state)
+{
+	char text[1024];
+	size_t n;
+
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; at = [0];"),
+		       "at 0 must be at least 1 (matches count from 1) in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; at = [3, 5, 3];"),
+		       "duplicate match number 3 in 'at' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; at = [\"3\"];"),
+		       "key 'at' must be a list of match numbers in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; "
+			    "at = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17];"),
+		       "key 'at' holds more than 16 match numbers in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; process = [\"curl\", \"\"];"),
+		       "empty pattern in 'process' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; process = [1];"),
+		       "key 'process' must be a list of patterns in rule 'x' (f.cfg:2)");
+	n = (size_t)snprintf(text, sizeof(text), "rules = (\n{ name = \"x\"; calls = [\"recv\"]; "
+			     "fault = \"reset\"; process = [");
+	for (int i = 0; i < 26; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"pattern-%02d\"", i ? ", " : "", i);
+	snprintf(text + n, sizeof(text) - n, "]; }\n);\n");
+	assert_refused(text, "patterns of 'process' are longer than 254 bytes together in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; active_ms = 5;"),
+		       "key 'active_ms' needs 'period_ms' (active for active_ms of every period_ms) "
+		       "in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; period_ms = 100; active_ms = 100;"),
+		       "active_ms 100 must be above 0 and below period_ms 100 in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; duration_ms = 2592000001L;"),
+		       "duration_ms 2592000001 out of range 0..2592000000 in rule 'x' (f.cfg:2)");
+	/* Every fault and every family takes them. */
+	assert_compiles(RULE("calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = 60; "
+			     "process = \"date\"; start_after_ms = 10; period_ms = 100; active_ms = 50;"));
+	assert_compiles(RULE("calls = [\"dns\"]; fault = \"error\"; errno = \"EAI_AGAIN\"; at = [2];"));
+}
+
 /* ---- chaos-shim-ctl set */
 
 static struct cs_rule *compiled_rule(const char *keys)
@@ -730,8 +767,10 @@ static const char round_trip_rules[] =
 	"rules = (\n"
 	"{ name = \"a\"; enabled = false; calls = [\"connect\", \"send\", \"recv\"]; fault = \"latency\";"
 	"  peer = \"10.0.0.0/8:5432-5440\"; local = \"[::1]:80\"; proto = \"tcp\";"
-	"  probability = 0.1; after = 3; count = 7; delay_ms = 250; jitter_ms = 20; },\n"
-	"{ name = \"b\"; calls = [\"send\"]; fault = \"drop\"; hang_ms = 900; proto = \"udp\"; },\n"
+	"  probability = 0.1; after = 3; count = 7; delay_ms = 250; jitter_ms = 20;"
+	"  at = [17, 3, 5000000000]; process = [\"curl\", \"*/bin/my app\"]; },\n"
+	"{ name = \"b\"; calls = [\"send\"]; fault = \"drop\"; hang_ms = 900; proto = \"udp\";"
+	"  start_after_ms = 1000; duration_ms = 60000; period_ms = 30000; active_ms = 5000; },\n"
 	"{ name = \"c\"; calls = [\"recv\"]; fault = \"loss\"; rto_ms = 300; probability = 0.2; },\n"
 	"{ name = \"d\"; calls = [\"recv\"]; fault = \"error\"; errno = \"ECONNRESET\"; },\n"
 	"{ name = \"e\"; calls = [\"dns\"]; host = \"*.example.com\"; fault = \"error\"; errno = \"EAI_AGAIN\"; },\n"
@@ -1050,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_error_unknown_names),
 		cmocka_unit_test(test_error_bad_endpoint_or_host),
 		cmocka_unit_test(test_error_probabilistic_tcp_drop),
+		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
 		cmocka_unit_test(test_set_refusals),
