@@ -11,8 +11,16 @@
 #include "cs_table.h"
 
 /* Whether the 1-based match number is one of the rule's `at` (true for a
- * rule without `at`). */
-bool cs_at_includes(const struct cs_rule *rule, uint64_t match);
+ * rule without `at`). Inline: the shim asks for every match. */
+static inline bool cs_at_includes(const struct cs_rule *rule, uint64_t match)
+{
+	if (!rule->at[0])
+		return true;
+	for (int i = 0; i < CS_AT_MAX && rule->at[i]; i++)
+		if (rule->at[i] == match)
+			return true;
+	return false;
+}
 
 /* Whether a `*` and `?` glob matches text; `*` also spans '/'. */
 bool cs_glob_matches(const char *pattern, const char *text);
@@ -26,7 +34,10 @@ bool cs_process_matches(const struct cs_rule *rule, const char *execfn,
 			const char *exe);
 
 /* Whether the rule has a time window at all. */
-bool cs_has_window(const struct cs_rule *rule);
+static inline bool cs_has_window(const struct cs_rule *rule)
+{
+	return rule->start_after_ms || rule->duration_ms || rule->period_ms;
+}
 
 /* Whether now (CLOCK_MONOTONIC, ns) is inside the rule's window; when
  * next_change is not NULL, it gets the ns until the answer changes (0:

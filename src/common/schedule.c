@@ -9,16 +9,6 @@
 
 #define NS_PER_MS 1000000ull
 
-bool cs_at_includes(const struct cs_rule *rule, uint64_t match)
-{
-	if (!rule->at[0])
-		return true;
-	for (int i = 0; i < CS_AT_MAX && rule->at[i]; i++)
-		if (rule->at[i] == match)
-			return true;
-	return false;
-}
-
 bool cs_glob_matches(const char *p, const char *t)
 {
 	const char *star = NULL, *resume = NULL;
@@ -67,11 +57,6 @@ bool cs_process_matches(const struct cs_rule *rule, const char *execfn,
 		if (pattern_takes(p, execfn) || pattern_takes(p, exe))
 			return true;
 	return false;
-}
-
-bool cs_has_window(const struct cs_rule *rule)
-{
-	return rule->start_after_ms || rule->duration_ms || rule->period_ms;
 }
 
 bool cs_window_open(const struct cs_rule *rule, int64_t now_ns,
