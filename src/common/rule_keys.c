@@ -1,7 +1,8 @@
 /* The rule keys: one row per key of the profile language (its field, range,
  * default, and the faults and calls it concerns), and what the compiler,
  * `set`, `status` and the table validator do with a key, through the
- * operations of its kind (key_kinds.c). */
+ * operations of its kind (key_names.c, key_numbers.c, key_matching.c,
+ * key_schedule.c). */
 #include "common/rule_keys.h"
 
 #include <signal.h>
