@@ -124,7 +124,6 @@ __attribute__((constructor)) static void cs_init(void)
 	char err[512];
 	if (getauxval(AT_SECURE))
 		return; /* setuid and friends: never act on the environment */
-	cs_program_init();
 	make_absolute("CHAOS_SHIM_PROFILE");
 	make_absolute("CHAOS_SHIM_LOG");
 	const char *segment = getenv("CHAOS_SHIM_SEGMENT");
@@ -148,6 +147,7 @@ __attribute__((constructor)) static void cs_init(void)
 	} else {
 		return;
 	}
+	cs_program_init(); /* before the first snapshot matches `process` */
 	if (cs_snapshot_init() < 0) {
 		cs_detach("cannot allocate the rule snapshot");
 		return;
