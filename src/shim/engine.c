@@ -78,7 +78,7 @@ static bool scheduled(const struct cs_snapshot *snap, uint32_t i)
 		return false;
 	/* The writers' clock, read through the vDSO: no system call. */
 	return !cs_has_window(rule) ||
-	       cs_window_open(rule, (int64_t)cs_monotonic_ns(), NULL);
+	       cs_window_open(rule, (int64_t)cs_now_ns(), NULL);
 }
 
 /* Takes one injection from the rule's budget; false once count is spent,
@@ -95,11 +95,14 @@ static bool take_injection(struct cs_seg_counter *counter, uint64_t count)
 	return true;
 }
 
-/* Counts the match; true when this n-th match is injected. */
+/* Counts the match; true when this n-th match is injected. A rule out of
+ * its program or window does not match: nothing is counted. */
 static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 {
 	const struct cs_rule *rule = &snap->table.rules[i];
 	struct cs_seg_counter *counter = &cs_seg->counters[i];
+	if (!scheduled(snap, i))
+		return false;
 	uint64_t n = __atomic_fetch_add(&counter->matched, 1, __ATOMIC_RELAXED);
 	*nth = n;
 	if (n < rule->after || !cs_at_includes(rule, n + 1))
@@ -223,8 +226,7 @@ bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 		for (uint32_t i = 0; i < snap->table.nrules; i++) {
 			const struct cs_rule *rule = &snap->table.rules[i];
 			uint64_t n, delay_ns;
-			if (!rule_matches(rule, call) || !scheduled(snap, i) ||
-			    !injects(snap, i, &n))
+			if (!rule_matches(rule, call) || !injects(snap, i, &n))
 				continue;
 			any = true;
 			bool last = add_fault(snap, i, n, call, action, &delay_ns);

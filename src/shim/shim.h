@@ -263,8 +263,8 @@ void cs_snapshot_read_unlock(void);
 
 /* ---- faults.c: making the decision real ------------------------------- */
 
-/* CLOCK_MONOTONIC in ns from the real clock_gettime: never skewed. */
-uint64_t cs_monotonic_ns(void);
+/* CLOCK_MONOTONIC now, in nanoseconds: the clock of every deadline. */
+uint64_t cs_now_ns(void);
 /* Sleeps the calling thread, resuming after signal handlers. */
 void cs_sleep_ns(uint64_t ns);
 /* Resets a connection for real: an RST for TCP, a shutdown otherwise. */
