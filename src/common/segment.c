@@ -2,6 +2,7 @@
  * destroying the shared-memory file that chaos-shim-ctl writes and every
  * shim reads. */
 #include "cs_segment.h"
+#include "cs_schedule.h"
 #include "cs_skew.h"
 
 #include <errno.h>
@@ -635,6 +636,8 @@ void cs_segment_publish(struct cs_segment *seg, const struct cs_table *table,
 	syscall(SYS_clock_gettime, CLOCK_REALTIME, &now);
 	cs_skew_rebase(&prev, &next,
 		       (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	/* Time windows run from the load, or from when a rule was enabled. */
+	cs_window_rebase(&prev, &next, reset_counters, cs_window_now_ns());
 
 	/* The idle slot may still be under copy by a reader of the previous
 	 * word: order the last store of the word before these writes, so that

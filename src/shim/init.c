@@ -146,6 +146,7 @@ __attribute__((constructor)) static void cs_init(void)
 	} else {
 		return;
 	}
+	cs_program_init(); /* before the first snapshot matches `process` */
 	if (cs_snapshot_init() < 0) {
 		cs_detach("cannot allocate the rule snapshot");
 		return;
