@@ -470,3 +470,45 @@ int cs_ctl_run_batch(struct cs_ctl_runner *runner, size_t n,
 	free(b);
 	return rc;
 }
+
+/* A decimal in [min, max]; -1 when text is not one. */
+static int parse_bounded(const char *text, unsigned min, unsigned max,
+			 unsigned *value)
+{
+	uint64_t v;
+
+	if (cs_ctl_parse_seed(text, &v) < 0 || v < min || v > max)
+		return -1;
+	*value = (unsigned)v;
+	return 0;
+}
+
+int cs_ctl_runner_setup(struct cs_ctl_runner *runner,
+			const struct cs_ctl_command *cmd, const struct cs_ctl *ctl,
+			const char *jobs, const char *timeout, char **argv)
+{
+	char path[PATH_MAX];
+
+	memset(runner, 0, sizeof(*runner));
+	runner->jobs = 1;
+	if (!argv[0])
+		return cs_ctl_usage_error(cmd, "expected -- CMD [ARG...]");
+	if (ctl->user_given)
+		return cs_ctl_usage_error(cmd, "-u does not apply: %s makes segments of its own",
+					  cmd->name);
+	if (jobs && parse_bounded(jobs, 1, CS_CTL_MAX_JOBS, &runner->jobs) < 0)
+		return cs_ctl_usage_error(cmd, "bad -j '%s': expected 1 to %d",
+					  jobs, CS_CTL_MAX_JOBS);
+	if (timeout && parse_bounded(timeout, 1, 86400, &runner->timeout_s) < 0)
+		return cs_ctl_usage_error(cmd, "bad --timeout '%s': expected 1 to 86400 seconds",
+					  timeout);
+	if (cs_ctl_resolve_command(argv[0], path, sizeof(path)) < 0) {
+		cs_ctl_error("cannot run '%s': no such command", argv[0]);
+		return CS_EXIT_CANNOT_RUN;
+	}
+	if (cs_ctl_find_library(runner->library) < 0)
+		return CS_EXIT_FAILED;
+	runner->argv = argv;
+	cs_ctl_fresh_name(cmd->name, runner->name, sizeof(runner->name));
+	return CS_CTL_CONTINUE;
+}

@@ -40,7 +40,8 @@ struct cs_ctl_command {
 
 extern const struct cs_ctl_command cs_cmd_run, cs_cmd_load, cs_cmd_enable,
 	cs_cmd_disable, cs_cmd_set, cs_cmd_pause, cs_cmd_resume, cs_cmd_status,
-	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles;
+	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles,
+	cs_cmd_sweep, cs_cmd_bisect;
 
 /* installed.c: the program's companions, found from its own path. */
 /* The directory of the running program. Returns 0, or -1 with errno. */
@@ -229,6 +230,15 @@ struct cs_ctl_runner {
 	int interrupted;		/* the stop signal that ended a batch */
 };
 
+#define CS_CTL_MAX_JOBS 64
+
+/* The runner of a subcommand that takes -j N and --timeout S (NULL when
+ * not given) and runs argv, which must exist. Returns CS_CTL_CONTINUE, or
+ * an exit status after saying what is wrong. */
+int cs_ctl_runner_setup(struct cs_ctl_runner *runner,
+			const struct cs_ctl_command *cmd, const struct cs_ctl *ctl,
+			const char *jobs, const char *timeout, char **argv);
+
 /* What one run did. */
 struct cs_ctl_outcome {
 	int status;	/* as `run` exits: 128+N after signal N */
@@ -250,6 +260,20 @@ typedef void (*cs_ctl_table_fn)(void *arg, size_t i, struct cs_table *table);
 int cs_ctl_run_batch(struct cs_ctl_runner *runner, size_t n,
 		     cs_ctl_table_fn make, void *arg,
 		     struct cs_ctl_outcome *outcomes);
+
+/* repro.c: what sweep and bisect hand out. */
+
+/* Makes the rule inject exactly at these n (<= CS_AT_MAX) match numbers:
+ * at = [...], probability 1, no after, no count, enabled. With n = 0 it
+ * injects nothing but still counts its matches. */
+void cs_ctl_inject_at(struct cs_rule *rule, const uint64_t *matches, size_t n);
+
+/* "chaos-shim-ctl run -p PROFILE -- ARGV...", quoted for a shell, in
+ * memory the caller frees; NULL when out of memory. */
+char *cs_ctl_reproducer(const char *profile, char **argv);
+
+/* Writes table as a profile at path. Prints why not; returns 0 or -1. */
+int cs_ctl_write_profile(const char *path, const struct cs_table *table);
 
 /* elf.c: what a program is made of, for the warnings of `run`. */
 enum cs_ctl_binary {
