@@ -205,6 +205,7 @@ static void report_summary(struct report *rep, const struct sweep *s)
 		cs_json_uint(&rep->j, "runs", s->ntrials);
 		cs_json_uint(&rep->j, "matches", rep->total);
 		cs_json_uint(&rep->j, "not_run", rep->total - s->ntrials);
+		cs_json_object_end(&rep->j);
 		cs_json_finish(&rep->j);
 		return;
 	}
