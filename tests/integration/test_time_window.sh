@@ -96,3 +96,23 @@ inside() {
 	else echo -; fi
 }
 judge "start_after_ms = 1000 from enable"
+
+# The clock family too: a skew of one day from 1 s to 3 s after the load.
+# One python process reads the wall clock against its (unskewed)
+# monotonic clock before the window, inside it and after it.
+cat >w.cfg <<CFG
+rules = ( { name = "two-seconds-ahead"; calls = ["clock"]; fault = "clock_skew";
+            offset_s = 86400; start_after_ms = 1000; duration_ms = 2000; } );
+CFG
+load_now
+under_segment "$SEG" python3 -c '
+import time
+def shift():
+    return time.time() - time.monotonic()
+before = shift()
+time.sleep(1.9)
+inside = shift()
+time.sleep(2.0)
+after = shift()
+print(round(inside - before), round(after - before))' >skew.out
+assert_eq "86400 0" "$(cat skew.out)" "skew inside the window, not before or after it (seconds)"
