@@ -6,14 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 start_http_server
-cat >client.py <<'PY'
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()
-    print("ok")
-except ConnectionRefusedError:
-    print("refused")
-PY
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # attempts MS: a connection every 100 ms for MS; lines "START END RESULT"
@@ -23,7 +15,7 @@ attempts() {
 	: >attempts.out
 	while (($(now_ms) < until)); do
 		start=$(now_ms)
-		rc=$(under_segment "$SEG" python3 client.py "$HTTP_PORT")
+		rc=$(under_segment "$SEG" python3 "$PROGS/connect_once.py" "$HTTP_PORT")
 		echo "$((start - loaded)) $(($(now_ms) - loaded)) $rc" >>attempts.out
 		sleep 0.1
 	done
