@@ -1,8 +1,8 @@
-/* `sweep`: the systematic search SQLite makes for malloc failures, for
- * network calls. A baseline run counts each rule's matches without
- * injecting; then one run per match number k injects the k-th match
- * alone, and the k that make the command fail are named, each with a
- * profile and a command line that reproduce it. */
+/* `sweep`: what SQLite does for malloc failures, one failure point after
+ * the other, for network calls. A baseline run counts each rule's matches
+ * without injecting; then one run per match number k injects the k-th
+ * match alone, and the k that make the command fail are named, each with
+ * a profile and a command line that reproduce it. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
