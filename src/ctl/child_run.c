@@ -223,7 +223,6 @@ struct batch {
 	struct cs_table table;
 	struct cs_ctl_view view;
 	sigset_t waited;
-	unsigned serial;
 };
 
 static int64_t now_ms(void)
@@ -251,7 +250,7 @@ static int start_run(struct batch *b, struct slot *slot, size_t index,
 	struct cs_ctl_environ env;
 
 	snprintf(slot->segment, sizeof(slot->segment), "%s-%u", r->name,
-		 b->serial++);
+		 r->serial++);
 	make(arg, index, &b->table);
 	b->table.log_path[0] = '\0'; /* many runs, one file: not wanted */
 	if (cs_ctl_publish(slot->segment, CS_SEG_CREATE_NEW, &b->table) < 0)

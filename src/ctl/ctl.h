@@ -228,6 +228,7 @@ struct cs_ctl_runner {
 	unsigned jobs;			/* at most so many at a time, >= 1 */
 	unsigned timeout_s;		/* a run is killed after it; 0: never */
 	int interrupted;		/* the stop signal that ended a batch */
+	unsigned serial;		/* of the next run's segment */
 };
 
 #define CS_CTL_MAX_JOBS 64

@@ -11,7 +11,8 @@
 void cs_ctl_inject_at(struct cs_rule *rule, const uint64_t *matches, size_t n)
 {
 	memset(rule->at, 0, sizeof(rule->at));
-	memcpy(rule->at, matches, n * sizeof(*matches));
+	if (n)
+		memcpy(rule->at, matches, n * sizeof(*matches));
 	/* Without match numbers the rule still counts its matches. */
 	rule->probability = n ? 1.0 : 0.0;
 	rule->after = 0;

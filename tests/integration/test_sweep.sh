@@ -75,6 +75,19 @@ assert_contains "sweep: 2 runs, 0 failed, 3 matches not tried (--max-runs)" "$OU
 assert_exit 2 "$CTL" sweep -p sweep.cfg --rule nope -- true
 assert_contains "no rule 'nope'" "$ERR" "unknown rule"
 
+# --timeout ends runs that hang at their fault (a minute each here) and
+# counts them as failed: three at a time, all five within a generous band.
+start=$SECONDS
+assert_exit 3 "$CTL" sweep -p sweep.cfg --timeout 2 -j 3 --json -- \
+	python3 "${client[@]}" "$HTTP_PORT" --hang-on-failure
+assert_num "$((SECONDS - start))" '<' 40 "seconds for five runs that hang, with --timeout 2"
+python3 - <<'PY' "$OUT" || fail "sweep --timeout --json: $OUT"
+import json, sys
+doc = json.loads(sys.argv[1])
+assert [(f["k"], f["timed_out"], f["status"]) for f in doc["failed"]] == \
+    [(k, True, 137) for k in range(1, 6)], doc["failed"]
+PY
+
 # A command that fails anyway has nothing to sweep.
 assert_exit 1 "$CTL" sweep -p sweep.cfg -- python3 "${client[@]}" "$(free_port)"
 assert_contains "fails without any injection (exit 1)" "$ERR" "failing baseline"
