@@ -80,9 +80,9 @@ static void make_original(void *arg, size_t i, struct cs_table *table)
 	*table = ((const struct bisect *)arg)->base;
 }
 
-/* What the seed injected in the run that counted matched: the matches
- * each enabled rule selects, within its count. Returns 0, or -1 after
- * saying why not. */
+/* What the seed injected in the run that counted o: the first matches
+ * each enabled rule selects, as many as it injected (no more than its
+ * `count`). Returns 0, or -1 after saying why not. */
 static int list_injections(const struct bisect *b,
 			   const struct cs_ctl_outcome *o, struct set *all)
 {
@@ -107,15 +107,14 @@ static int list_injections(const struct bisect *b,
 		uint64_t key = cs_rule_key(rule->name), taken = 0;
 		if (!rule->enabled)
 			continue;
-		for (uint64_t n = 0; n < o->matched[r] && all->n < MAX_INJECTIONS; n++) {
-			if (!cs_rule_selects(rule, t->seed, key, n) ||
-			    (rule->count && taken == rule->count))
+		for (uint64_t n = 0; n < o->matched[r] && taken < o->injected[r]; n++) {
+			if (!cs_rule_selects(rule, t->seed, key, n))
 				continue;
 			all->items[all->n++] = (struct injection){r, n + 1};
 			taken++;
 		}
-		/* Processes racing for the budget of `count` may spend it
-		 * on other matches than the first ones. */
+		/* Processes racing for the budget of `count` may have spent
+		 * it on other matches than the first ones the seed selects. */
 		if (taken != o->injected[r])
 			cs_ctl_error("warning: rule '%s' injected %llu times, the seed selects %llu of its matches: "
 				     "the sets tried may differ from what the run did",
