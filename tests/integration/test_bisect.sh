@@ -30,7 +30,7 @@ done
 ((${#failing[@]} >= 2)) || fail "no two seeds of 80 fail the client after 3 faults or more"
 
 for seed in "${failing[@]}"; do
-	assert_exit 0 "$CTL" bisect -p flaky.cfg --seed "$seed" -j 2 -- "${client[@]}" "$HTTP_PORT" --requests 10
+	assert_exit 0 noting_pid "$CTL" bisect -p flaky.cfg --seed "$seed" -j 2 -- "${client[@]}" "$HTTP_PORT" --requests 10
 	echo "$OUT" >"min$seed.cfg"
 	faults=$(grep -c "^#   rule 'flaky' at its match" "min$seed.cfg")
 	assert_num "$faults" '>=' 1 "faults left by bisect of seed $seed: $OUT"
@@ -43,7 +43,7 @@ done
 # The same as JSON: the seed's faults, the minimal set within them in
 # number, and the profile.
 seed=${failing[0]}
-assert_exit 0 "$CTL" bisect -p flaky.cfg --seed "$seed" --repeat 3 --json -- "${client[@]}" "$HTTP_PORT" --requests 10
+assert_exit 0 noting_pid "$CTL" bisect -p flaky.cfg --seed "$seed" --repeat 3 --json -- "${client[@]}" "$HTTP_PORT" --requests 10
 python3 - "$OUT" <<'PY' || fail "bisect --json: $OUT"
 import json, sys
 doc = json.loads(sys.argv[1])
@@ -54,8 +54,8 @@ assert "at = [" in doc["profile"], doc["profile"]
 PY
 
 [[ -n $passing ]] || fail "no seed of 80 lets the client pass"
-assert_exit 1 "$CTL" bisect -p flaky.cfg --seed "$passing" -- "${client[@]}" "$HTTP_PORT" --requests 10
+assert_exit 1 noting_pid "$CTL" bisect -p flaky.cfg --seed "$passing" -- "${client[@]}" "$HTTP_PORT" --requests 10
 assert_contains "passes under seed $passing" "$ERR" "bisect of a passing seed"
 assert_exit 2 "$CTL" bisect -p flaky.cfg -- true
-ls /dev/shm | grep -q "^chaos-shim\.$(id -u)\.bisect-" && fail "segments left: $(ls /dev/shm | grep bisect-)"
+assert_no_segments_left bisect
 exit 0

@@ -43,7 +43,7 @@ rules = ( { name = "refuse"; calls = ["connect"]; peer = "127.0.0.1:$HTTP_PORT";
           { name = "off"; enabled = false; calls = ["recv"]; fault = "reset"; } );
 CFG
 
-assert_exit 3 "$CTL" sweep -p sweep.cfg -- python3 "${client[@]}" "$HTTP_PORT"
+assert_exit 3 noting_pid "$CTL" sweep -p sweep.cfg -- python3 "${client[@]}" "$HTTP_PORT"
 assert_contains "baseline: rule 'refuse' matched 5 times" "$OUT" "sweep's baseline"
 assert_eq 1 "$(grep -c '^FAIL' <<<"$OUT")" "failing k in: $OUT"
 assert_match "FAIL rule 'refuse' k=3: exit 1" "$OUT" "the failing k"
@@ -59,7 +59,7 @@ assert_contains "failed 3" "$(cat repro.out)" "reproducer's client output"
 assert_eq 2 "$(grep -c "^ok" repro.out)" "requests that passed under the reproducer (the first two and none after)"
 
 # The same with two runs at a time, as JSON.
-assert_exit 3 "$CTL" sweep -p sweep.cfg -j 2 -o out --json -- python3 "${client[@]}" "$HTTP_PORT"
+assert_exit 3 noting_pid "$CTL" sweep -p sweep.cfg -j 2 -o out --json -- python3 "${client[@]}" "$HTTP_PORT"
 python3 - <<'PY' "$OUT" || fail "sweep --json: $OUT"
 import json, sys
 doc = json.loads(sys.argv[1])
@@ -70,7 +70,7 @@ assert (doc["runs"], doc["matches"], doc["not_run"]) == (5, 5, 0)
 PY
 
 # --max-runs stops before k = 3; --rule names what to sweep.
-assert_exit 0 "$CTL" sweep -p sweep.cfg --rule refuse --max-runs 2 -- python3 "${client[@]}" "$HTTP_PORT"
+assert_exit 0 noting_pid "$CTL" sweep -p sweep.cfg --rule refuse --max-runs 2 -- python3 "${client[@]}" "$HTTP_PORT"
 assert_contains "sweep: 2 runs, 0 failed, 3 matches not tried (--max-runs)" "$OUT" "sweep with --max-runs 2"
 assert_exit 2 "$CTL" sweep -p sweep.cfg --rule nope -- true
 assert_contains "no rule 'nope'" "$ERR" "unknown rule"
@@ -78,7 +78,7 @@ assert_contains "no rule 'nope'" "$ERR" "unknown rule"
 # --timeout ends runs that hang at their fault (a minute each here) and
 # counts them as failed: three at a time, all five within a generous band.
 start=$SECONDS
-assert_exit 3 "$CTL" sweep -p sweep.cfg --timeout 2 -j 3 --json -- \
+assert_exit 3 noting_pid "$CTL" sweep -p sweep.cfg --timeout 2 -j 3 --json -- \
 	python3 "${client[@]}" "$HTTP_PORT" --hang-on-failure
 assert_num "$((SECONDS - start))" '<' 40 "seconds for five runs that hang, with --timeout 2"
 python3 - <<'PY' "$OUT" || fail "sweep --timeout --json: $OUT"
@@ -89,8 +89,8 @@ assert [(f["k"], f["timed_out"], f["status"]) for f in doc["failed"]] == \
 PY
 
 # A command that fails anyway has nothing to sweep.
-assert_exit 1 "$CTL" sweep -p sweep.cfg -- python3 "${client[@]}" "$(free_port)"
+assert_exit 1 noting_pid "$CTL" sweep -p sweep.cfg -- python3 "${client[@]}" "$(free_port)"
 assert_contains "fails without any injection (exit 1)" "$ERR" "failing baseline"
 # No segment of the sweeps is left.
-ls /dev/shm | grep -q "^chaos-shim\.$(id -u)\.sweep-" && fail "segments left: $(ls /dev/shm | grep sweep-)"
+assert_no_segments_left sweep
 exit 0
