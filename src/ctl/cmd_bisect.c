@@ -2,7 +2,8 @@
  * are needed for that? The run under the seed counts each rule's matches,
  * the seed tells which of them it injected (the shim's own decision,
  * cs_rule_selects), and delta debugging (ddmin) over those injections,
- * each set run as `at` rules, finds a minimal set that still fails. It is
+ * each set run as `at` rules, with removals that move the rule's later
+ * match numbers earlier, finds a minimal set that still fails. It is
  * printed as a ready profile, after a few more runs that tell how often
  * it reproduces. */
 #include <stdlib.h>
