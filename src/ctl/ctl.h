@@ -122,9 +122,6 @@ int cs_ctl_collect(const char *segment, bool reset, struct cs_ctl_view *view,
 int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
 		const char *profile, const char *seed_text);
 
-/* Parses a decimal seed; returns 0 or -1. */
-int cs_ctl_parse_seed(const char *text, uint64_t *seed);
-
 /* cmd_status.c: the per-rule summary of `stats` and `run --stats`. */
 void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view);
 

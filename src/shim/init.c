@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <urcu/urcu-bp.h>
 
 #include "cs_profile.h"
+#include "cs_seed.h"
 #include "shim/shim.h"
 
 static const uint32_t armed_zero;
@@ -50,17 +50,6 @@ void cs_detach(const char *reason)
 	cs_say(line);
 }
 
-static int parse_seed(const char *text, uint64_t *seed)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-')
-		return -1;
-	*seed = v;
-	return 0;
-}
-
 /* CHAOS_SHIM_PROFILE: the profile lives in this process and its children,
  * in anonymous shared memory, with the same layout as a named segment. */
 static int load_private_profile(const char *path, char *err, size_t errlen)
@@ -68,19 +57,8 @@ static int load_private_profile(const char *path, char *err, size_t errlen)
 	static struct cs_table table; /* too large for the loader's stack */
 	if (cs_profile_compile_file(path, &table, err, errlen) < 0)
 		return -1;
-	const char *seed_env = getenv("CHAOS_SHIM_SEED");
-	if (seed_env && *seed_env) {
-		if (parse_seed(seed_env, &table.seed) < 0) {
-			snprintf(err, errlen,
-				 "CHAOS_SHIM_SEED '%s' is not a number", seed_env);
-			return -1;
-		}
-		table.has_seed = 1;
-	} else if (!table.has_seed &&
-		   getrandom(&table.seed, sizeof table.seed, 0) !=
-			   sizeof table.seed) {
-		table.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
-	}
+	if (cs_seed_choose(&table, NULL, NULL, err, errlen) < 0)
+		return -1;
 	if (cs_segment_anonymous(&handle, err, errlen) < 0)
 		return -1;
 	cs_segment_publish(handle.seg, &table, true);
