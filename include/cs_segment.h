@@ -29,6 +29,10 @@ struct cs_seg_header {
 	_Alignas(CS_CACHELINE) _Atomic uint64_t generation; /* slot = gen & 1 */
 	_Atomic uint32_t armed;  /* families with an enabled rule; 0 if paused */
 	_Atomic uint32_t paused;
+	/* Event-log lines the shims could not write whole (full disk, no free
+	 * fd, a file they may not write): kept in the header's padding, so the
+	 * layout is unchanged and older segments read 0. */
+	_Atomic uint64_t log_lost;
 };
 
 struct cs_seg_counter {
@@ -42,6 +46,9 @@ struct cs_segment {
 	struct cs_seg_counter counters[CS_MAX_RULES];
 	_Alignas(CS_CACHELINE) _Atomic int32_t pids[CS_MAX_PIDS];
 };
+
+_Static_assert(sizeof(struct cs_seg_header) == 2 * CS_CACHELINE,
+	       "the header's fields fit its two cache lines");
 
 /* A mapped segment, as a writer holds it. */
 struct cs_seg_handle {

@@ -101,6 +101,8 @@ static int collect_locked(struct cs_seg_handle *handle, void *arg, char *err,
 		view->injected[i] = job->reset ? atomic_exchange(&c->injected, 0)
 					       : atomic_load(&c->injected);
 	}
+	view->log_lost = job->reset ? atomic_exchange(&seg->hdr.log_lost, 0)
+				    : atomic_load(&seg->hdr.log_lost);
 	/* A process killed before it could leave stays in the table. */
 	view->npids = 0;
 	for (size_t i = 0; i < CS_MAX_PIDS; i++) {

@@ -80,6 +80,7 @@ static void after_fork_child(void)
 	urcu_bp_after_fork_child();
 	cs_snapshot_after_fork_child();
 	cs_skewlane_after_fork_child();
+	cs_eventlog_after_fork_child();
 	if (cs_seg)
 		cs_segment_register_pid(cs_seg, getpid());
 }

@@ -81,6 +81,8 @@ extern ssize_t (*cs_real_readv)(int, const struct iovec *, int);
 extern int (*cs_real_close)(int);
 extern int (*cs_real_dup2)(int, int);
 extern int (*cs_real_dup3)(int, int, int);
+extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
+extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
 extern int (*cs_real_clock_gettime)(clockid_t, struct timespec *);
@@ -143,6 +145,7 @@ enum cs_fd_kind {
 
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	uint64_t ino; /* the socket's inode: which socket the number held */
 	struct cs_sockaddr peer;
 	struct cs_sockaddr local;
 };
@@ -180,8 +183,11 @@ static inline void cs_fdinfo_forget(int fd)
 				   __ATOMIC_RELEASE);
 }
 
-/* Whether fd is still the socket kind the cache said, just before a fault
- * is applied: an fd closed behind the shim's back is never faulted. */
+/* Whether fd is still the very socket the cache said (its inode). The
+ * engine asks at the first rule that matches, before anything is counted,
+ * logged or applied (latency included): a number closed behind the shim's
+ * back (a raw system call, glibc's own closes) and handed to another socket
+ * or a file is forgotten, and the call passes through. */
 bool cs_fdinfo_confirm(int fd, const struct cs_fdinfo *info);
 
 /* ---- engine.c: match rules, decide, log ------------------------------- */
@@ -284,6 +290,7 @@ void cs_eventlog_set_override(const char *path); /* CHAOS_SHIM_LOG */
 void cs_eventlog_update(const struct cs_table *table);
 void cs_eventlog_write(const struct cs_call *call, const struct cs_rule *rule,
 		       uint64_t delay_ns);
+void cs_eventlog_after_fork_child(void);
 
 /* ---- sockio.c: the data calls of the send and recv families ------------ */
 

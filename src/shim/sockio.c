@@ -62,14 +62,6 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 	return done;
 }
 
-/* Whether the action does more than delay the call: only then must the fd
- * still be the socket the cache knew (a delay harms nothing). */
-static bool touches_data(const struct cs_action *action)
-{
-	return action->terminal >= 0 || action->max_bytes ||
-	       action->bytes_per_s;
-}
-
 ssize_t cs_sockio(const struct cs_io *io)
 {
 	struct cs_fdinfo sock;
@@ -89,8 +81,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 	bool sending = io->family == CS_FAM_SEND;
 	for (;;) {
 		struct cs_action action;
-		if (!cs_engine_decide(&call, &action) ||
-		    (touches_data(&action) && !cs_fdinfo_confirm(io->fd, &sock)))
+		if (!cs_engine_decide(&call, &action))
 			return io->real(io, io->iov, io->iovcnt);
 		switch (cs_apply_common(&action)) {
 		case CS_FAULT_RESET:
