@@ -2,7 +2,7 @@
 # (close_range, closefrom), or dup2s a socket onto the log's number, and
 # then opens files of its own must not find JSON in them; the log gets every
 # line. A log path that is a FIFO, a symbolic link or another user's file is
-# refused without blocking; a new log is created 0600. A file-size limit, a
+# refused without blocking (and a FIFO as the profile or an included file); a new log is created 0600. A file-size limit, a
 # full filesystem and a program with no free fd cost whole lines, never torn
 # ones, and `stats` counts them; lines come back once an fd is free. Names
 # and hosts that are not UTF-8 still make valid JSON.
@@ -152,6 +152,12 @@ CFG
 mkfifo log.fifo
 log_at "$PWD/log.fifo"
 assert_contains "event log '$PWD/log.fifo' is not a regular file" "$ERR" "FIFO log"
+# The same FIFO as the profile, or included by it: the program starts.
+assert_exit 0 timeout 20 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=log.fifo python3 -c 'print("up")'
+assert_contains "cannot read profile '$PWD/log.fifo': not a regular file" "$ERR" "FIFO profile"
+printf '@include "log.fifo"\n' >includes_fifo.cfg
+assert_exit 0 timeout 20 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=includes_fifo.cfg python3 -c 'print("up")'
+assert_contains "cannot read included file '$PWD/log.fifo': not a regular file" "$ERR" "FIFO included"
 echo 'not yours' >target
 ln -s "$PWD/target" log.link
 ln -s "$PWD/absent" dangling.link

@@ -249,6 +249,48 @@ static void test_error_names_file_as_given(void **state)
 	rmdir(dir);
 }
 
+/* A FIFO as the profile or as an included file is refused at once: reading
+ * it would block the program that starts under the shim. */
+static void test_fifo_refused_without_blocking(void **state)
+{
+	char dir[] = "/tmp/cs-profile-XXXXXX";
+	char main_cfg[128], fifo[128], nested[128], want[512];
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(main_cfg, sizeof(main_cfg), "%s/main.cfg", dir);
+	snprintf(nested, sizeof(nested), "%s/nested.inc", dir);
+	snprintf(fifo, sizeof(fifo), "%s/pipe", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(cs_profile_compile_file(fifo, &table, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "cannot read profile '%s': not a regular file", fifo);
+	assert_string_equal(err, want);
+
+	f = fopen(main_cfg, "w");
+	assert_non_null(f);
+	fputs("seed = 7;\n  @include \"nested.inc\"\n", f);
+	fclose(f);
+	f = fopen(nested, "w");
+	assert_non_null(f);
+	fputs("# nothing yet\n\n@include \"pipe\"\n", f);
+	fclose(f);
+	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "cannot read included file '%s/pipe': not a regular file (%s:3)", dir, nested);
+	assert_string_equal(err, want);
+
+	f = fopen(nested, "w");
+	assert_non_null(f);
+	fputs("rules = ();\n", f);
+	fclose(f);
+	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), 0);
+	assert_int_equal(table.seed, 7);
+	unlink(fifo);
+	unlink(nested);
+	unlink(main_cfg);
+	rmdir(dir);
+}
+
 static void test_error_unknown_top_level_key(void **state)
 {
 	assert_refused("seed = 1;\nrule = ();\n", "unknown top-level key 'rule' (f.cfg:2)");
@@ -764,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_error_syntax),
 		cmocka_unit_test(test_error_unreadable_file),
 		cmocka_unit_test(test_error_names_file_as_given),
+		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_error_unknown_top_level_key),
 		cmocka_unit_test(test_error_top_level_types),
 		cmocka_unit_test(test_error_log_too_long),
