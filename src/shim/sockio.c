@@ -53,6 +53,10 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 		cs_sleep_ns(cs_pace_charge(io->fd, dir,
 					   iov_total(cut, n), action->bytes_per_s));
 	ssize_t done = io->real(io, cut, n);
+	/* MSG_TRUNC makes a datagram socket return the datagram's whole
+	 * length: the program must not count bytes the slice never wrote. */
+	if (dir && done > 0 && (size_t)done > iov_total(cut, n))
+		done = (ssize_t)iov_total(cut, n);
 	if (action->bytes_per_s && dir && done > 0) {
 		int saved = errno;
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done,
