@@ -118,6 +118,11 @@ CS_REAL(int, socket, (int d, int t, int p), (d, t, p),
 	syscall(SYS_socket, d, t, p))
 CS_REAL(int, socketpair, (int d, int t, int p, int sv[2]), (d, t, p, sv),
 	syscall(SYS_socketpair, d, t, p, sv))
+CS_REAL(int, sigaction,
+	(int sig, const struct sigaction *act, struct sigaction *old),
+	(sig, act, old), (errno = ENOSYS, -1))
+CS_REAL(sighandler_t, signal, (int sig, sighandler_t handler), (sig, handler),
+	(errno = ENOSYS, SIG_ERR))
 CS_REAL(int, clock_gettime, (clockid_t c, struct timespec *ts), (c, ts),
 	syscall(SYS_clock_gettime, c, ts))
 CS_REAL(int, gettimeofday, (struct timeval *tv, void *tz), (tv, tz),

@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <netdb.h>
+#include <signal.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -85,6 +86,9 @@ extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
 extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
+extern int (*cs_real_sigaction)(int, const struct sigaction *,
+				struct sigaction *);
+extern sighandler_t (*cs_real_signal)(int, sighandler_t);
 extern int (*cs_real_clock_gettime)(clockid_t, struct timespec *);
 extern int (*cs_real_gettimeofday)(struct timeval *, void *);
 extern time_t (*cs_real_time)(time_t *);
