@@ -78,9 +78,16 @@ int cs_segment_open(const char *name, enum cs_seg_mode mode,
 		    struct cs_seg_handle *handle, bool *created, char *err,
 		    size_t errlen);
 
-/* A private, empty segment in MAP_SHARED anonymous memory: shared with
- * children after fork, with no name and no file. */
+/* A private, empty segment with no name: shared memory that children share
+ * after fork. handle->fd is a close-on-exec memfd (or -1 where the kernel
+ * has none), which a process may hand to the programs it execs. */
 int cs_segment_anonymous(struct cs_seg_handle *handle, char *err,
+			 size_t errlen);
+
+/* Maps the private segment behind a descriptor handed down (a memfd of
+ * cs_segment_anonymous), with every check of cs_segment_open. Takes fd:
+ * on failure it is closed. */
+int cs_segment_attach_fd(int fd, struct cs_seg_handle *handle, char *err,
 			 size_t errlen);
 
 /* Closes the descriptor but keeps the mapping (what the shim wants). */

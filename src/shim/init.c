@@ -50,11 +50,14 @@ void cs_detach(const char *reason)
 	cs_say(line);
 }
 
-/* CHAOS_SHIM_PROFILE: the profile lives in this process and its children,
- * in anonymous shared memory, with the same layout as a named segment. */
+/* CHAOS_SHIM_PROFILE: the profile lives in this process tree, in private
+ * shared memory with the same layout as a named segment: compiled by the
+ * first process, attached by the programs it execs (inherit.c). */
 static int load_private_profile(const char *path, char *err, size_t errlen)
 {
 	static struct cs_table table; /* too large for the loader's stack */
+	if (cs_inherit_attach(path, &handle))
+		return 0;
 	if (cs_profile_compile_file(path, &table, err, errlen) < 0)
 		return -1;
 	if (cs_seed_choose(&table, NULL, NULL, err, errlen) < 0)
@@ -62,6 +65,7 @@ static int load_private_profile(const char *path, char *err, size_t errlen)
 	if (cs_segment_anonymous(&handle, err, errlen) < 0)
 		return -1;
 	cs_segment_publish(handle.seg, &table, true);
+	cs_inherit_pass_down(path, &handle);
 	return 0;
 }
 

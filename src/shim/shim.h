@@ -53,6 +53,14 @@ static inline bool cs_armed(enum cs_family family)
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
 
+/* inherit.c: one private segment for a CHAOS_SHIM_PROFILE process tree.
+ * attach returns 1 when this process attached to the segment its parent
+ * handed down for the same profile, else 0 (said on stderr when one was
+ * handed down but cannot be used); pass_down makes handle's memfd
+ * inheritable across exec and names it in the environment. */
+int cs_inherit_attach(const char *profile, struct cs_seg_handle *handle);
+void cs_inherit_pass_down(const char *profile, struct cs_seg_handle *handle);
+
 /* sigbus.c: survive a segment file truncated under the program. */
 void cs_sigbus_guard(void *segment, size_t len);
 

@@ -1,0 +1,23 @@
+# CHAOS_SHIM_PROFILE over a process tree: a shell loop of curls shares the
+# counters with the shell, as under `chaos-shim-ctl run -p`:
+# crash-on-connect.cfg (after 5, count 1, SIGKILL) kills the sixth curl and
+# only that one, in both. A child whose parent closed the inherited
+# descriptor says so and counts on its own.
+. "$(dirname "$0")/lib.sh"
+need curl
+
+start_http_server
+loop="for i in 1 2 3 4 5 6 7 8; do curl -s -o /dev/null http://127.0.0.1:$HTTP_PORT/; echo \"\$i \$?\"; done"
+want=$'1 0\n2 0\n3 0\n4 0\n5 0\n6 137\n7 0\n8 0'
+
+assert_exit 0 bash -c "$loop"
+assert_eq "$(sed 's/137/0/' <<<"$want")" "$OUT" "the loop without the shim"
+assert_exit 0 "$CTL" run -p "$PROFILES/crash-on-connect.cfg" -- bash -c "$loop"
+assert_eq "$want" "$OUT" "the loop under run -p"
+assert_exit 0 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE="$PROFILES/crash-on-connect.cfg" bash -c "$loop"
+assert_eq "$want" "$OUT" "the loop under CHAOS_SHIM_PROFILE"
+
+# The same profile, with the descriptor closed before each curl starts.
+assert_exit 0 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE="$PROFILES/crash-on-connect.cfg" \
+	bash -c "fd=\${CHAOS_SHIM_PROFILE_FD%%:*}; for i in 1 2; do curl -s -o /dev/null http://127.0.0.1:$HTTP_PORT/ {fd}>&-; echo \"\$i \$?\"; done"
+assert_contains "counts on its own" "$ERR" "a curl whose descriptor was closed"
