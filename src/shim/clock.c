@@ -33,11 +33,10 @@ static inline enum clock_class class_of(clockid_t id)
  * read already): the highest value each one returned above its truth is
  * its floor, and every read returns at least that, standing still after a
  * step back until the truth catches up; the floor goes back to 0 once the
- * truth has passed it. While any floor was ever raised, monotonic reads
- * take the slow path even with the clock family idle (a rule disabled,
- * paused, or the segment gone). */
+ * truth has passed it. Once a floor was raised, clock_gettime takes the
+ * slow path even with the clock family idle (a rule disabled, paused, or
+ * the segment gone): cs_clock_reads_hold. */
 static int64_t monotonic_floor[CLOCK_TAI + 1];
-static int monotonic_lifted;
 
 static int64_t monotonic_settle(clockid_t id, int64_t truth, int64_t skewed)
 {
@@ -56,8 +55,8 @@ static int64_t monotonic_settle(clockid_t id, int64_t truth, int64_t skewed)
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			break;
 	}
-	if (out != truth && !__atomic_load_n(&monotonic_lifted, __ATOMIC_RELAXED))
-		__atomic_store_n(&monotonic_lifted, 1, __ATOMIC_RELEASE);
+	if (out != truth)
+		cs_clock_reads_hold();
 	return out;
 }
 
@@ -139,8 +138,7 @@ static CS_SLOW_PATH int clock_gettime_slow(clockid_t id, struct timespec *ts)
 
 CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
 {
-	if (cs_likely(!cs_armed(CS_FAM_CLOCK)) &&
-	    cs_likely(!__atomic_load_n(&monotonic_lifted, __ATOMIC_RELAXED)))
+	if (cs_likely(!cs_clock_reads_armed()))
 		return cs_real_clock_gettime(id, ts);
 	return clock_gettime_slow(id, ts);
 }

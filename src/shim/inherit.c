@@ -30,7 +30,7 @@ int cs_inherit_attach(const char *profile, struct cs_seg_handle *handle)
 	if (fd < 0 || fstat(fd, &st) < 0 || (unsigned long long)st.st_ino != ino) {
 		snprintf(msg, sizeof msg,
 			 "the profile's counters handed down as fd %d are gone "
-			 "(the parent closed its descriptors): this process "
+			 "(closed or reused before this program started): this process "
 			 "counts on its own, with its own seed", fd);
 		cs_say(msg);
 		return 0;

@@ -16,6 +16,8 @@
 
 static const uint32_t armed_zero;
 const uint32_t *cs_armed_word = &armed_zero;
+static const uint32_t clock_held = CS_BIT(CS_FAM_CLOCK);
+const uint32_t *cs_clock_reads_word = &armed_zero;
 struct cs_segment *cs_seg;
 static struct cs_seg_handle handle = {.fd = -1};
 static int detached;
@@ -38,6 +40,13 @@ void cs_say(const char *msg)
 void cs_detach(const char *reason)
 {
 	__atomic_store_n(&cs_armed_word, &armed_zero, __ATOMIC_RELEASE);
+	/* Clock reads follow, unless they hold a monotonic floor. */
+	const uint32_t *reads =
+		__atomic_load_n(&cs_clock_reads_word, __ATOMIC_ACQUIRE);
+	if (reads != &clock_held)
+		__atomic_compare_exchange_n(&cs_clock_reads_word, &reads,
+					    &armed_zero, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
 	if (__atomic_exchange_n(&detached, 1, __ATOMIC_ACQ_REL))
 		return;
 	char line[400];
@@ -138,8 +147,17 @@ __attribute__((constructor)) static void cs_init(void)
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	cs_skewlane_init();
 	cs_segment_register_pid(cs_seg, getpid());
+	__atomic_store_n(&cs_clock_reads_word,
+			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
 	__atomic_store_n(&cs_armed_word,
 			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
+}
+
+void cs_clock_reads_hold(void)
+{
+	if (__atomic_load_n(&cs_clock_reads_word, __ATOMIC_RELAXED) != &clock_held)
+		__atomic_store_n(&cs_clock_reads_word, &clock_held,
+				 __ATOMIC_RELEASE);
 }
 
 __attribute__((destructor)) static void cs_fini(void)

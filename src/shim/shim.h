@@ -50,6 +50,21 @@ static inline bool cs_armed(enum cs_family family)
 	return cs_armed_bits(CS_BIT(family));
 }
 
+/* What clock_gettime tests instead: the armed mask, until a monotonic
+ * reading was skewed ahead of the truth; from then on a word with the
+ * clock bit always set, so that every monotonic read holds the floor
+ * (clock.c) at the same idle cost. */
+extern const uint32_t *cs_clock_reads_word;
+
+static inline bool cs_clock_reads_armed(void)
+{
+	return __atomic_load_n(cs_clock_reads_word, __ATOMIC_RELAXED) &
+	       CS_BIT(CS_FAM_CLOCK);
+}
+
+/* Sends every clock_gettime of this process to its slow path for good. */
+void cs_clock_reads_hold(void);
+
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
 
