@@ -127,7 +127,9 @@ static int open_checked(const char *path, struct file_view *v,
 		*why = errno == ELOOP	 ? "is a symbolic link"
 		       : errno == ENXIO ? "is not a regular file"
 		       : errno == EACCES ? "may not be written"
-					 : "cannot be opened";
+		       : errno == EMFILE || errno == ENFILE
+			       ? "cannot be opened now (no free descriptor)"
+			       : "cannot be opened";
 		return -1;
 	}
 	*why = NULL;
@@ -162,7 +164,7 @@ static void say_refused(const char *path, const char *why)
 	strncat(msg, path, CS_PATH_MAX);
 	strcat(msg, "' ");
 	strcat(msg, why);
-	strcat(msg, ": its lines are counted as lost");
+	strcat(msg, ": lines that cannot be written are counted as lost");
 	cs_say(msg);
 }
 

@@ -191,16 +191,16 @@ assert_eq 20 "$((kept + $(log_lost "$SEG")))" "lines kept + lines counted lost"
 assert_contains "event log: $((20 - kept)) lines lost" "$(cat stats.txt)" "stats text"
 
 # A real full filesystem, where a private mount is allowed (root).
-if unshare -m true 2>/dev/null; then
+mkdir -p small
+if unshare -m mount -t tmpfs -o size=8k tmpfs small 2>/dev/null; then
 	"$CTL" -s "$SEG" stats --reset >/dev/null
-	mkdir -p small
 	cat >full.cfg <<CFG
 log = "$PWD/small/events.jsonl";
 rules = ( { name = "mark"; calls = ["send"]; fault = "latency"; delay_ms = 1; } );
 CFG
 	"$CTL" -s "$SEG" load full.cfg >/dev/null || fail "load failed"
 	assert_exit 0 unshare -m bash -c '
-		mount -t tmpfs -o size=8k tmpfs small || exit 77
+		mount -t tmpfs -o size=8k tmpfs small || exit 1
 		head -c 7000 /dev/zero >small/filler
 		env LD_PRELOAD="$0" CHAOS_SHIM_SEGMENT="$1" python3 -c "from sends import sends; sends(40)"
 		rm small/filler
