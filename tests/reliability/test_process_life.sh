@@ -58,7 +58,11 @@ echo "$OUT"
 # --- threads cancelled inside intercepted calls -----------------------------
 # While threads that make intercepted calls are cancelled at random moments,
 # the table keeps changing (each change makes a thread refresh the shim's
-# copy); afterwards the process still follows a change and can fork.
+# copy); afterwards the process still follows a change and can fork. Not
+# under ASan: it does not unpoison the frames a cancellation unwinds, and
+# reports the next use of that stack (a thread-exit destructor) as an
+# underflow; plain and TSan runs cover it.
+[[ ${CS_SANITIZER:-} == asan ]] && exit 0
 bg run 60 "$LIFE" cancel 3 >cancel.out 2>cancel.err
 cancel_pid=$BG_PID
 for ((i = 0; i < 2000; i++)); do
