@@ -2,7 +2,8 @@
 # (close_range, closefrom), or dup2s a socket onto the log's number, and
 # then opens files of its own must not find JSON in them; the log gets every
 # line. A log path that is a FIFO, a symbolic link or another user's file is
-# refused without blocking (and a FIFO as the profile or an included file); a new log is created 0600. A file-size limit, a
+# refused without blocking (and a FIFO as the profile, an included file or
+# among the installed profiles); a new log is created 0600. A file-size limit, a
 # full filesystem and a program with no free fd cost whole lines, never torn
 # ones, and `stats` counts them; lines come back once an fd is free. Names
 # and hosts that are not UTF-8 still make valid JSON.
@@ -158,6 +159,11 @@ assert_contains "cannot read profile '$PWD/log.fifo': not a regular file" "$ERR"
 printf '@include "log.fifo"\n' >includes_fifo.cfg
 assert_exit 0 timeout 20 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=includes_fifo.cfg python3 -c 'print("up")'
 assert_contains "cannot read included file '$PWD/log.fifo': not a regular file" "$ERR" "FIFO included"
+# A FIFO among the installed profiles: `profiles` lists the rest at once.
+mkdir -p inst/bin inst/profiles
+cp "$CTL" inst/bin/ && cp "$PROFILES/flaky-network.cfg" inst/profiles/ && mkfifo inst/profiles/zz.cfg
+assert_exit 0 timeout 10 inst/bin/chaos-shim-ctl profiles
+assert_contains "flaky-network" "$OUT" "profiles beside a FIFO"
 echo 'not yours' >target
 ln -s "$PWD/target" log.link
 ln -s "$PWD/absent" dangling.link
