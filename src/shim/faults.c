@@ -8,7 +8,7 @@
 
 #include "shim/shim.h"
 
-static uint64_t monotonic_ns(void)
+uint64_t cs_now_ns(void)
 {
 	struct timespec ts;
 	cs_real_clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -20,7 +20,7 @@ void cs_sleep_ns(uint64_t ns)
 	if (!ns)
 		return;
 	int saved = errno;
-	uint64_t end = monotonic_ns() + ns;
+	uint64_t end = cs_now_ns() + ns;
 	struct timespec deadline = {.tv_sec = (time_t)(end / 1000000000ull),
 				    .tv_nsec = (long)(end % 1000000000ull)};
 	/* Absolute time, so a signal handler in between does not stretch it. */

@@ -265,6 +265,13 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
  * it works) passes through. Keeps errno. */
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action);
 
+/* ---- program.c: the program, for `process` patterns ------------------- */
+
+/* Reads the paths of this program; the constructor calls it once. */
+void cs_program_init(void);
+/* The rules (bit i: rule i) whose `process` patterns leave this program out. */
+uint64_t cs_program_left_out(const struct cs_table *table);
+
 /* ---- snapshot.c: the validated private copy of the rule table ---------- */
 
 struct cs_snapshot {
@@ -272,6 +279,7 @@ struct cs_snapshot {
 	bool valid;
 	struct cs_table table;
 	uint64_t rule_keys[CS_MAX_RULES];
+	uint64_t left_out; /* bit i: rule i does not run in this program */
 	uint8_t clock_logged[CS_MAX_RULES]; /* clock_skew rules already logged */
 };
 
@@ -288,6 +296,8 @@ void cs_snapshot_read_unlock(void);
 
 /* ---- faults.c: making the decision real ------------------------------- */
 
+/* CLOCK_MONOTONIC now, in nanoseconds: the clock of every deadline. */
+uint64_t cs_now_ns(void);
 /* Sleeps the calling thread, resuming after signal handlers. */
 void cs_sleep_ns(uint64_t ns);
 /* Resets a connection for real: an RST for TCP, a shutdown otherwise. */
