@@ -88,6 +88,11 @@ void cs_sigbus_guard(void *segment, size_t len)
 		__atomic_store_n(&guarding, 1, __ATOMIC_RELEASE);
 }
 
+/* ThreadSanitizer's runtime calls sigaction as it starts, before it can
+ * run instrumented code, and in a program it does not instrument (a shell
+ * under make test-tsan) the first call would reach these interposers and
+ * their resolver: a TSan build leaves sigaction and signal alone. */
+#ifndef __SANITIZE_THREAD__
 /* The program's view of SIGBUS while the guard holds it. */
 static CS_SLOW_PATH int guarded_sigaction(const struct sigaction *act,
 					  struct sigaction *old)
@@ -123,3 +128,4 @@ CS_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	guarded_sigaction(&act, &old);
 	return old.sa_handler;
 }
+#endif
