@@ -39,6 +39,13 @@ static inline bool cs_has_window(const struct cs_rule *rule)
 	return rule->start_after_ms || rule->duration_ms || rule->period_ms;
 }
 
+/* Whether any scheduling key is set: such a rule's answer depends on the
+ * match number, the program or the time, not on the call alone. */
+static inline bool cs_has_schedule(const struct cs_rule *rule)
+{
+	return rule->at[0] || rule->process[0] || cs_has_window(rule);
+}
+
 /* Whether now (CLOCK_MONOTONIC, ns) is inside the rule's window; when
  * next_change is not NULL, it gets the ns until the answer changes (0:
  * never). */
