@@ -1,17 +1,14 @@
-# CHAOS_SHIM_PROFILE over a process tree: a shell loop of HTTP clients
-# shares the counters with the shell, as under `chaos-shim-ctl run -p`:
-# crash-on-connect.cfg (after 5, count 1, SIGKILL) kills the sixth client
-# and only that one, in both. A child whose parent closed the inherited
-# descriptor says so and counts on its own. The client is python3's urllib
-# (curl hangs under the ASan runtime of `make test-asan`, shim or not).
+# CHAOS_SHIM_PROFILE over a process tree: a shell loop of clients that
+# connect once shares the counters with the shell, as under
+# `chaos-shim-ctl run -p`: crash-on-connect.cfg (after 5, count 1, SIGKILL)
+# kills the sixth client and only that one, in both. A child whose parent
+# closed the inherited descriptor says so and counts on its own. The
+# client is python3 (curl hangs under the ASan runtime of make test-asan,
+# shim or not).
 . "$(dirname "$0")/lib.sh"
 
 start_http_server
-cat >get.py <<'PY'
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1]).read()
-PY
-get="python3 $PWD/get.py http://127.0.0.1:$HTTP_PORT/"
+get="python3 $PROGS/connect_once.py $HTTP_PORT >/dev/null"
 loop="for i in 1 2 3 4 5 6 7 8; do $get; echo \"\$i \$?\"; done"
 want=$'1 0\n2 0\n3 0\n4 0\n5 0\n6 137\n7 0\n8 0'
 
