@@ -91,11 +91,8 @@ static int profiles_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	for (int i = 0; i < n; i++) {
 		char *name = entries[i]->d_name;
 		name[strlen(name) - 4] = '\0';
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s.cfg", dir, name) >=
-		    sizeof(path))
-			text[0] = '\0'; /* a path too long to open */
-		else
-			describe(path, name, text, sizeof(text));
+		snprintf(path, sizeof(path), "%s/%s.cfg", dir, name);
+		describe(path, name, text, sizeof(text));
 		printf("%-18s %s\n", name, text);
 		free(entries[i]);
 	}

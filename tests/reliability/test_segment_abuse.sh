@@ -50,14 +50,14 @@ with open(sys.argv[1], "r+b") as f:
 PY
 }
 truncate_it() { truncate -s 0 "$1"; }
-# The same file, written by another chaos-shim: layout version 7 and one
+# The same file, written by another chaos-shim: layout version 2 and one
 # more publish (the high half of the state word), everything else intact.
 other_version() {
 	python3 - "$1" <<'PY'
 import struct, sys
 with open(sys.argv[1], "r+b") as f:
     f.seek(8)
-    f.write(struct.pack("<I", 7))
+    f.write(struct.pack("<I", 2))
     f.seek(64)
     gen = struct.unpack("<Q", f.read(8))[0]
     f.seek(64)
@@ -69,4 +69,4 @@ abuse random overwrite_armed
 abuse truncated truncate_it
 assert_match 'truncated' "$(cat truncated.err)" "message after truncation"
 abuse version other_version
-assert_match 'layout version 7' "$(cat version.err)" "message after a version swap"
+assert_match 'layout version 2' "$(cat version.err)" "message after a version swap"
