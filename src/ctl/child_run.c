@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cs_seed.h"
 #include "ctl/ctl.h"
 
 #define LIBRARY "libchaos-shim.so"
@@ -476,7 +477,7 @@ static int parse_bounded(const char *text, unsigned min, unsigned max,
 {
 	uint64_t v;
 
-	if (cs_ctl_parse_seed(text, &v) < 0 || v < min || v > max)
+	if (cs_seed_parse(text, &v) < 0 || v < min || v > max)
 		return -1;
 	*value = (unsigned)v;
 	return 0;

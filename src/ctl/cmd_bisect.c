@@ -11,6 +11,7 @@
 
 #include "cs_profile.h"
 #include "cs_schedule.h"
+#include "cs_seed.h"
 #include "ctl/ctl.h"
 
 #define DEFAULT_REPEAT 5
@@ -428,10 +429,10 @@ static int bisect_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		return rc;
 	if (!profile || !seed_text)
 		return cs_ctl_usage_error(cmd, "expected -p PROFILE and --seed N");
-	if (cs_ctl_parse_seed(seed_text, &seed) < 0)
+	if (cs_seed_parse(seed_text, &seed) < 0)
 		return cs_ctl_usage_error(cmd, "bad seed '%s': expected a decimal integer",
 					  seed_text);
-	if (repeat_text && (cs_ctl_parse_seed(repeat_text, &repeat) < 0 ||
+	if (repeat_text && (cs_seed_parse(repeat_text, &repeat) < 0 ||
 			    repeat < 1 || repeat > 1000))
 		return cs_ctl_usage_error(cmd, "bad --repeat '%s': expected 1 to 1000",
 					  repeat_text);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cs_seed.h"
 #include "ctl/ctl.h"
 
 #define DEFAULT_MAX_RUNS 1000
@@ -254,7 +255,7 @@ static int sweep_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		return rc;
 	if (!profile)
 		return cs_ctl_usage_error(cmd, "expected -p PROFILE");
-	if (max_text && (cs_ctl_parse_seed(max_text, &max_runs) < 0 || !max_runs))
+	if (max_text && (cs_seed_parse(max_text, &max_runs) < 0 || !max_runs))
 		return cs_ctl_usage_error(cmd, "bad --max-runs '%s': expected a positive integer",
 					  max_text);
 	rc = cs_ctl_runner_setup(&runner, cmd, ctl, jobs, timeout, argv + first);

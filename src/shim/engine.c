@@ -220,10 +220,17 @@ bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 	bool any = false;
 	const struct cs_snapshot *snap = cs_snapshot_read_lock();
 	if (snap->valid) {
+		bool confirmed = !call->sock || call->fd < 0;
 		for (uint32_t i = 0; i < snap->table.nrules; i++) {
 			const struct cs_rule *rule = &snap->table.rules[i];
 			uint64_t n, delay_ns;
-			if (!rule_matches(rule, call) || !injects(snap, i, &n))
+			if (!rule_matches(rule, call))
+				continue;
+			/* Before anything is counted, logged or applied. */
+			if (!confirmed && !cs_fdinfo_confirm(call->fd, call->sock))
+				break;
+			confirmed = true;
+			if (!injects(snap, i, &n))
 				continue;
 			any = true;
 			bool last = add_fault(snap, i, n, call, action, &delay_ns);

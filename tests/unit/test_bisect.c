@@ -39,11 +39,6 @@ int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	return CS_EXIT_USAGE;
 }
 
-int cs_ctl_parse_seed(const char *text, uint64_t *seed)
-{
-	return -1;
-}
-
 int cs_ctl_runner_setup(struct cs_ctl_runner *runner,
 			const struct cs_ctl_command *cmd, const struct cs_ctl *ctl,
 			const char *jobs, const char *timeout, char **argv)
