@@ -471,9 +471,8 @@ int cs_ctl_run_batch(struct cs_ctl_runner *runner, size_t n,
 	return rc;
 }
 
-/* A decimal in [min, max]; -1 when text is not one. */
-static int parse_bounded(const char *text, unsigned min, unsigned max,
-			 unsigned *value)
+int cs_ctl_parse_count(const char *text, unsigned min, unsigned max,
+		       unsigned *value)
 {
 	uint64_t v;
 
@@ -496,10 +495,10 @@ int cs_ctl_runner_setup(struct cs_ctl_runner *runner,
 	if (ctl->user_given)
 		return cs_ctl_usage_error(cmd, "-u does not apply: %s makes segments of its own",
 					  cmd->name);
-	if (jobs && parse_bounded(jobs, 1, CS_CTL_MAX_JOBS, &runner->jobs) < 0)
+	if (jobs && cs_ctl_parse_count(jobs, 1, CS_CTL_MAX_JOBS, &runner->jobs) < 0)
 		return cs_ctl_usage_error(cmd, "bad -j '%s': expected 1 to %d",
 					  jobs, CS_CTL_MAX_JOBS);
-	if (timeout && parse_bounded(timeout, 1, 86400, &runner->timeout_s) < 0)
+	if (timeout && cs_ctl_parse_count(timeout, 1, 86400, &runner->timeout_s) < 0)
 		return cs_ctl_usage_error(cmd, "bad --timeout '%s': expected 1 to 86400 seconds",
 					  timeout);
 	if (cs_ctl_resolve_command(argv[0], path, sizeof(path)) < 0) {

@@ -420,7 +420,8 @@ static int bisect_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	struct cs_ctl_outcome original, *again = NULL;
 	struct set everything = {0}, current = {0};
 	static struct cs_table minimal;
-	uint64_t seed, repeat = DEFAULT_REPEAT;
+	uint64_t seed;
+	unsigned repeat = DEFAULT_REPEAT;
 	unsigned reproduced = 0;
 	struct bisect *b;
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, true, &first);
@@ -432,8 +433,7 @@ static int bisect_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	if (cs_seed_parse(seed_text, &seed) < 0)
 		return cs_ctl_usage_error(cmd, "bad seed '%s': expected a decimal integer",
 					  seed_text);
-	if (repeat_text && (cs_seed_parse(repeat_text, &repeat) < 0 ||
-			    repeat < 1 || repeat > 1000))
+	if (repeat_text && cs_ctl_parse_count(repeat_text, 1, 1000, &repeat) < 0)
 		return cs_ctl_usage_error(cmd, "bad --repeat '%s': expected 1 to 1000",
 					  repeat_text);
 	rc = cs_ctl_runner_setup(&runner, cmd, ctl, jobs, timeout, argv + first);
@@ -483,16 +483,16 @@ static int bisect_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		rc = CS_EXIT_FAILED;
 		goto out;
 	}
-	b->runs += (unsigned)repeat;
+	b->runs += repeat;
 	for (size_t i = 0; i < repeat; i++)
 		reproduced += again[i].status != 0;
 	minimal_table(b, &current, &minimal);
 	rc = CS_EXIT_OK;
 	if (!json)
-		print_text(b, &everything, &current, &minimal, (unsigned)repeat, reproduced,
+		print_text(b, &everything, &current, &minimal, repeat, reproduced,
 			   runner.argv);
 	else if (print_json(b, &everything, &current, &minimal, original.status,
-			    (unsigned)repeat, reproduced) < 0)
+			    repeat, reproduced) < 0)
 		rc = CS_EXIT_FAILED;
 out:
 	if (runner.interrupted)

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cs_seed.h"
 #include "ctl/ctl.h"
 
 #define DEFAULT_MAX_RUNS 1000
+#define MAX_RUNS_LIMIT 1000000
 #define DEFAULT_OUT "chaos-shim-sweep"
 #define EXIT_SOME_FAILED 3
 
@@ -86,7 +86,7 @@ static int choose_rules(struct sweep *s, const struct cs_ctl_command *cmd,
 /* One trial per match the baseline counted, rule after rule, at most
  * max_runs of them; *total gets how many there were. */
 static int plan_trials(struct sweep *s, const struct cs_ctl_outcome *baseline,
-		       uint64_t max_runs, uint64_t *total)
+		       unsigned max_runs, uint64_t *total)
 {
 	*total = 0;
 	for (uint32_t r = 0; r < s->base.nrules; r++)
@@ -247,7 +247,7 @@ static int sweep_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	struct cs_ctl_runner runner;
 	struct cs_ctl_outcome baseline, *outcomes = NULL;
 	struct report rep = {0};
-	uint64_t max_runs = DEFAULT_MAX_RUNS;
+	unsigned max_runs = DEFAULT_MAX_RUNS;
 	struct sweep *s;
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, true, &first);
 
@@ -255,9 +255,9 @@ static int sweep_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		return rc;
 	if (!profile)
 		return cs_ctl_usage_error(cmd, "expected -p PROFILE");
-	if (max_text && (cs_seed_parse(max_text, &max_runs) < 0 || !max_runs))
-		return cs_ctl_usage_error(cmd, "bad --max-runs '%s': expected a positive integer",
-					  max_text);
+	if (max_text && cs_ctl_parse_count(max_text, 1, MAX_RUNS_LIMIT, &max_runs) < 0)
+		return cs_ctl_usage_error(cmd, "bad --max-runs '%s': expected 1 to %d",
+					  max_text, MAX_RUNS_LIMIT);
 	rc = cs_ctl_runner_setup(&runner, cmd, ctl, jobs, timeout, argv + first);
 	if (rc != CS_CTL_CONTINUE)
 		return rc;

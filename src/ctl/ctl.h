@@ -231,6 +231,10 @@ struct cs_ctl_runner {
 
 #define CS_CTL_MAX_JOBS 64
 
+/* A decimal in [min, max] into *value; -1 when text is not one. */
+int cs_ctl_parse_count(const char *text, unsigned min, unsigned max,
+		       unsigned *value);
+
 /* The runner of a subcommand that takes -j N and --timeout S (NULL when
  * not given) and runs argv, which must exist. Returns CS_CTL_CONTINUE, or
  * an exit status after saying what is wrong. */
