@@ -12,6 +12,7 @@ static CS_SLOW_PATH int accept_slow(int fd, struct sockaddr *addr, socklen_t *le
 	if (conn < 0)
 		return conn;
 	cs_fdinfo_forget(conn);
+	cs_hold_forget(conn);
 	struct cs_fdinfo sock;
 	cs_fdinfo_get(conn, &sock);
 	struct cs_call call = {.family = CS_FAM_ACCEPT,

@@ -3,6 +3,8 @@
  * constructor (from another library's constructor, or the loader) still
  * works; while dlsym itself is busy, the raw system call stands in. */
 #include <dlfcn.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,6 +116,34 @@ CS_REAL(int, socket, (int d, int t, int p), (d, t, p),
 	syscall(SYS_socket, d, t, p))
 CS_REAL(int, socketpair, (int d, int t, int p, int sv[2]), (d, t, p, sv),
 	syscall(SYS_socketpair, d, t, p, sv))
+CS_REAL(int, getsockopt, (int fd, int l, int o, void *v, socklen_t *n),
+	(fd, l, o, v, n), syscall(SYS_getsockopt, fd, l, o, v, n))
+CS_REAL(int, ioctl, (int fd, unsigned long r, void *a), (fd, r, a),
+	syscall(SYS_ioctl, fd, r, a))
+CS_REAL(int, poll, (struct pollfd * f, unsigned long n, int t), (f, n, t),
+	syscall(SYS_poll, f, n, t))
+CS_REAL(int, ppoll,
+	(struct pollfd * f, unsigned long n, const struct timespec *t,
+	 const sigset_t *m),
+	(f, n, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, select,
+	(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t),
+	(n, r, w, e, t), syscall(SYS_select, n, r, w, e, t))
+CS_REAL(int, pselect,
+	(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
+	 const sigset_t *m),
+	(n, r, w, e, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, epoll_ctl, (int e, int op, int fd, struct epoll_event *ev),
+	(e, op, fd, ev), syscall(SYS_epoll_ctl, e, op, fd, ev))
+CS_REAL(int, epoll_wait, (int e, struct epoll_event *ev, int n, int t),
+	(e, ev, n, t), syscall(SYS_epoll_wait, e, ev, n, t))
+CS_REAL(int, epoll_pwait,
+	(int e, struct epoll_event *ev, int n, int t, const sigset_t *m),
+	(e, ev, n, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, epoll_pwait2,
+	(int e, struct epoll_event *ev, int n, const struct timespec *t,
+	 const sigset_t *m),
+	(e, ev, n, t, m), (errno = ENOSYS, -1))
 CS_REAL(int, clock_gettime, (clockid_t c, struct timespec *ts), (c, ts),
 	syscall(SYS_clock_gettime, c, ts))
 CS_REAL(int, gettimeofday, (struct timeval *tv, void *tz), (tv, tz),

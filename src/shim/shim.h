@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -15,6 +17,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "cs_deadline.h"
+#include "cs_delayq.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
 #include "cs_table.h"
@@ -83,6 +87,23 @@ extern int (*cs_real_dup2)(int, int);
 extern int (*cs_real_dup3)(int, int, int);
 extern int (*cs_real_socket)(int, int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
+extern int (*cs_real_getsockopt)(int, int, int, void *, socklen_t *);
+extern int (*cs_real_ioctl)(int, unsigned long, void *);
+struct pollfd;
+struct epoll_event;
+extern int (*cs_real_poll)(struct pollfd *, unsigned long, int);
+extern int (*cs_real_ppoll)(struct pollfd *, unsigned long,
+			    const struct timespec *, const sigset_t *);
+extern int (*cs_real_select)(int, fd_set *, fd_set *, fd_set *,
+			     struct timeval *);
+extern int (*cs_real_pselect)(int, fd_set *, fd_set *, fd_set *,
+			      const struct timespec *, const sigset_t *);
+extern int (*cs_real_epoll_ctl)(int, int, int, struct epoll_event *);
+extern int (*cs_real_epoll_wait)(int, struct epoll_event *, int, int);
+extern int (*cs_real_epoll_pwait)(int, struct epoll_event *, int, int,
+				  const sigset_t *);
+extern int (*cs_real_epoll_pwait2)(int, struct epoll_event *, int,
+				   const struct timespec *, const sigset_t *);
 extern int (*cs_real_clock_gettime)(clockid_t, struct timespec *);
 extern int (*cs_real_gettimeofday)(struct timeval *, void *);
 extern time_t (*cs_real_time)(time_t *);
@@ -255,27 +276,107 @@ void cs_snapshot_read_unlock(void);
 
 /* ---- faults.c: making the decision real ------------------------------- */
 
+/* CLOCK_MONOTONIC now, in nanoseconds: the clock of every deadline. */
+uint64_t cs_now_ns(void);
 /* Sleeps the calling thread, resuming after signal handlers. */
 void cs_sleep_ns(uint64_t ns);
+/* The one way a blocking socket call waits for a fault (a delay until
+ * `until`, or a blackhole: CS_NEVER, which gives up after the default
+ * hang): it sleeps, but no longer than the socket's own timeout for that
+ * direction (timeout_opt, SO_RCVTIMEO or SO_SNDTIMEO). Returns 0 when the
+ * wait ran to its end, -1 with errno EAGAIN when the socket's timeout came
+ * first, as with a slow real peer. */
+int cs_wait_blocking(int fd, int timeout_opt, uint64_t until);
+/* A call into a blackhole: EAGAIN at once when it must not block, else it
+ * waits for until and fails with ETIMEDOUT (EAGAIN at its own timeout). */
+int cs_blackhole(int fd, int timeout_opt, bool nonblocking, uint64_t until);
+/* When a blackhole that starts at now gives up: hang_ms later, or never. */
+uint64_t cs_hang_until(uint32_t hang_ms, uint64_t now);
+/* Raises the action's signal if any and returns the terminal fault left
+ * for the call site, or -1; the call site applies the delay, blocking or
+ * by holding the socket back. */
+int cs_apply_signal(const struct cs_action *action);
 /* Resets a connection for real: an RST for TCP, a shutdown otherwise. */
 void cs_reset_socket(int fd, const struct cs_fdinfo *info);
 /* Raises sig in the calling thread. */
 void cs_raise(int sig);
-/* How long a blackholed call hangs: the rule's hang_ms, else the socket's
- * timeout for that direction, else the default. Sets *has_timeout when the
- * socket had its own timeout (the call then ends in EAGAIN). */
-uint64_t cs_hang_ns(int fd, uint32_t hang_ms, int timeout_opt,
-		    bool *has_timeout);
 /* Whether a call must not block: O_NONBLOCK on fd or MSG_DONTWAIT. */
 bool cs_nonblocking(int fd, int flags);
 /* Sleeps the action's delay and raises its signal if any; returns the
- * terminal fault left for the call site to apply, or -1. */
+ * terminal fault left for the call site to apply, or -1. For calls that
+ * are not about a socket (clock, DNS). */
 int cs_apply_common(const struct cs_action *action);
 /* Truncates an iovec array to at most max bytes into out (of outcap). */
 int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 		    struct iovec *out, int outcap);
 
 #define CS_DEFAULT_HANG_MS 30000u
+
+/* ---- hold.c: what is held back on a socket, and readiness ------------- */
+
+#define CS_HIDE_IN 1u  /* not readable yet */
+#define CS_HIDE_OUT 2u /* not writable yet */
+#define CS_HIDE_ALL 4u /* not shown at all: a connect under way */
+#define CS_HOLD_REGS 2 /* epoll sets tracked per fd */
+/* How much a partitioned connection accepts before sends block. */
+#define CS_PARTITION_WINDOW 65536u
+
+struct cs_hold_reg {
+	bool used;
+	int epfd;
+	uint32_t events; /* what the program asked for */
+	uint32_t shown;  /* what the kernel has */
+	uint64_t data;
+};
+
+/* The per-fd state; the fields from q on are cleared when fd closes. */
+struct cs_hold {
+	uint32_t lock;
+	uint32_t used;
+	int fd;
+	struct cs_delayq q;  /* recv latency: bytes not visible yet */
+	uint64_t delay_ns;   /* the delay of bytes seen from now on */
+	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
+	uint64_t out_until;  /* nothing writable until then */
+	int32_t in_errno;    /* once in_until passed, receives fail so */
+	int32_t out_errno;   /* once out_until passed, SO_ERROR says so */
+	bool out_all;        /* hide the fd altogether until out_until */
+	bool partitioned;    /* a TCP drop: a blackhole both ways */
+	bool send_later;     /* a send told EAGAIN passes at out_until */
+	bool recv_later;     /* a receive told EAGAIN passes at in_until */
+	uint64_t void_bytes; /* sent into the partition */
+	struct cs_hold_reg reg[CS_HOLD_REGS];
+};
+
+/* How many fds hold something back: readiness calls that see 0 pass. */
+extern unsigned cs_hold_active;
+
+/* Takes fd's state (a new one with create), or NULL when there is none,
+ * fd is out of range or the lock stays busy. */
+struct cs_hold *cs_hold_lock(int fd, bool create);
+/* Applies the state to fd's epoll registrations and lets it go. */
+void cs_hold_unlock(struct cs_hold *h, uint64_t now);
+/* What h hides at now (CS_HIDE_*), lowering *wake (0: none) to the
+ * moment that changes. */
+uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake);
+/* Shows what came due on the fds registered in epfd; returns the next
+ * moment one of them changes, or 0. */
+uint64_t cs_hold_sweep(int epfd, uint64_t now);
+/* epoll_ctl, with the registration tracked and narrowed while hidden. */
+int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* Partitions fd's connection (from then on, until hang_ms if set) and
+ * returns its state locked, or NULL when fd is out of range. */
+struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms);
+void cs_hold_forget_slow(int fd);
+
+/* A closed or replaced fd holds nothing back any more. */
+extern struct cs_hold cs_holds[CS_FD_CACHE];
+static inline void cs_hold_forget(int fd)
+{
+	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1) &&
+	    __atomic_load_n(&cs_holds[fd].used, __ATOMIC_RELAXED))
+		cs_hold_forget_slow(fd);
+}
 
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 

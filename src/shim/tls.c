@@ -26,8 +26,9 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 			       .sock = *fd >= 0 ? &sock : NULL};
 	if (!cs_engine_decide(&call, action))
 		return PROCEED;
-	bool has_timeout;
-	switch (cs_apply_common(action)) {
+	int opt = family == CS_FAM_SSL_WRITE ? SO_SNDTIMEO : SO_RCVTIMEO;
+	bool nonblocking = *fd >= 0 && cs_nonblocking(*fd, 0);
+	switch (cs_apply_signal(action)) {
 	case CS_FAULT_RESET:
 		/* The peer gets a real RST; the call fails as OpenSSL reports a
 		 * reset (SSL_ERROR_SYSCALL with ECONNRESET). A session on the
@@ -39,16 +40,29 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	case CS_FAULT_ERROR:
 		errno = action->error;
 		return FAIL;
-	case CS_FAULT_DROP:
-		cs_sleep_ns(cs_hang_ns(*fd, action->hang_ms,
-				       family == CS_FAM_SSL_WRITE ? SO_SNDTIMEO
-								  : SO_RCVTIMEO,
-				       &has_timeout));
-		errno = has_timeout ? EAGAIN : ETIMEDOUT;
+	case CS_FAULT_DROP: {
+		/* The connection under the session is partitioned. */
+		uint64_t until = cs_hang_until(action->hang_ms, cs_now_ns());
+		struct cs_hold *h = sock.kind == CS_FD_TCP
+					    ? cs_hold_partition(*fd, action->hang_ms)
+					    : NULL;
+		if (h) {
+			until = h->in_until;
+			cs_hold_unlock(h, cs_now_ns());
+		}
+		cs_blackhole(*fd, opt, nonblocking, until);
 		return FAIL;
-	default:
-		return PROCEED;
 	}
+	default:
+		break;
+	}
+	if (action->delay_ns && *fd >= 0 &&
+	    cs_wait_blocking(*fd, opt,
+			     cs_deadline_add(cs_now_ns(), action->delay_ns)) < 0)
+		return FAIL;
+	if (action->delay_ns && *fd < 0)
+		cs_sleep_ns(action->delay_ns);
+	return PROCEED;
 }
 
 /* The most one call may move under the action's slice and bandwidth. */
