@@ -1,0 +1,50 @@
+# recv latency on a non-blocking socket read through epoll: level-triggered,
+# edge-triggered and one-shot clients all get their data, 300 ms late (the
+# edge the kernel gave before the delay is given again when it is due),
+# with one EAGAIN on the way and no busy loop. Without the rule the data
+# comes at once. A 3 s recv drop on a non-blocking socket (curl -m 3) costs
+# no more CPU than a server that really never answers.
+. "$(dirname "$0")/lib.sh"
+need curl /usr/bin/time
+
+bg python3 -u "$PROGS/slow_server.py" 0 >fast.log 2>&1
+FAST=$(port_from_log fast.log "fast server") || exit 1
+bg python3 -u "$PROGS/slow_server.py" 60 >silent.log 2>&1
+SILENT=$(port_from_log silent.log "silent server") || exit 1
+
+cat >latency.cfg <<CFG
+rules = ( { name = "slow-recv"; calls = ["recv"]; peer = "127.0.0.1:$FAST";
+            fault = "latency"; delay_ms = 300; } );
+CFG
+for mode in lt et oneshot; do
+	OUT=$(python3 "$PROGS/epoll_client.py" "$FAST" "$mode" --timeout 5)
+	assert_match '^ok n=[1-9]' "$OUT" "epoll $mode client without the shim"
+	t=${OUT#*t=}
+	assert_num "${t%% *}" '<' 0.2 "seconds until the $mode client got its data without the shim"
+
+	assert_exit 0 "$CTL" run -p latency.cfg -- python3 "$PROGS/epoll_client.py" "$FAST" "$mode" --timeout 5
+	assert_match '^ok n=[1-9]' "$OUT" "epoll $mode client under a 300 ms recv latency"
+	t=${OUT#*t=}
+	assert_num "${t%% *}" '>=' 0.28 "seconds until the $mode client got its data"
+	assert_num "${t%% *}" '<' 1.5 "seconds until the $mode client got its data"
+	wakeups=${OUT#*wakeups=}
+	assert_num "${wakeups%% *}" '<=' 5 "wakeups of the $mode client (a busy loop makes thousands)"
+done
+
+# A silent connection, real and injected: curl waits 3 s without CPU.
+cat >drop.cfg <<CFG
+rules = ( { name = "silence"; calls = ["recv"]; peer = "127.0.0.1:$FAST";
+            fault = "drop"; } );
+CFG
+for run in real shim; do
+	if [[ $run == real ]]; then
+		/usr/bin/time -f '%e %U %S' -o time.out curl -sS -m 3 "http://127.0.0.1:$SILENT/" >/dev/null 2>curl.err
+	else
+		/usr/bin/time -f '%e %U %S' -o time.out "$CTL" run -p drop.cfg -- curl -sS -m 3 "http://127.0.0.1:$FAST/" >/dev/null 2>curl.err
+	fi
+	rc=$?
+	read -r secs user sys <<<"$(tail -n 1 time.out)"
+	assert_eq 28 "$rc" "curl -m 3's exit status, $run silence"
+	assert_num "$secs" '>=' 2.8 "seconds curl waited, $run silence"
+	assert_num "$user + $sys" '<' 0.15 "CPU seconds of 3 s of $run silence"
+done
