@@ -152,6 +152,8 @@ void cs_skewlane_after_fork_child(void);
 uint64_t cs_pace_charge(int fd, int dir, uint64_t bytes, uint64_t rate);
 /* The largest single transfer worth pacing as one: 100 ms at rate. */
 size_t cs_pace_chunk(uint64_t rate);
+/* Until when fd's link in that direction is busy (0: idle or new). */
+uint64_t cs_pace_busy_until(int fd, int dir);
 
 /* ---- fdinfo.c: what kind of socket an fd is, cached ------------------- */
 

@@ -47,29 +47,54 @@ static ssize_t cut_call(const struct cs_io *io, size_t max)
 	return io->real(io, cut, n);
 }
 
+/* Keeps a non-blocking call's direction hidden until `until`, when the
+ * call, told EAGAIN, may come back. False when fd has no room for a hold. */
+static bool come_back_at(const struct cs_io *io, uint64_t until)
+{
+	struct cs_hold *h = cs_hold_lock(io->fd, true);
+	if (!h)
+		return false;
+	uint64_t *mine = sending(io) ? &h->out_until : &h->in_until;
+	if (*mine < until)
+		*mine = until;
+	cs_hold_unlock(h, cs_now_ns());
+	return true;
+}
+
 /* The call itself, cut to the slice and paced to the bandwidth cap: a send
- * waits for its link before it goes, a receive after it arrived. */
+ * waits for its link before it goes, a receive after it arrived; on a
+ * non-blocking socket a busy link is EAGAIN instead, and not ready. */
 static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 {
 	size_t max = action->max_bytes;
-	if (action->bytes_per_s) {
-		size_t chunk = cs_pace_chunk(action->bytes_per_s);
+	uint64_t rate = action->bytes_per_s;
+	if (rate) {
+		size_t chunk = cs_pace_chunk(rate);
 		if (!max || chunk < max)
 			max = chunk;
 	}
-	if (!action->bytes_per_s)
+	if (!rate)
 		return cut_call(io, max);
+	int dir = io->family == CS_FAM_RECV;
+	if (cs_nonblocking(io->fd, io->flags)) {
+		uint64_t busy = cs_pace_busy_until(io->fd, dir), now = cs_now_ns();
+		if (busy > now && come_back_at(io, busy))
+			return fail(EAGAIN);
+		if (busy > now) /* past the holds' range: it waits after all */
+			cs_sleep_ns(busy - now);
+		ssize_t done = cut_call(io, max);
+		if (done > 0)
+			cs_pace_charge(io->fd, dir, (uint64_t)done, rate);
+		return done;
+	}
 	struct iovec cut[CS_IOV_CUT];
 	int n = cs_iov_truncate(io->iov, io->iovcnt, max, cut, CS_IOV_CUT);
-	int dir = io->family == CS_FAM_RECV;
 	if (!dir)
-		cs_sleep_ns(cs_pace_charge(io->fd, dir, iov_total(cut, n),
-					   action->bytes_per_s));
+		cs_sleep_ns(cs_pace_charge(io->fd, dir, iov_total(cut, n), rate));
 	ssize_t done = io->real(io, cut, n);
 	if (dir && done > 0) {
 		int saved = errno;
-		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done,
-					   action->bytes_per_s));
+		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done, rate));
 		errno = saved;
 	}
 	return done;
