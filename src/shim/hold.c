@@ -60,6 +60,8 @@ uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake)
 			next = cs_deadline_min(next, due);
 		}
 	}
+	if (h->aside_count && h->aside[h->aside_head].due <= now)
+		hidden |= CS_SHOW_IN;
 	if (h->out_until > now) {
 		hidden |= h->out_all ? CS_HIDE_ALL : CS_HIDE_OUT;
 		next = cs_deadline_min(next, h->out_until);
@@ -108,7 +110,7 @@ static void sync_reg(int fd, struct cs_hold_reg *r, uint32_t hidden)
 static bool holds_anything(const struct cs_hold *h)
 {
 	return h->in_until || h->out_until || h->in_errno || h->out_errno ||
-	       h->partitioned || !cs_delayq_idle(&h->q);
+	       h->partitioned || h->aside_count || !cs_delayq_idle(&h->q);
 }
 
 static void set_active(int fd, bool on)
@@ -157,11 +159,19 @@ struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms)
 	return h;
 }
 
+void cs_hold_aside_due(struct cs_hold *h)
+{
+	h->in_until = h->aside_count ? h->aside[h->aside_head].due : 0;
+}
+
 void cs_hold_forget_slow(int fd)
 {
 	struct cs_hold *h = cs_hold_lock(fd, false);
 	if (!h)
 		return;
+	/* Connections kept aside for a closed listener are refused. */
+	for (int i = 0; i < h->aside_count; i++)
+		cs_real_close(h->aside[(h->aside_head + i) % CS_ASIDE].fd);
 	/* The kernel drops a closed fd from its epoll sets by itself. */
 	memset(&h->q, 0, sizeof *h - offsetof(struct cs_hold, q));
 	set_active(fd, false);
@@ -169,9 +179,12 @@ void cs_hold_forget_slow(int fd)
 	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
 }
 
-uint64_t cs_hold_sweep(int epfd, uint64_t now)
+uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
+		       int *n)
 {
 	uint64_t wake = 0;
+	int max = *n;
+	*n = 0;
 	for (int w = 0; w < CS_FD_CACHE / 64; w++) {
 		uint64_t bits = __atomic_load_n(&active_bits[w], __ATOMIC_ACQUIRE);
 		while (bits) {
@@ -180,11 +193,17 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now)
 			struct cs_hold *h = cs_hold_lock(fd, false);
 			if (!h)
 				continue;
-			for (int i = 0; i < CS_HOLD_REGS; i++)
-				if (h->reg[i].used && h->reg[i].epfd == epfd) {
-					cs_hold_hidden(h, now, &wake);
-					break;
-				}
+			for (int i = 0; i < CS_HOLD_REGS; i++) {
+				struct cs_hold_reg *r = &h->reg[i];
+				if (!r->used || r->epfd != epfd)
+					continue;
+				uint32_t hidden = cs_hold_hidden(h, now, &wake);
+				if ((hidden & CS_SHOW_IN) && (r->events & EPOLLIN) &&
+				    *n < max)
+					shown[(*n)++] = (struct epoll_event){
+						.events = EPOLLIN, .data.u64 = r->data};
+				break;
+			}
 			cs_hold_unlock(h, now);
 		}
 	}

@@ -23,9 +23,21 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 {
 	for (;;) {
 		uint64_t now = cs_now_ns();
-		uint64_t until = cs_deadline_min(deadline, cs_hold_sweep(epfd, now));
+		/* Events the shim reports itself go at the end of the array,
+		 * and the kernel is only asked what else is ready now. */
+		int shown = max > 0 ? max : 0;
+		uint64_t until = cs_deadline_min(
+			deadline, cs_hold_sweep(epfd, now, ev, &shown));
+		if (shown) {
+			for (int i = shown - 1; i >= 0; i--)
+				ev[max - shown + i] = ev[i];
+			until = now;
+			max -= shown;
+		}
 		int rc;
-		if (kind == PWAIT2) {
+		if (shown && !max) /* no room left to ask the kernel */
+			rc = 0;
+		else if (kind == PWAIT2) {
 			struct timespec ts;
 			bool finite = cs_deadline_to_ts(until, now, &ts);
 			rc = cs_real_epoll_pwait2(epfd, ev, max,
@@ -36,6 +48,11 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 		} else {
 			rc = cs_real_epoll_wait(epfd, ev, max,
 						cs_deadline_to_ms(until, now));
+		}
+		if (shown && rc >= 0) {
+			for (int i = 0; i < shown; i++)
+				ev[rc + i] = ev[max + i];
+			return rc + shown;
 		}
 		if (rc != 0 || until == deadline || cs_now_ns() >= deadline)
 			return rc;

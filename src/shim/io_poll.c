@@ -15,6 +15,7 @@ struct narrowed {
 	unsigned long i;
 	int fd;
 	short events;
+	bool show_in; /* readable by the shim's word */
 };
 
 /* What fd hides at now (0 when it holds nothing), lowering *wake. */
@@ -36,7 +37,11 @@ static int narrow_pollfds(struct pollfd *fds, unsigned long n, uint64_t now,
 		uint32_t hidden = hidden_fd(fds[i].fd, now, wake);
 		if (!hidden)
 			continue;
-		saved[k++] = (struct narrowed){i, fds[i].fd, fds[i].events};
+		saved[k++] = (struct narrowed){i, fds[i].fd, fds[i].events,
+					       (hidden & CS_SHOW_IN) &&
+						       (fds[i].events & POLLIN)};
+		if (saved[k - 1].show_in)
+			*wake = now;
 		if (hidden & CS_HIDE_ALL)
 			fds[i].fd = -1; /* the kernel skips it, revents 0 */
 		if (hidden & CS_HIDE_IN)
@@ -64,8 +69,13 @@ static int held_poll(struct pollfd *fds, unsigned long n, uint64_t deadline,
 			rc = cs_real_poll(fds, n, cs_deadline_to_ms(until, now));
 		}
 		for (int j = 0; j < k; j++) {
-			fds[saved[j].i].fd = saved[j].fd;
-			fds[saved[j].i].events = saved[j].events;
+			struct pollfd *p = &fds[saved[j].i];
+			p->fd = saved[j].fd;
+			p->events = saved[j].events;
+			if (saved[j].show_in && rc >= 0) {
+				rc += !p->revents;
+				p->revents |= POLLIN;
+			}
 		}
 		if (rc != 0 || until == deadline || cs_now_ns() >= deadline)
 			return rc;
@@ -110,6 +120,8 @@ CS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout
 struct fdsets {
 	fd_set *set[3];
 	fd_set copy[3];
+	fd_set show_in; /* readable by the shim's word */
+	bool any_shown;
 };
 
 static void narrow_sets(int nfds, struct fdsets *s, uint64_t now,
@@ -118,6 +130,8 @@ static void narrow_sets(int nfds, struct fdsets *s, uint64_t now,
 	for (int i = 0; i < 3; i++)
 		if (s->set[i])
 			*s->set[i] = s->copy[i];
+	FD_ZERO(&s->show_in);
+	s->any_shown = false;
 	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
 		bool asked = false;
 		for (int i = 0; i < 3; i++)
@@ -125,6 +139,11 @@ static void narrow_sets(int nfds, struct fdsets *s, uint64_t now,
 		uint32_t hidden = asked ? hidden_fd(fd, now, wake) : 0;
 		if (!hidden)
 			continue;
+		if ((hidden & CS_SHOW_IN) && s->set[0] && FD_ISSET(fd, s->set[0])) {
+			FD_SET(fd, &s->show_in);
+			s->any_shown = true;
+			*wake = now;
+		}
 		if ((hidden & (CS_HIDE_IN | CS_HIDE_ALL)) && s->set[0])
 			FD_CLR(fd, s->set[0]);
 		if ((hidden & (CS_HIDE_OUT | CS_HIDE_ALL)) && s->set[1])
@@ -155,6 +174,14 @@ static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 					     .tv_usec = (ts.tv_nsec + 999) / 1000};
 			rc = cs_real_select(nfds, s->set[0], s->set[1], s->set[2],
 					    finite ? &tv : NULL);
+		}
+		for (int fd = 0; s->any_shown && rc >= 0 && fd < nfds &&
+				 fd < FD_SETSIZE;
+		     fd++) {
+			if (!FD_ISSET(fd, &s->show_in))
+				continue;
+			rc += !FD_ISSET(fd, s->set[0]);
+			FD_SET(fd, s->set[0]);
 		}
 		if (rc != 0 || until == deadline || cs_now_ns() >= deadline)
 			return rc;

@@ -319,9 +319,18 @@ int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 #define CS_HIDE_IN 1u  /* not readable yet */
 #define CS_HIDE_OUT 2u /* not writable yet */
 #define CS_HIDE_ALL 4u /* not shown at all: a connect under way */
+#define CS_SHOW_IN 8u  /* readable though the kernel may not say so: a
+			* connection kept aside is due */
 #define CS_HOLD_REGS 2 /* epoll sets tracked per fd */
 /* How much a partitioned connection accepts before sends block. */
 #define CS_PARTITION_WINDOW 65536u
+
+#define CS_ASIDE 8 /* delayed connections kept per listening socket */
+
+struct cs_aside {
+	int fd;       /* an accepted connection, not handed over yet */
+	uint64_t due; /* when it is */
+};
 
 struct cs_hold_reg {
 	bool used;
@@ -347,6 +356,8 @@ struct cs_hold {
 	bool send_later;     /* a send told EAGAIN passes at out_until */
 	bool recv_later;     /* a receive told EAGAIN passes at in_until */
 	uint64_t void_bytes; /* sent into the partition */
+	uint8_t aside_head, aside_count;
+	struct cs_aside aside[CS_ASIDE];
 	struct cs_hold_reg reg[CS_HOLD_REGS];
 };
 
@@ -362,13 +373,18 @@ void cs_hold_unlock(struct cs_hold *h, uint64_t now);
  * moment that changes. */
 uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake);
 /* Shows what came due on the fds registered in epfd; returns the next
- * moment one of them changes, or 0. */
-uint64_t cs_hold_sweep(int epfd, uint64_t now);
+ * moment one of them changes, or 0. Events the shim must report itself
+ * (CS_SHOW_IN) go to shown, at most *n of them; *n is set to their count. */
+uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
+		       int *n);
 /* epoll_ctl, with the registration tracked and narrowed while hidden. */
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 /* Partitions fd's connection (from then on, until hang_ms if set) and
  * returns its state locked, or NULL when fd is out of range. */
 struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms);
+/* A listening socket with connections kept aside is not readable until the
+ * first is due. */
+void cs_hold_aside_due(struct cs_hold *h);
 void cs_hold_forget_slow(int fd);
 
 /* A closed or replaced fd holds nothing back any more. */
