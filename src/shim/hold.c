@@ -8,6 +8,7 @@
  * (edge-triggered and one-shot included). Each fd's state has a tiny lock
  * that is only ever tried: a caller that cannot take it (another thread, or
  * a signal handler interrupting its own thread) passes through. */
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -110,7 +111,8 @@ static void sync_reg(int fd, struct cs_hold_reg *r, uint32_t hidden)
 static bool holds_anything(const struct cs_hold *h)
 {
 	return h->in_until || h->out_until || h->in_errno || h->out_errno ||
-	       h->partitioned || h->aside_count || !cs_delayq_idle(&h->q);
+	       h->partitioned || h->aside_count || !cs_delayq_idle(&h->q) ||
+	       cs_sendq_pending(h);
 }
 
 static void set_active(int fd, bool on)
@@ -169,6 +171,7 @@ void cs_hold_forget_slow(int fd)
 	struct cs_hold *h = cs_hold_lock(fd, false);
 	if (!h)
 		return;
+	cs_sendq_close(h);
 	/* Connections kept aside for a closed listener are refused. */
 	for (int i = 0; i < h->aside_count; i++)
 		cs_real_close(h->aside[(h->aside_head + i) % CS_ASIDE].fd);
@@ -268,4 +271,19 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	cs_hold_unlock(h, now);
 	errno = err;
 	return rc;
+}
+
+/* In a forked child the threads that held a lock are gone, and the
+ * parent puts its queued bytes on the wire itself. */
+static void after_fork_child(void)
+{
+	for (int fd = 0; fd < CS_FD_CACHE; fd++)
+		if (__atomic_load_n(&cs_holds[fd].lock, __ATOMIC_RELAXED))
+			__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
+	cs_sendq_after_fork_child();
+}
+
+__attribute__((constructor)) static void hold_init(void)
+{
+	pthread_atfork(NULL, NULL, after_fork_child);
 }

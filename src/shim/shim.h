@@ -332,6 +332,14 @@ struct cs_aside {
 	uint64_t due; /* when it is */
 };
 
+#define CS_SENDQ_BYTES (256u * 1024u) /* in flight per delayed socket */
+
+/* Bytes a program sent that are not on the wire yet (sendq.c). */
+struct cs_sendq {
+	struct cs_delayq q; /* seen: queued; read: sent; batches: when due */
+	unsigned char data[CS_SENDQ_BYTES]; /* a ring, by stream offset */
+};
+
 struct cs_hold_reg {
 	bool used;
 	int epfd;
@@ -356,6 +364,7 @@ struct cs_hold {
 	bool send_later;     /* a send told EAGAIN passes at out_until */
 	bool recv_later;     /* a receive told EAGAIN passes at in_until */
 	uint64_t void_bytes; /* sent into the partition */
+	struct cs_sendq *sendq; /* send latency: mapped on first use */
 	uint8_t aside_head, aside_count;
 	struct cs_aside aside[CS_ASIDE];
 	struct cs_hold_reg reg[CS_HOLD_REGS];
@@ -395,6 +404,21 @@ static inline void cs_hold_forget(int fd)
 	    __atomic_load_n(&cs_holds[fd].used, __ATOMIC_RELAXED))
 		cs_hold_forget_slow(fd);
 }
+
+/* ---- sendq.c: delayed sends on non-blocking TCP sockets -------------- */
+
+/* Queues the bytes of iov to go out delay_ns from now, as many as fit;
+ * -1 with EAGAIN when none fit, -2 when no queue can be made. Called with
+ * h locked. */
+ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
+		     uint64_t delay_ns);
+/* Whether h's queue holds bytes (every later send must queue behind). */
+bool cs_sendq_pending(const struct cs_hold *h);
+/* Holds writability back while the queue is full. */
+void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
+/* The fd closes: what is queued goes now, and the queue is unmapped. */
+void cs_sendq_close(struct cs_hold *h);
+void cs_sendq_after_fork_child(void);
 
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 

@@ -203,13 +203,35 @@ static bool held(const struct cs_io *io, ssize_t *r)
 	return false;
 }
 
+/* A send on a TCP socket that goes through its send queue: delayed, or
+ * behind bytes still queued (order is kept). True when *r is its result. */
+static bool send_queued(const struct cs_io *io, uint64_t delay_ns, ssize_t *r)
+{
+	if (io->msg && io->msg->msg_controllen)
+		return false; /* ancillary data cannot wait in a queue */
+	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
+	if (!h)
+		return false;
+	ssize_t put = -2;
+	if (delay_ns || cs_sendq_pending(h))
+		put = cs_sendq_put(h, io->iov, io->iovcnt, delay_ns);
+	int saved = errno;
+	cs_hold_unlock(h, cs_now_ns());
+	errno = saved;
+	*r = put;
+	return put != -2;
+}
+
 /* A delay on a non-blocking call: a TCP receive puts the waiting bytes in
- * the delay queue; any other call is told to come back when it is due, and
- * readiness hides the fd until then. False when there is nothing to hold
- * (no bytes arrived yet: the next arrival meets the rules) or no room. */
+ * the delay queue, a TCP send its bytes in the send queue; any other call
+ * is told to come back when it is due, and readiness hides the fd until
+ * then. False when there is nothing to hold (no bytes arrived yet: the
+ * next arrival meets the rules) or no room. */
 static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 		       uint64_t delay_ns, ssize_t *r)
 {
+	if (sending(io) && sock->kind == CS_FD_TCP)
+		return send_queued(io, delay_ns, r);
 	bool stream_recv = !sending(io) && sock->kind == CS_FD_TCP;
 	uint64_t waiting = stream_recv ? queued(io->fd) : 0;
 	if (stream_recv && !waiting)
@@ -259,11 +281,15 @@ ssize_t cs_sockio(const struct cs_io *io)
 		cs_sockaddr_from(io->to, io->tolen, &to);
 		call.peer = &to;
 	}
+	bool stream_send = sending(io) && sock.kind == CS_FD_TCP;
 	for (;;) {
 		struct cs_action action;
 		if (!cs_engine_decide(&call, &action) ||
-		    (touches_data(&action) && !cs_fdinfo_confirm(io->fd, &sock)))
+		    (touches_data(&action) && !cs_fdinfo_confirm(io->fd, &sock))) {
+			if (stream_send && send_queued(io, 0, &r))
+				return r;
 			return io->real(io, io->iov, io->iovcnt);
+		}
 		switch (cs_apply_signal(&action)) {
 		case CS_FAULT_RESET:
 			cs_reset_socket(io->fd, &sock);
@@ -292,6 +318,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 		default:
 			break;
 		}
+		if (stream_send && !action.delay_ns && send_queued(io, 0, &r))
+			return r;
 		if (action.delay_ns) {
 			if (cs_nonblocking(io->fd, io->flags)) {
 				if (hold_delay(io, &sock, action.delay_ns, &r))
