@@ -21,9 +21,7 @@ struct cs_hold cs_holds[CS_FD_CACHE];
 static uint64_t active_bits[CS_FD_CACHE / 64];
 unsigned cs_hold_active;
 
-#define HIDE_IN_EVENTS (EPOLLIN | EPOLLRDNORM | EPOLLRDHUP)
-#define HIDE_OUT_EVENTS (EPOLLOUT | EPOLLWRNORM)
-#define REG_ABSENT 0xffffffffu /* the kernel does not have the fd */
+#define REG_ABSENT CS_READY_ABSENT
 #define LOCK_TRIES 256
 
 static struct cs_hold *slot(int fd)
@@ -49,45 +47,19 @@ struct cs_hold *cs_hold_lock(int fd, bool create)
 
 uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake)
 {
-	uint32_t hidden = 0;
-	uint64_t next = 0;
-	if (h->in_until > now) {
-		hidden |= CS_HIDE_IN;
-		next = cs_deadline_min(next, h->in_until);
-	} else if (h->q.count && h->q.released <= h->q.read) {
-		uint64_t due = cs_delayq_next_due(&h->q);
-		if (due > now) {
-			hidden |= CS_HIDE_IN;
-			next = cs_deadline_min(next, due);
-		}
-	}
-	if (h->aside_count && h->aside[h->aside_head].due <= now)
-		hidden |= CS_SHOW_IN;
-	if (h->out_until > now) {
-		hidden |= h->out_all ? CS_HIDE_ALL : CS_HIDE_OUT;
-		next = cs_deadline_min(next, h->out_until);
-	}
-	if (wake && next != CS_NEVER)
-		*wake = cs_deadline_min(*wake, next);
-	return hidden;
-}
-
-/* The events the kernel should watch for a registration while hidden. */
-static uint32_t shown_events(uint32_t events, uint32_t hidden)
-{
-	if (hidden & CS_HIDE_ALL)
-		return REG_ABSENT;
-	if (hidden & CS_HIDE_IN)
-		events &= ~(uint32_t)HIDE_IN_EVENTS;
-	if (hidden & CS_HIDE_OUT)
-		events &= ~(uint32_t)HIDE_OUT_EVENTS;
-	return events;
+	struct cs_ready_hold r = {
+		.in_until = h->in_until,
+		.out_until = h->out_until,
+		.out_all = h->out_all,
+		.q = &h->q,
+		.aside_due = h->aside_count ? h->aside[h->aside_head].due : 0};
+	return cs_ready_hidden(&r, now, wake);
 }
 
 /* Brings the kernel's view of one registration to what it should be. */
 static void sync_reg(int fd, struct cs_hold_reg *r, uint32_t hidden)
 {
-	uint32_t want = shown_events(r->events, hidden);
+	uint32_t want = cs_ready_epoll_events(r->events, hidden);
 	if (want == r->shown)
 		return;
 	struct epoll_event ev = {.events = want, .data.u64 = r->data};
@@ -246,7 +218,7 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			r->shown = REG_ABSENT; /* whatever a closed epfd had */
 		r->events = ev->events;
 		r->data = ev->data.u64;
-		uint32_t want = shown_events(r->events,
+		uint32_t want = cs_ready_epoll_events(r->events,
 					     cs_hold_hidden(h, now, NULL));
 		struct epoll_event shown = {.events = want, .data = ev->data};
 		if (want == REG_ABSENT && r->shown != REG_ABSENT)

@@ -42,12 +42,10 @@ static int narrow_pollfds(struct pollfd *fds, unsigned long n, uint64_t now,
 						       (fds[i].events & POLLIN)};
 		if (saved[k - 1].show_in)
 			*wake = now;
-		if (hidden & CS_HIDE_ALL)
+		bool skip;
+		fds[i].events = cs_ready_poll_events(fds[i].events, hidden, &skip);
+		if (skip)
 			fds[i].fd = -1; /* the kernel skips it, revents 0 */
-		if (hidden & CS_HIDE_IN)
-			fds[i].events &= (short)~(POLLIN | POLLRDNORM | POLLRDHUP);
-		if (hidden & CS_HIDE_OUT)
-			fds[i].events &= (short)~(POLLOUT | POLLWRNORM);
 	}
 	return k;
 }

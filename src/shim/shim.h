@@ -19,6 +19,7 @@
 
 #include "cs_deadline.h"
 #include "cs_delayq.h"
+#include "cs_ready.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
 #include "cs_table.h"
@@ -316,11 +317,6 @@ int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 
 /* ---- hold.c: what is held back on a socket, and readiness ------------- */
 
-#define CS_HIDE_IN 1u  /* not readable yet */
-#define CS_HIDE_OUT 2u /* not writable yet */
-#define CS_HIDE_ALL 4u /* not shown at all: a connect under way */
-#define CS_SHOW_IN 8u  /* readable though the kernel may not say so: a
-			* connection kept aside is due */
 #define CS_HOLD_REGS 2 /* epoll sets tracked per fd */
 /* How much a partitioned connection accepts before sends block. */
 #define CS_PARTITION_WINDOW 65536u
