@@ -8,10 +8,12 @@
  * (edge-triggered and one-shot included). Each fd's state has a tiny lock
  * that is only ever tried: a caller that cannot take it (another thread, or
  * a signal handler interrupting its own thread) passes through. */
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 
 #include "shim/shim.h"
 
@@ -43,6 +45,15 @@ struct cs_hold *cs_hold_lock(int fd, bool create)
 		sched_yield();
 	}
 	return NULL;
+}
+
+uint64_t cs_hold_queued(int fd)
+{
+	int n = 0, saved = errno;
+	if (cs_real_ioctl(fd, SIOCINQ, &n) < 0 || n < 0)
+		n = 0;
+	errno = saved;
+	return (uint64_t)n;
 }
 
 uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake)

@@ -171,6 +171,19 @@ CS_REAL_SSL(int, SSL_connect, (SSL * s), (s))
 CS_REAL_SSL(int, SSL_accept, (SSL * s), (s))
 CS_REAL_SSL(int, SSL_do_handshake, (SSL * s), (s))
 CS_REAL_SSL(int, SSL_get_fd, (const SSL *s), (s))
+#define CS_REAL_CRYPTO(ret, name, params, args, fallback)                      \
+	CS_REAL_FROM(resolve_openssl(#name, libcrypto), ret, name, params,     \
+		     args, fallback)
+CS_REAL_FROM(resolve_openssl("SSL_get_rbio", libssl), BIO *, SSL_get_rbio,
+	     (const SSL *s), (s), NULL)
+CS_REAL_FROM(resolve_openssl("SSL_get_wbio", libssl), BIO *, SSL_get_wbio,
+	     (const SSL *s), (s), NULL)
+CS_REAL_CRYPTO(cs_bio_callback_ex, BIO_get_callback_ex, (const BIO *b), (b),
+	       NULL)
+CS_REAL_CRYPTO(void *, BIO_get_callback, (const BIO *b), (b), NULL)
+CS_REAL_CRYPTO(void, BIO_set_callback_ex, (BIO * b, cs_bio_callback_ex cb),
+	       (b, cb), (void)0)
+CS_REAL_CRYPTO(void, BIO_set_flags, (BIO * b, int flags), (b, flags), (void)0)
 CS_REAL_FROM(resolve_openssl("X509_verify_cert", libcrypto), int,
 	     X509_verify_cert, (X509_STORE_CTX * ctx), (ctx),
 	     (errno = ENOSYS, -1))

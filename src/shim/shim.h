@@ -125,6 +125,14 @@ extern int (*cs_real_SSL_connect)(SSL *);
 extern int (*cs_real_SSL_accept)(SSL *);
 extern int (*cs_real_SSL_do_handshake)(SSL *);
 extern int (*cs_real_SSL_get_fd)(const SSL *);
+extern BIO *(*cs_real_SSL_get_rbio)(const SSL *);
+extern BIO *(*cs_real_SSL_get_wbio)(const SSL *);
+typedef long (*cs_bio_callback_ex)(BIO *, int, const char *, size_t, int, long,
+				   int, size_t *);
+extern cs_bio_callback_ex (*cs_real_BIO_get_callback_ex)(const BIO *);
+extern void *(*cs_real_BIO_get_callback)(const BIO *); /* set or not */
+extern void (*cs_real_BIO_set_callback_ex)(BIO *, cs_bio_callback_ex);
+extern void (*cs_real_BIO_set_flags)(BIO *, int);
 extern int (*cs_real_X509_verify_cert)(X509_STORE_CTX *);
 extern void (*cs_real_X509_STORE_CTX_set_time)(X509_STORE_CTX *,
 					       unsigned long, time_t);
@@ -366,6 +374,9 @@ struct cs_hold {
 	struct cs_hold_reg reg[CS_HOLD_REGS];
 };
 
+/* Bytes waiting in the kernel's receive queue of a TCP socket fd. */
+uint64_t cs_hold_queued(int fd);
+
 /* How many fds hold something back: readiness calls that see 0 pass. */
 extern unsigned cs_hold_active;
 
@@ -415,6 +426,21 @@ void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 /* The fd closes: what is queued goes now, and the queue is unmapped. */
 void cs_sendq_close(struct cs_hold *h);
 void cs_sendq_after_fork_child(void);
+
+/* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
+
+/* Whether ssl's calls can be held back without waiting: its socket fd is
+ * non-blocking and the shim can watch its BIOs. */
+bool cs_tls_gate_usable(SSL *ssl, int fd);
+/* Whether fd holds something back for this TLS family already (a call
+ * then goes to the gate without meeting the rules again). */
+bool cs_tls_gate_held(int fd, enum cs_family family);
+/* Holds fd back for a TLS family's delay. */
+void cs_tls_gate_hold(int fd, enum cs_family family, uint64_t delay_ns);
+/* Around a real TLS call on fd: its socket reads and writes are refused
+ * with a retry (SSL_ERROR_WANT_READ/WRITE) while fd holds them back. */
+void cs_tls_gate_open(SSL *ssl, int fd);
+void cs_tls_gate_close(SSL *ssl);
 
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 

@@ -4,9 +4,7 @@
  * for a slow network (up to its socket's own timeout); a non-blocking one
  * never waits: the socket's hold keeps the data, or the readiness, back
  * until it is due, and the call says EAGAIN until then. */
-#include <linux/sockios.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "cs_addr.h"
 #include "shim/shim.h"
@@ -100,16 +98,6 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 	return done;
 }
 
-/* Bytes waiting in the kernel's receive queue of a TCP socket. */
-static uint64_t queued(int fd)
-{
-	int n = 0, saved = errno;
-	if (cs_real_ioctl(fd, SIOCINQ, &n) < 0 || n < 0)
-		n = 0;
-	errno = saved;
-	return (uint64_t)n;
-}
-
 /* A receive from a socket whose delay queue holds bytes: only the visible
  * ones are read; with none, EAGAIN, or a blocking wait for the next
  * batch. Called with h locked; lets it go. */
@@ -117,7 +105,7 @@ static ssize_t from_queue(const struct cs_io *io, struct cs_hold *h)
 {
 	for (;;) {
 		uint64_t now = cs_now_ns();
-		cs_delayq_observe(&h->q, queued(io->fd), now, h->delay_ns);
+		cs_delayq_observe(&h->q, cs_hold_queued(io->fd), now, h->delay_ns);
 		uint64_t visible = cs_delayq_visible(&h->q, now);
 		if (visible) {
 			ssize_t got = cut_call(io, visible);
@@ -233,7 +221,7 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 	if (sending(io) && sock->kind == CS_FD_TCP)
 		return send_queued(io, delay_ns, r);
 	bool stream_recv = !sending(io) && sock->kind == CS_FD_TCP;
-	uint64_t waiting = stream_recv ? queued(io->fd) : 0;
+	uint64_t waiting = stream_recv ? cs_hold_queued(io->fd) : 0;
 	if (stream_recv && !waiting)
 		return false;
 	struct cs_hold *h = cs_hold_lock(io->fd, true);
