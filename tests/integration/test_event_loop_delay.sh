@@ -48,3 +48,37 @@ for run in real shim; do
 	assert_num "$secs" '>=' 2.8 "seconds curl waited, $run silence"
 	assert_num "$user + $sys" '<' 0.15 "CPU seconds of 3 s of $run silence"
 done
+
+# FIONREAD and MSG_PEEK agree with recv: nothing while the data is held
+# back, all of it once due (without the shim: all of it at once).
+cat >inq.py <<'PY'
+import fcntl, socket, struct, sys, termios, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setblocking(False)
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+time.sleep(0.1)  # the answer is in the kernel by now
+def inq():
+    return struct.unpack("i", fcntl.ioctl(s, termios.FIONREAD, b"\0\0\0\0"))[0]
+def peek():
+    try:
+        return len(s.recv(4096, socket.MSG_PEEK))
+    except BlockingIOError:
+        return "EAGAIN"
+try:
+    s.recv(4096)  # a receive sees the data first: from now on it is held
+    early = "recv"
+except BlockingIOError:
+    early = "EAGAIN"
+print("early", early, inq(), peek())
+time.sleep(0.4)
+print("late", inq(), peek(), len(s.recv(4096)))
+PY
+OUT=$(python3 inq.py "$FAST")
+assert_match '^early recv ' "$OUT" "a receive without the shim"
+assert_exit 0 "$CTL" run -p latency.cfg -- python3 inq.py "$FAST"
+assert_match '^early EAGAIN 0 EAGAIN' "$OUT" "recv, FIONREAD and MSG_PEEK while the data is held back"
+late=$(echo "$OUT" | sed -n 's/^late //p')
+read -r n peeked got <<<"$late"
+assert_num "$n" '>' 0 "FIONREAD once the data is due"
+assert_eq "$n" "$peeked" "MSG_PEEK and FIONREAD once due"
+assert_eq "$n" "$got" "recv and FIONREAD once due"
