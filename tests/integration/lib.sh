@@ -129,6 +129,13 @@ start_echo_server() {
 	ECHO_PORT=$(port_from_log echo.log "echo server") || exit 1
 }
 
+# Starts progs/slow_server.py, which answers each request $1 seconds late:
+# sets SLOW_SERVER_PORT.
+start_slow_server() {
+	bg python3 -u "$PROGS/slow_server.py" "$1" >"slow-$1.log" 2>&1
+	SLOW_SERVER_PORT=$(port_from_log "slow-$1.log" "a server $1 s late") || exit 1
+}
+
 # Runs a command with the shim preloaded and the given profile.
 under_profile() {
 	local profile=$1

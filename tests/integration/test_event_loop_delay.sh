@@ -7,10 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 need curl /usr/bin/time
 
-bg python3 -u "$PROGS/slow_server.py" 0 >fast.log 2>&1
-FAST=$(port_from_log fast.log "fast server") || exit 1
-bg python3 -u "$PROGS/slow_server.py" 60 >silent.log 2>&1
-SILENT=$(port_from_log silent.log "silent server") || exit 1
+start_slow_server 0
+FAST=$SLOW_SERVER_PORT
+start_slow_server 60
+SILENT=$SLOW_SERVER_PORT
 
 cat >latency.cfg <<CFG
 rules = ( { name = "slow-recv"; calls = ["recv"]; peer = "127.0.0.1:$FAST";

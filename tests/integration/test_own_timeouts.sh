@@ -5,10 +5,10 @@
 # With a timeout longer than the delay, the data comes, late.
 . "$(dirname "$0")/lib.sh"
 
-bg python3 -u "$PROGS/slow_server.py" 3 >slow.log 2>&1
-SLOW=$(port_from_log slow.log "slow server") || exit 1
-bg python3 -u "$PROGS/slow_server.py" 0 >fast.log 2>&1
-FAST=$(port_from_log fast.log "fast server") || exit 1
+start_slow_server 3
+SLOW=$SLOW_SERVER_PORT
+start_slow_server 0
+FAST=$SLOW_SERVER_PORT
 
 cat >latency.cfg <<CFG
 rules = ( { name = "slow-recv"; calls = ["recv"]; peer = "127.0.0.1:$FAST";
