@@ -213,7 +213,7 @@ void cs_sendq_close(struct cs_hold *h)
 		cs_delayq_consume(&s->q, (uint64_t)sent);
 	}
 	errno = saved;
-	h->sendq = NULL;
+	__atomic_store_n(&h->sendq, NULL, __ATOMIC_RELEASE);
 	munmap(s, sizeof *s);
 }
 

@@ -357,6 +357,9 @@ struct cs_hold {
 	uint32_t lock;
 	uint32_t used;
 	int fd;
+	/* send latency: mapped on first use; read without the lock by the
+	 * flusher, so only ever stored atomically */
+	struct cs_sendq *sendq;
 	struct cs_delayq q;  /* recv latency: bytes not visible yet */
 	uint64_t delay_ns;   /* the delay of bytes seen from now on */
 	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
@@ -368,7 +371,6 @@ struct cs_hold {
 	bool send_later;     /* a send told EAGAIN passes at out_until */
 	bool recv_later;     /* a receive told EAGAIN passes at in_until */
 	uint64_t void_bytes; /* sent into the partition */
-	struct cs_sendq *sendq; /* send latency: mapped on first use */
 	uint8_t aside_head, aside_count;
 	struct cs_aside aside[CS_ASIDE];
 	struct cs_hold_reg reg[CS_HOLD_REGS];

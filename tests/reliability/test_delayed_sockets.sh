@@ -8,6 +8,10 @@
 # helper thread is gone once nothing waits.
 . "$(dirname "$0")/../integration/lib.sh"
 
+# ThreadSanitizer does not follow a child forked from a threaded program
+# that starts threads again: under it, the fork is left out.
+nofork=
+[[ ${CS_SANITIZER:-} == tsan ]] && nofork=nofork
 DELAYED=$CS_BUILD/reliability/delayed
 [[ -x $DELAYED ]] || fail "$DELAYED is missing (make reliability-bin)"
 
@@ -21,6 +25,6 @@ rules = (
   { name = "slow-accept"; calls = ["accept"]; fault = "latency"; delay_ms = 20; }
 );
 CFG
-assert_exit 0 timeout -k 5 120 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=delayed.cfg "$DELAYED" 6 400000
+assert_exit 0 timeout -k 5 120 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=delayed.cfg "$DELAYED" 6 400000 $nofork
 assert_contains "ok 2400000" "$OUT" "bytes echoed intact by the parent's 6 threads"
-assert_contains "ok 800000" "$OUT" "bytes echoed intact by the forked child's 2 threads"
+[[ -n $nofork ]] || assert_contains "ok 800000" "$OUT" "bytes echoed intact by the forked child's 2 threads"
