@@ -15,11 +15,9 @@ CS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return cs_hold_epoll_ctl(epfd, op, fd, ev);
 }
 
-enum wait_kind { WAIT, PWAIT, PWAIT2 };
-
+/* The three waits in one: mask is epoll_pwait's (NULL for epoll_wait). */
 static int held_wait(int epfd, struct epoll_event *ev, int max,
-		     uint64_t deadline, const sigset_t *mask,
-		     enum wait_kind kind)
+		     uint64_t deadline, const sigset_t *mask)
 {
 	for (;;) {
 		uint64_t now = cs_now_ns();
@@ -34,20 +32,18 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 			until = now;
 			max -= shown;
 		}
-		int rc;
-		if (shown && !max) /* no room left to ask the kernel */
-			rc = 0;
-		else if (kind == PWAIT2) {
-			struct timespec ts;
-			bool finite = cs_deadline_to_ts(until, now, &ts);
-			rc = cs_real_epoll_pwait2(epfd, ev, max,
-						  finite ? &ts : NULL, mask);
-		} else if (kind == PWAIT) {
-			rc = cs_real_epoll_pwait(epfd, ev, max,
-						 cs_deadline_to_ms(until, now), mask);
-		} else {
-			rc = cs_real_epoll_wait(epfd, ev, max,
-						cs_deadline_to_ms(until, now));
+		/* Nanoseconds (epoll_pwait2) rather than the rounded-up
+		 * milliseconds of epoll_wait, so a delay ends on time. */
+		struct timespec ts;
+		bool finite = cs_deadline_to_ts(until, now, &ts);
+		int rc = 0;
+		if (!shown || max) {
+			rc = cs_real_epoll_pwait2(epfd, ev, max, finite ? &ts : NULL,
+						  mask);
+			if (rc < 0 && errno == ENOSYS) /* a kernel before 5.11 */
+				rc = cs_real_epoll_pwait(epfd, ev, max,
+							 cs_deadline_to_ms(until, now),
+							 mask);
 		}
 		if (shown && rc >= 0) {
 			for (int i = 0; i < shown; i++)
@@ -70,7 +66,7 @@ static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 	if (nothing_held())
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
-			 NULL, WAIT);
+			 NULL);
 }
 
 CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
@@ -86,7 +82,7 @@ static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 	if (nothing_held())
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
-			 mask, PWAIT);
+			 mask);
 }
 
 CS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
@@ -104,7 +100,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 	if (nothing_held())
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ts(timeout, cs_now_ns()),
-			 mask, PWAIT2);
+			 mask);
 }
 
 CS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,

@@ -51,21 +51,18 @@ static int narrow_pollfds(struct pollfd *fds, unsigned long n, uint64_t now,
 }
 
 static int held_poll(struct pollfd *fds, unsigned long n, uint64_t deadline,
-		     const struct timespec *timeout, const sigset_t *mask)
+		     const sigset_t *mask)
 {
 	for (;;) {
 		uint64_t now = cs_now_ns(), wake = 0;
 		struct narrowed saved[HIDE_MAX];
 		int k = narrow_pollfds(fds, n, now, saved, &wake);
 		uint64_t until = cs_deadline_min(deadline, wake);
-		int rc;
-		if (timeout || mask) {
-			struct timespec ts;
-			bool finite = cs_deadline_to_ts(until, now, &ts);
-			rc = cs_real_ppoll(fds, n, finite ? &ts : NULL, mask);
-		} else {
-			rc = cs_real_poll(fds, n, cs_deadline_to_ms(until, now));
-		}
+		/* ppoll's nanoseconds, not poll's rounded-up milliseconds, so
+		 * a delay ends on time. */
+		struct timespec ts;
+		bool finite = cs_deadline_to_ts(until, now, &ts);
+		int rc = cs_real_ppoll(fds, n, finite ? &ts : NULL, mask);
 		for (int j = 0; j < k; j++) {
 			struct pollfd *p = &fds[saved[j].i];
 			p->fd = saved[j].fd;
@@ -84,8 +81,7 @@ static CS_SLOW_PATH int poll_slow(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (!__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE))
 		return cs_real_poll(fds, n, timeout);
-	return held_poll(fds, n, cs_deadline_of_ms(timeout, cs_now_ns()), NULL,
-			 NULL);
+	return held_poll(fds, n, cs_deadline_of_ms(timeout, cs_now_ns()), NULL);
 }
 
 CS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
@@ -101,9 +97,7 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 {
 	if (!__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE))
 		return cs_real_ppoll(fds, n, timeout, mask);
-	static const struct timespec forever_marker;
-	return held_poll(fds, n, cs_deadline_of_ts(timeout, cs_now_ns()),
-			 timeout ? timeout : &forever_marker, mask);
+	return held_poll(fds, n, cs_deadline_of_ts(timeout, cs_now_ns()), mask);
 }
 
 CS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
