@@ -20,7 +20,7 @@
 struct cs_hold cs_holds[CS_FD_CACHE];
 
 /* One bit per fd that holds something back: what readiness calls sweep. */
-static uint64_t active_bits[CS_FD_CACHE / 64];
+uint64_t cs_hold_bits[CS_FD_CACHE / 64];
 unsigned cs_hold_active;
 
 #define REG_ABSENT CS_READY_ABSENT
@@ -31,20 +31,24 @@ static struct cs_hold *slot(int fd)
 	return (unsigned)fd < CS_FD_CACHE ? &cs_holds[fd] : NULL;
 }
 
+static bool lock_slot(struct cs_hold *h)
+{
+	for (int i = 0; i < LOCK_TRIES; i++) {
+		if (!__atomic_exchange_n(&h->lock, 1, __ATOMIC_ACQUIRE))
+			return true;
+		sched_yield();
+	}
+	return false;
+}
+
 struct cs_hold *cs_hold_lock(int fd, bool create)
 {
 	struct cs_hold *h = slot(fd);
-	if (!h || (!create && !__atomic_load_n(&h->used, __ATOMIC_ACQUIRE)))
+	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h))
 		return NULL;
-	for (int i = 0; i < LOCK_TRIES; i++) {
-		if (!__atomic_exchange_n(&h->lock, 1, __ATOMIC_ACQUIRE)) {
-			h->fd = fd;
-			__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
-			return h;
-		}
-		sched_yield();
-	}
-	return NULL;
+	h->fd = fd;
+	__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
+	return h;
 }
 
 uint64_t cs_hold_queued(int fd)
@@ -94,14 +98,14 @@ static void sync_reg(int fd, struct cs_hold_reg *r, uint32_t hidden)
 static bool holds_anything(const struct cs_hold *h)
 {
 	return h->in_until || h->out_until || h->in_errno || h->out_errno ||
-	       h->partitioned || h->aside_count || !cs_delayq_idle(&h->q) ||
-	       cs_sendq_pending(h);
+	       h->partitioned || h->aside_count || h->send_later ||
+	       h->recv_later || !cs_delayq_idle(&h->q) || cs_sendq_pending(h);
 }
 
 static void set_active(int fd, bool on)
 {
 	uint64_t bit = 1ull << (fd % 64);
-	uint64_t *word = &active_bits[fd / 64];
+	uint64_t *word = &cs_hold_bits[fd / 64];
 	bool was = __atomic_load_n(word, __ATOMIC_RELAXED) & bit;
 	if (on == was)
 		return;
@@ -151,8 +155,8 @@ void cs_hold_aside_due(struct cs_hold *h)
 
 void cs_hold_forget_slow(int fd)
 {
-	struct cs_hold *h = cs_hold_lock(fd, false);
-	if (!h)
+	struct cs_hold *h = slot(fd);
+	if (!lock_slot(h))
 		return;
 	cs_sendq_close(h);
 	/* Connections kept aside for a closed listener are refused. */
@@ -172,7 +176,7 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 	int max = *n;
 	*n = 0;
 	for (int w = 0; w < CS_FD_CACHE / 64; w++) {
-		uint64_t bits = __atomic_load_n(&active_bits[w], __ATOMIC_ACQUIRE);
+		uint64_t bits = __atomic_load_n(&cs_hold_bits[w], __ATOMIC_ACQUIRE);
 		while (bits) {
 			int fd = w * 64 + __builtin_ctzll(bits);
 			bits &= bits - 1;

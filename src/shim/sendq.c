@@ -107,8 +107,7 @@ static void *flusher(void *unused)
 	}
 }
 
-/* Starts the flusher in this process if it does not run. */
-static void ensure_flusher(void)
+void cs_sendq_kick(void)
 {
 	pid_t pid = getpid();
 	if (__atomic_load_n(&flusher_pid, __ATOMIC_ACQUIRE) != pid) {
@@ -190,7 +189,6 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
 	}
 	cs_delayq_observe(&s->q, s->q.seen - s->q.read + put, now, delay_ns);
 	cs_sendq_hold_writable(h, now);
-	ensure_flusher();
 	return (ssize_t)put;
 }
 

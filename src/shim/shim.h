@@ -381,9 +381,19 @@ uint64_t cs_hold_queued(int fd);
 
 /* How many fds hold something back: readiness calls that see 0 pass. */
 extern unsigned cs_hold_active;
+/* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
+extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
 
-/* Takes fd's state (a new one with create), or NULL when there is none,
- * fd is out of range or the lock stays busy. */
+static inline bool cs_hold_active_fd(int fd)
+{
+	return (unsigned)fd < CS_FD_CACHE &&
+	       (__atomic_load_n(&cs_hold_bits[fd / 64], __ATOMIC_ACQUIRE) &
+		(1ull << (fd % 64)));
+}
+
+/* Takes fd's state: with create, a new one if need be; without, only when
+ * it holds something back. NULL when fd is out of range, there is nothing
+ * to take, or the lock stays busy. */
 struct cs_hold *cs_hold_lock(int fd, bool create);
 /* Applies the state to fd's epoll registrations and lets it go. */
 void cs_hold_unlock(struct cs_hold *h, uint64_t now);
@@ -418,9 +428,11 @@ static inline void cs_hold_forget(int fd)
 
 /* Queues the bytes of iov to go out delay_ns from now, as many as fit;
  * -1 with EAGAIN when none fit, -2 when no queue can be made. Called with
- * h locked. */
+ * h locked; once it is let go, cs_sendq_kick. */
 ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
 		     uint64_t delay_ns);
+/* Starts the flusher in this process, or wakes it to look again. */
+void cs_sendq_kick(void);
 /* Whether h's queue holds bytes (every later send must queue behind). */
 bool cs_sendq_pending(const struct cs_hold *h);
 /* Holds writability back while the queue is full. */

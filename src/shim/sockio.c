@@ -205,6 +205,8 @@ static bool send_queued(const struct cs_io *io, uint64_t delay_ns, ssize_t *r)
 		put = cs_sendq_put(h, io->iov, io->iovcnt, delay_ns);
 	int saved = errno;
 	cs_hold_unlock(h, cs_now_ns());
+	if (put > 0)
+		cs_sendq_kick();
 	errno = saved;
 	*r = put;
 	return put != -2;

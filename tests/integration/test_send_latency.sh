@@ -20,7 +20,7 @@ assert_exit 0 "$CTL" run -p slow.cfg -- python3 "$PROGS/nb_echo_client.py" "$ECH
 assert_eq yes "$(field intact)" "echo of 100 bytes sent under latency"
 assert_num "$(field send_ms)" '<' 50 "ms the longest non-blocking send took"
 assert_num "$(field first_echo_ms)" '>=' 280 "ms until the echo of a delayed send"
-assert_num "$(field first_echo_ms)" '<' 1000 "ms until the echo of a delayed send"
+assert_num "$(field first_echo_ms)" '<' 800 "ms until the echo of a delayed send"
 
 assert_exit 0 "$CTL" run -p slow.cfg -- python3 "$PROGS/nb_echo_client.py" "$ECHO_PORT" --size 1048576
 assert_eq 1048576 "$(field n)" "bytes echoed of 1 MiB sent under latency"
