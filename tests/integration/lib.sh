@@ -201,6 +201,14 @@ assert_num() { # seen op bound what
 		"$1" "$2" "$3" || fail "$4: expected $2 $3, seen $1"
 }
 
+# The value of NAME in a line of NAME=VALUE words: value_of NAME TEXT.
+value_of() {
+	local v=" $2"
+	[[ $v == *" $1="* ]] || { echo "(no $1 in '$2')"; return; }
+	v=${v#* $1=}
+	echo "${v%% *}"
+}
+
 # Runs a command and checks its exit status; output is in $OUT / $ERR.
 assert_exit() { # status cmd...
 	local want=$1 rc

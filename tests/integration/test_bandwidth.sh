@@ -31,9 +31,7 @@ fds=("")
 for fd in "${fds[@]}"; do
 	assert_exit 0 "$CTL" run -p cap.cfg -- python3 "$PROGS/paced_download.py" "$HTTP_PORT" ${fd:+--fd "$fd"}
 	assert_match '^ok n=2097[0-9]{3} ' "$OUT" "non-blocking download under the cap${fd:+ on fd $fd}"
-	t=${OUT#*t=}
-	assert_num "${t%% *}" '>=' 1.7 "seconds of 2 MiB at 1 MiB/s, non-blocking${fd:+, fd $fd}"
-	assert_num "${t%% *}" '<=' 3 "seconds of 2 MiB at 1 MiB/s, non-blocking${fd:+, fd $fd}"
-	cpu=${OUT#*cpu=}
-	assert_num "${cpu%% *}" '<' 0.3 "CPU seconds of a paced non-blocking download${fd:+ on fd $fd}"
+	assert_num "$(value_of t "$OUT")" '>=' 1.7 "seconds of 2 MiB at 1 MiB/s, non-blocking${fd:+, fd $fd}"
+	assert_num "$(value_of t "$OUT")" '<=' 3 "seconds of 2 MiB at 1 MiB/s, non-blocking${fd:+, fd $fd}"
+	assert_num "$(value_of cpu "$OUT")" '<' 0.3 "CPU seconds of a paced non-blocking download${fd:+ on fd $fd}"
 done

@@ -19,16 +19,13 @@ CFG
 for mode in lt et oneshot; do
 	OUT=$(python3 "$PROGS/epoll_client.py" "$FAST" "$mode" --timeout 5)
 	assert_match '^ok n=[1-9]' "$OUT" "epoll $mode client without the shim"
-	t=${OUT#*t=}
-	assert_num "${t%% *}" '<' 0.2 "seconds until the $mode client got its data without the shim"
+	assert_num "$(value_of t "$OUT")" '<' 0.2 "seconds until the $mode client got its data without the shim"
 
 	assert_exit 0 "$CTL" run -p latency.cfg -- python3 "$PROGS/epoll_client.py" "$FAST" "$mode" --timeout 5
 	assert_match '^ok n=[1-9]' "$OUT" "epoll $mode client under a 300 ms recv latency"
-	t=${OUT#*t=}
-	assert_num "${t%% *}" '>=' 0.28 "seconds until the $mode client got its data"
-	assert_num "${t%% *}" '<' 1.5 "seconds until the $mode client got its data"
-	wakeups=${OUT#*wakeups=}
-	assert_num "${wakeups%% *}" '<=' 5 "wakeups of the $mode client (a busy loop makes thousands)"
+	assert_num "$(value_of t "$OUT")" '>=' 0.28 "seconds until the $mode client got its data"
+	assert_num "$(value_of t "$OUT")" '<' 1.5 "seconds until the $mode client got its data"
+	assert_num "$(value_of wakeups "$OUT")" '<=' 5 "wakeups of the $mode client (a busy loop makes thousands)"
 done
 
 # A silent connection, real and injected: curl waits 3 s without CPU.

@@ -15,12 +15,11 @@ PORT=$(port_from_log echo.log "asyncio echo server") || exit 1
 
 OUT=$(python3 "$PROGS/isolation_client.py" "$PORT" "$SLOW")
 echo "$OUT"
-field() { local v=${OUT#*$1=}; echo "${v%% *}"; }
 # The slow client: accepted 200 ms late, then each echo 200 ms late.
-assert_num "$(field slow_connect)" '>=' 380 "ms until the slow client's first echo"
-assert_num "$(field slow_connect)" '<' 1500 "ms until the slow client's first echo"
-assert_num "$(field slow_rtt)" '>=' 190 "ms of the slow client's round trips"
-assert_num "$(field slow_rtt)" '<' 600 "ms of the slow client's round trips"
+assert_num "$(value_of slow_connect "$OUT")" '>=' 380 "ms until the slow client's first echo"
+assert_num "$(value_of slow_connect "$OUT")" '<' 1500 "ms until the slow client's first echo"
+assert_num "$(value_of slow_rtt "$OUT")" '>=' 190 "ms of the slow client's round trips"
+assert_num "$(value_of slow_rtt "$OUT")" '<' 600 "ms of the slow client's round trips"
 # The others: served as if nothing was slow (a stalled loop gives 200 ms).
-assert_num "$(field fast_p50)" '<' 20 "p50 ms of the other client's round trips"
-assert_num "$(field fast_p99)" '<' 60 "p99 ms of the other client's round trips"
+assert_num "$(value_of fast_p50 "$OUT")" '<' 20 "p50 ms of the other client's round trips"
+assert_num "$(value_of fast_p99 "$OUT")" '<' 60 "p99 ms of the other client's round trips"

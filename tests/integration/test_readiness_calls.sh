@@ -16,25 +16,23 @@ cat >latency.cfg <<CFG
 rules = ( { name = "slow-recv"; calls = ["recv"]; peer = "127.0.0.1:$FAST";
             fault = "latency"; delay_ms = 300; } );
 CFG
-ms() { local v=${1#*ms=}; echo "${v%% *}"; }
 
 for call in poll ppoll select pselect epoll_wait epoll_pwait epoll_pwait2; do
 	OUT=$(./wait_client "$FAST" "$call" 5000)
 	assert_match '^ok ' "$OUT" "$call without the shim"
-	assert_num "$(ms "$OUT")" '<' 100 "ms until $call saw the answer without the shim"
+	assert_num "$(value_of ms "$OUT")" '<' 100 "ms until $call saw the answer without the shim"
 
 	assert_exit 0 "$CTL" run -p latency.cfg -- ./wait_client "$FAST" "$call" 5000
 	assert_match '^ok ' "$OUT" "$call under a 300 ms recv latency"
-	assert_num "$(ms "$OUT")" '>=' 280 "ms until $call saw the delayed answer"
-	assert_num "$(ms "$OUT")" '<' 1000 "ms until $call saw the delayed answer"
-	waits=${OUT##*waits=}
-	assert_num "$waits" '<=' 3 "$call wakeups for one delayed answer"
+	assert_num "$(value_of ms "$OUT")" '>=' 280 "ms until $call saw the delayed answer"
+	assert_num "$(value_of ms "$OUT")" '<' 1000 "ms until $call saw the delayed answer"
+	assert_num "$(value_of waits "$OUT")" '<=' 3 "$call wakeups for one delayed answer"
 
 	real=$(./wait_client "$SLOW" "$call" 100)
 	assert_exit 0 "$CTL" run -p latency.cfg -- ./wait_client "$FAST" "$call" 100
 	for seen in "$real" "$OUT"; do
 		assert_match '^timeout ' "$seen" "$call with a 100 ms timeout, answer 300 ms late"
-		assert_num "$(ms "$seen")" '>=' 95 "ms until $call timed out"
-		assert_num "$(ms "$seen")" '<' 250 "ms until $call timed out"
+		assert_num "$(value_of ms "$seen")" '>=' 95 "ms until $call timed out"
+		assert_num "$(value_of ms "$seen")" '<' 250 "ms until $call timed out"
 	done
 done

@@ -11,23 +11,22 @@ cat >slow.cfg <<CFG
 rules = ( { name = "slow-send"; calls = ["send"]; peer = "127.0.0.1:$ECHO_PORT";
             fault = "latency"; delay_ms = 300; } );
 CFG
-field() { local v=" $OUT"; v=${v#* $1=}; echo "${v%% *}"; }
 
 OUT=$(python3 "$PROGS/nb_echo_client.py" "$ECHO_PORT" --size 100)
-assert_num "$(field first_echo_ms)" '<' 100 "ms until the echo without the shim"
+assert_num "$(value_of first_echo_ms "$OUT")" '<' 100 "ms until the echo without the shim"
 
 assert_exit 0 "$CTL" run -p slow.cfg -- python3 "$PROGS/nb_echo_client.py" "$ECHO_PORT" --size 100
-assert_eq yes "$(field intact)" "echo of 100 bytes sent under latency"
-assert_num "$(field send_ms)" '<' 50 "ms the longest non-blocking send took"
-assert_num "$(field first_echo_ms)" '>=' 280 "ms until the echo of a delayed send"
-assert_num "$(field first_echo_ms)" '<' 800 "ms until the echo of a delayed send"
+assert_eq yes "$(value_of intact "$OUT")" "echo of 100 bytes sent under latency"
+assert_num "$(value_of send_ms "$OUT")" '<' 50 "ms the longest non-blocking send took"
+assert_num "$(value_of first_echo_ms "$OUT")" '>=' 280 "ms until the echo of a delayed send"
+assert_num "$(value_of first_echo_ms "$OUT")" '<' 800 "ms until the echo of a delayed send"
 
 assert_exit 0 "$CTL" run -p slow.cfg -- python3 "$PROGS/nb_echo_client.py" "$ECHO_PORT" --size 1048576
-assert_eq 1048576 "$(field n)" "bytes echoed of 1 MiB sent under latency"
-assert_eq yes "$(field intact)" "1 MiB sent under latency, in order"
-assert_num "$(field send_ms)" '<' 50 "ms the longest non-blocking send took"
-assert_num "$(field t)" '>=' 0.85 "seconds for 1 MiB through a 256 KiB queue at 300 ms"
-assert_num "$(field t)" '<' 6 "seconds for 1 MiB through a 256 KiB queue at 300 ms"
+assert_eq 1048576 "$(value_of n "$OUT")" "bytes echoed of 1 MiB sent under latency"
+assert_eq yes "$(value_of intact "$OUT")" "1 MiB sent under latency, in order"
+assert_num "$(value_of send_ms "$OUT")" '<' 50 "ms the longest non-blocking send took"
+assert_num "$(value_of t "$OUT")" '>=' 0.85 "seconds for 1 MiB through a 256 KiB queue at 300 ms"
+assert_num "$(value_of t "$OUT")" '<' 6 "seconds for 1 MiB through a 256 KiB queue at 300 ms"
 
 cat >threads.py <<PY
 import os, socket, time

@@ -52,7 +52,6 @@ rules = ( { name = "slow-tls"; calls = ["$1"]; peer = "127.0.0.1:$FAST";
             fault = "latency"; delay_ms = 2000; } );
 CFG
 }
-seconds() { local t=${1##*t=}; echo "$t"; }
 
 real=$(python3 client.py "$SLOW" 1)
 assert_match '^err TimeoutError None t=' "$real" "python3 TLS client against a server 2 s late"
@@ -60,13 +59,13 @@ for family in ssl_read ssl_write ssl_handshake; do
 	rule "$family"
 	assert_exit 0 "$CTL" run -p tls.cfg -- python3 client.py "$FAST" 1
 	assert_match '^err TimeoutError None t=' "$OUT" "python3 TLS client with a 1 s timeout under $family latency"
-	assert_num "$(seconds "$OUT")" '>=' 0.8 "seconds until the timeout fired under $family latency"
-	assert_num "$(seconds "$OUT")" '<=' 1.6 "seconds until the timeout fired under $family latency"
+	assert_num "$(value_of t "$OUT")" '>=' 0.8 "seconds until the timeout fired under $family latency"
+	assert_num "$(value_of t "$OUT")" '<=' 1.6 "seconds until the timeout fired under $family latency"
 done
 for family in ssl_read ssl_write; do
 	rule "$family"
 	assert_exit 0 "$CTL" run -p tls.cfg -- python3 client.py "$FAST" 5
 	assert_match '^ok ping t=' "$OUT" "python3 TLS client with a 5 s timeout under $family latency"
-	assert_num "$(seconds "$OUT")" '>=' 1.9 "seconds until the echo under $family latency"
-	assert_num "$(seconds "$OUT")" '<' 4 "seconds until the echo under $family latency"
+	assert_num "$(value_of t "$OUT")" '>=' 1.9 "seconds until the echo under $family latency"
+	assert_num "$(value_of t "$OUT")" '<' 4 "seconds until the echo under $family latency"
 done
