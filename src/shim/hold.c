@@ -21,6 +21,21 @@ struct cs_hold cs_holds[CS_FD_CACHE];
 
 /* One bit per fd that holds something back: what readiness calls sweep. */
 uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+/* One bit per fd whose state was ever taken: what a fork or the flusher
+ * goes over, instead of the whole table. */
+uint64_t cs_hold_used[CS_FD_CACHE / 64];
+
+int cs_hold_next(const uint64_t *bits, int from)
+{
+	for (int w = from / 64; from < CS_FD_CACHE && w < CS_FD_CACHE / 64; w++) {
+		uint64_t word = __atomic_load_n(&bits[w], __ATOMIC_ACQUIRE);
+		if (w == from / 64)
+			word &= ~0ull << (from % 64);
+		if (word)
+			return w * 64 + __builtin_ctzll(word);
+	}
+	return -1;
+}
 unsigned cs_hold_active;
 
 #define REG_ABSENT CS_READY_ABSENT
@@ -47,7 +62,11 @@ struct cs_hold *cs_hold_lock(int fd, bool create)
 	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h))
 		return NULL;
 	h->fd = fd;
-	__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
+	if (!h->used) {
+		__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&cs_hold_used[fd / 64], 1ull << (fd % 64),
+				  __ATOMIC_RELEASE);
+	}
 	return h;
 }
 
@@ -166,6 +185,8 @@ void cs_hold_forget_slow(int fd)
 	memset(&h->q, 0, sizeof *h - offsetof(struct cs_hold, q));
 	set_active(fd, false);
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&cs_hold_used[fd / 64], ~(1ull << (fd % 64)),
+			   __ATOMIC_RELEASE);
 	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -175,27 +196,23 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 	uint64_t wake = 0;
 	int max = *n;
 	*n = 0;
-	for (int w = 0; w < CS_FD_CACHE / 64; w++) {
-		uint64_t bits = __atomic_load_n(&cs_hold_bits[w], __ATOMIC_ACQUIRE);
-		while (bits) {
-			int fd = w * 64 + __builtin_ctzll(bits);
-			bits &= bits - 1;
-			struct cs_hold *h = cs_hold_lock(fd, false);
-			if (!h)
+	for (int fd = cs_hold_next(cs_hold_bits, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_bits, fd + 1)) {
+		struct cs_hold *h = cs_hold_lock(fd, false);
+		if (!h)
+			continue;
+		for (int i = 0; i < CS_HOLD_REGS; i++) {
+			struct cs_hold_reg *r = &h->reg[i];
+			if (!r->used || r->epfd != epfd)
 				continue;
-			for (int i = 0; i < CS_HOLD_REGS; i++) {
-				struct cs_hold_reg *r = &h->reg[i];
-				if (!r->used || r->epfd != epfd)
-					continue;
-				uint32_t hidden = cs_hold_hidden(h, now, &wake);
-				if ((hidden & CS_SHOW_IN) && (r->events & EPOLLIN) &&
-				    *n < max)
-					shown[(*n)++] = (struct epoll_event){
-						.events = EPOLLIN, .data.u64 = r->data};
-				break;
-			}
-			cs_hold_unlock(h, now);
+			uint32_t hidden = cs_hold_hidden(h, now, &wake);
+			if ((hidden & CS_SHOW_IN) && (r->events & EPOLLIN) &&
+			    *n < max)
+				shown[(*n)++] = (struct epoll_event){
+					.events = EPOLLIN, .data.u64 = r->data};
+			break;
 		}
+		cs_hold_unlock(h, now);
 	}
 	return wake;
 }
@@ -264,9 +281,9 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
  * parent puts its queued bytes on the wire itself. */
 static void after_fork_child(void)
 {
-	for (int fd = 0; fd < CS_FD_CACHE; fd++)
-		if (__atomic_load_n(&cs_holds[fd].lock, __ATOMIC_RELAXED))
-			__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1))
+		__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
 	cs_sendq_after_fork_child();
 }
 

@@ -63,7 +63,8 @@ static bool queued(const struct cs_hold *h)
 static uint64_t flush_round(void)
 {
 	uint64_t now = cs_now_ns(), wake = 0;
-	for (int fd = 0; fd < CS_FD_CACHE; fd++) {
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
 		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
 			continue;
 		struct cs_hold *h = cs_hold_lock(fd, false);
@@ -217,7 +218,8 @@ void cs_sendq_close(struct cs_hold *h)
 
 void cs_sendq_after_fork_child(void)
 {
-	for (int fd = 0; fd < CS_FD_CACHE; fd++) {
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
 		struct cs_sendq *s = cs_holds[fd].sendq;
 		if (!s)
 			continue;

@@ -383,6 +383,10 @@ uint64_t cs_hold_queued(int fd);
 extern unsigned cs_hold_active;
 /* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
 extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+/* The fds whose state was ever taken (since their last close). */
+extern uint64_t cs_hold_used[CS_FD_CACHE / 64];
+/* The first fd from `from` on whose bit is set in bits, or -1. */
+int cs_hold_next(const uint64_t *bits, int from);
 
 static inline bool cs_hold_active_fd(int fd)
 {
