@@ -1,7 +1,8 @@
 /* What the shim holds back on a socket so that a delay or a blackhole is
  * applied as the network applies it, without blocking or spinning a
  * non-blocking caller: per fd, data that arrived but is not visible yet
- * (the delay queue), a connect under way, a partition. While something is
+ * (the delay queue), a connect under way, a partition, connections kept
+ * aside by accept, sent bytes not on the wire yet. While something is
  * held, readiness (poll, select, epoll) does not report it: the fd's epoll
  * registrations, tracked through epoll_ctl, are narrowed in the kernel and
  * widened again when it is due, which makes the kernel queue the event
@@ -19,8 +20,10 @@
 
 struct cs_hold cs_holds[CS_FD_CACHE];
 
-/* One bit per fd that holds something back: what readiness calls sweep. */
+/* One bit per fd that holds something back, and how many: what readiness
+ * calls sweep. */
 uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+unsigned cs_hold_active;
 /* One bit per fd whose state was ever taken: what a fork or the flusher
  * goes over, instead of the whole table. */
 uint64_t cs_hold_used[CS_FD_CACHE / 64];
@@ -36,9 +39,7 @@ int cs_hold_next(const uint64_t *bits, int from)
 	}
 	return -1;
 }
-unsigned cs_hold_active;
 
-#define REG_ABSENT CS_READY_ABSENT
 #define LOCK_TRIES 256
 
 static struct cs_hold *slot(int fd)
@@ -98,9 +99,9 @@ static void sync_reg(int fd, struct cs_hold_reg *r, uint32_t hidden)
 		return;
 	struct epoll_event ev = {.events = want, .data.u64 = r->data};
 	int rc;
-	if (want == REG_ABSENT) {
+	if (want == CS_READY_ABSENT) {
 		rc = cs_real_epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
-	} else if (r->shown == REG_ABSENT) {
+	} else if (r->shown == CS_READY_ABSENT) {
 		rc = cs_real_epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
 	} else if (r->events & EPOLLEXCLUSIVE) { /* cannot be modified */
 		cs_real_epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -247,17 +248,17 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		err = errno;
 	} else if (change) {
 		if (op == EPOLL_CTL_ADD)
-			r->shown = REG_ABSENT; /* whatever a closed epfd had */
+			r->shown = CS_READY_ABSENT; /* whatever a closed epfd had */
 		r->events = ev->events;
 		r->data = ev->data.u64;
 		uint32_t want = cs_ready_epoll_events(r->events,
 					     cs_hold_hidden(h, now, NULL));
 		struct epoll_event shown = {.events = want, .data = ev->data};
-		if (want == REG_ABSENT && r->shown != REG_ABSENT)
+		if (want == CS_READY_ABSENT && r->shown != CS_READY_ABSENT)
 			rc = cs_real_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-		else if (want != REG_ABSENT)
+		else if (want != CS_READY_ABSENT)
 			rc = cs_real_epoll_ctl(epfd,
-					       r->shown == REG_ABSENT
+					       r->shown == CS_READY_ABSENT
 						       ? EPOLL_CTL_ADD
 						       : op,
 					       fd, &shown);
@@ -267,7 +268,7 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		else if (op == EPOLL_CTL_ADD)
 			r->used = false;
 	} else {
-		if (r->shown != REG_ABSENT)
+		if (r->shown != CS_READY_ABSENT)
 			rc = cs_real_epoll_ctl(epfd, op, fd, ev);
 		err = errno;
 		r->used = false;
