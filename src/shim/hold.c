@@ -8,7 +8,9 @@
  * widened again when it is due, which makes the kernel queue the event
  * (edge-triggered and one-shot included). Each fd's state has a tiny lock
  * that is only ever tried: a caller that cannot take it (another thread, or
- * a signal handler interrupting its own thread) passes through. */
+ * a signal handler interrupting its own thread) passes through. Only a
+ * close waits for it, so that nothing held for a closed socket is left for
+ * the next one with its number. */
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
@@ -47,11 +49,23 @@ static struct cs_hold *slot(int fd)
 	return (unsigned)fd < CS_FD_CACHE ? &cs_holds[fd] : NULL;
 }
 
-static bool lock_slot(struct cs_hold *h)
+/* A per-thread address: who holds a lock. */
+static CS_TLS char thread_mark;
+
+/* Takes h's lock, trying `tries` times (0: until it is free). Never
+ * waits for the calling thread itself (a signal handler that interrupted
+ * it while it held the lock). */
+static bool lock_slot(struct cs_hold *h, int tries)
 {
-	for (int i = 0; i < LOCK_TRIES; i++) {
-		if (!__atomic_exchange_n(&h->lock, 1, __ATOMIC_ACQUIRE))
+	uintptr_t me = (uintptr_t)&thread_mark;
+	for (int i = 0; !tries || i < tries; i++) {
+		uintptr_t free_lock = 0;
+		if (__atomic_compare_exchange_n(&h->lock, &free_lock, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
 			return true;
+		if (free_lock == me)
+			return false;
 		sched_yield();
 	}
 	return false;
@@ -60,7 +74,7 @@ static bool lock_slot(struct cs_hold *h)
 struct cs_hold *cs_hold_lock(int fd, bool create)
 {
 	struct cs_hold *h = slot(fd);
-	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h))
+	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h, LOCK_TRIES))
 		return NULL;
 	h->fd = fd;
 	if (!h->used) {
@@ -176,8 +190,8 @@ void cs_hold_aside_due(struct cs_hold *h)
 void cs_hold_forget_slow(int fd)
 {
 	struct cs_hold *h = slot(fd);
-	if (!lock_slot(h))
-		return;
+	if (!lock_slot(h, 0))
+		return; /* a signal handler closing an fd its thread is using */
 	cs_sendq_close(h);
 	/* Connections kept aside for a closed listener are refused. */
 	for (int i = 0; i < h->aside_count; i++)

@@ -354,7 +354,7 @@ struct cs_hold_reg {
 
 /* The per-fd state; the fields from q on are cleared when fd closes. */
 struct cs_hold {
-	uint32_t lock;
+	uintptr_t lock; /* 0, or the thread that holds it (hold.c) */
 	uint32_t used;
 	int fd;
 	/* send latency: mapped on first use; read without the lock by the
@@ -381,6 +381,11 @@ uint64_t cs_hold_queued(int fd);
 
 /* How many fds hold something back: readiness calls that see 0 pass. */
 extern unsigned cs_hold_active;
+
+static inline bool cs_hold_nothing(void)
+{
+	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
+}
 /* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
 extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
 /* The fds whose state was ever taken (since their last close). */
