@@ -171,9 +171,11 @@ void cs_hold_unlock(struct cs_hold *h, uint64_t now)
 	errno = saved;
 }
 
-struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms)
+struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 {
 	struct cs_hold *h = cs_hold_lock(fd, true);
+	if (h)
+		cs_hold_claim(h, ino);
 	if (h && !h->partitioned) {
 		h->partitioned = true;
 		h->in_until = cs_hang_until(hang_ms, cs_now_ns());
@@ -187,17 +189,37 @@ void cs_hold_aside_due(struct cs_hold *h)
 	h->in_until = h->aside_count ? h->aside[h->aside_head].due : 0;
 }
 
+/* Lets go of everything h holds: its fd is closed (bytes still queued go
+ * out now), or the number is another socket's now (they are dropped, and
+ * the epoll registrations, which follow the number, stay). */
+static void release(struct cs_hold *h, bool closing)
+{
+	cs_sendq_close(h, closing);
+	/* Connections kept aside for a closed listener are refused. */
+	for (int i = 0; i < h->aside_count; i++)
+		cs_real_close(h->aside[(h->aside_head + i) % CS_ASIDE].fd);
+	struct cs_hold_reg regs[CS_HOLD_REGS];
+	memcpy(regs, h->reg, sizeof regs);
+	memset(&h->ino, 0, sizeof *h - offsetof(struct cs_hold, ino));
+	/* The kernel drops a closed fd from its epoll sets by itself. */
+	if (!closing)
+		memcpy(h->reg, regs, sizeof regs);
+}
+
+void cs_hold_claim(struct cs_hold *h, uint64_t ino)
+{
+	if (h->ino && ino && h->ino != ino)
+		release(h, false);
+	if (ino)
+		h->ino = ino;
+}
+
 void cs_hold_forget_slow(int fd)
 {
 	struct cs_hold *h = slot(fd);
 	if (!lock_slot(h, 0))
 		return; /* a signal handler closing an fd its thread is using */
-	cs_sendq_close(h);
-	/* Connections kept aside for a closed listener are refused. */
-	for (int i = 0; i < h->aside_count; i++)
-		cs_real_close(h->aside[(h->aside_head + i) % CS_ASIDE].fd);
-	/* The kernel drops a closed fd from its epoll sets by itself. */
-	memset(&h->q, 0, sizeof *h - offsetof(struct cs_hold, q));
+	release(h, true);
 	set_active(fd, false);
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
 	__atomic_fetch_and(&cs_hold_used[fd / 64], ~(1ull << (fd % 64)),

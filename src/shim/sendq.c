@@ -193,14 +193,14 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
 	return (ssize_t)put;
 }
 
-void cs_sendq_close(struct cs_hold *h)
+void cs_sendq_close(struct cs_hold *h, bool flush)
 {
 	struct cs_sendq *s = h->sendq;
 	if (!s)
 		return;
 	/* Closed with bytes still queued: they go now, early, not never. */
 	int saved = errno;
-	while (queued(h)) {
+	while (flush && queued(h)) {
 		uint64_t at = s->q.read % CS_SENDQ_BYTES;
 		uint64_t len = s->q.seen - s->q.read;
 		if (len > CS_SENDQ_BYTES - at)

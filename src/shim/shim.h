@@ -393,7 +393,7 @@ struct cs_hold_reg {
 	uint64_t data;
 };
 
-/* The per-fd state; the fields from q on are cleared when fd closes. */
+/* The per-fd state; the fields from ino on are cleared when fd closes. */
 struct cs_hold {
 	uintptr_t lock; /* 0, or the thread that holds it (hold.c) */
 	uint32_t used;
@@ -401,6 +401,7 @@ struct cs_hold {
 	/* send latency: mapped on first use; read without the lock by the
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
+	uint64_t ino;        /* the socket the data calls held it for */
 	struct cs_delayq q;  /* recv latency: bytes not visible yet */
 	uint64_t delay_ns;   /* the delay of bytes seen from now on */
 	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
@@ -457,13 +458,17 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 		       int *n);
 /* epoll_ctl, with the registration tracked and narrowed while hidden. */
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
-/* Partitions fd's connection (from then on, until hang_ms if set) and
- * returns its state locked, or NULL when fd is out of range. */
-struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms);
+/* Partitions fd's connection (socket inode ino; from then on, until
+ * hang_ms if set) and returns its state locked, or NULL when fd is out of
+ * range. */
+struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms);
 /* A listening socket with connections kept aside is not readable until the
  * first is due. */
 void cs_hold_aside_due(struct cs_hold *h);
 void cs_hold_forget_slow(int fd);
+/* Ties h to the socket with inode ino; what h held for another socket that
+ * had the number before (closed behind the shim's back) is let go. */
+void cs_hold_claim(struct cs_hold *h, uint64_t ino);
 
 /* A closed or replaced fd holds nothing back any more. */
 extern struct cs_hold cs_holds[CS_FD_CACHE];
@@ -487,8 +492,9 @@ void cs_sendq_kick(void);
 bool cs_sendq_pending(const struct cs_hold *h);
 /* Holds writability back while the queue is full. */
 void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
-/* The fd closes: what is queued goes now, and the queue is unmapped. */
-void cs_sendq_close(struct cs_hold *h);
+/* The fd closes (flush: what is queued goes now), or is another socket's
+ * (what is queued is dropped); the queue is unmapped. */
+void cs_sendq_close(struct cs_hold *h, bool flush);
 void cs_sendq_after_fork_child(void);
 
 /* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
