@@ -78,6 +78,15 @@ extern ssize_t (*cs_real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
 extern ssize_t (*cs_real_recvmsg)(int, struct msghdr *, int);
 extern ssize_t (*cs_real_read)(int, void *, size_t);
 extern ssize_t (*cs_real_readv)(int, const struct iovec *, int);
+extern ssize_t (*cs_real_sendfile)(int, int, off_t *, size_t);
+extern ssize_t (*cs_real_sendfile64)(int, int, off64_t *, size_t);
+extern ssize_t (*cs_real_splice)(int, loff_t *, int, loff_t *, size_t,
+				 unsigned);
+extern ssize_t (*cs_real_copy_file_range)(int, loff_t *, int, loff_t *,
+					  size_t, unsigned);
+extern int (*cs_real_sendmmsg)(int, struct mmsghdr *, unsigned, int);
+extern int (*cs_real_recvmmsg)(int, struct mmsghdr *, unsigned, int,
+			       struct timespec *);
 extern int (*cs_real_close)(int);
 extern int (*cs_real_dup2)(int, int);
 extern int (*cs_real_dup3)(int, int, int);
@@ -302,6 +311,12 @@ struct cs_io {
 	struct sockaddr *from; /* recvfrom */
 	socklen_t *fromlen;
 	ssize_t (*real)(const struct cs_io *io, struct iovec *iov, int iovcnt);
+	/* The interposer's own arguments, for its real callback (sendfile's
+	 * source and offset, a message batch...). */
+	void *args;
+	/* iov holds lengths only, with no bytes behind them (a copy between
+	 * two fds, a batch of messages): cut it, never read or copy it. */
+	bool lengths_only;
 };
 
 /* The first buffer of a (possibly truncated) one-buffer call. */
