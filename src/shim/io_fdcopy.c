@@ -150,7 +150,7 @@ static CS_SLOW_PATH ssize_t sendfile_slow(int out, int in, off_t *offset,
 
 CS_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t n)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_armed(CS_FAM_SEND)) || cs_fd_quiet(out, CS_FAM_SEND))
 		return cs_real_sendfile(out, in, offset, n);
 	return sendfile_slow(out, in, offset, n);
 }
@@ -164,7 +164,7 @@ static CS_SLOW_PATH ssize_t sendfile64_slow(int out, int in, off64_t *offset,
 
 CS_EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t n)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_armed(CS_FAM_SEND)) || cs_fd_quiet(out, CS_FAM_SEND))
 		return cs_real_sendfile64(out, in, offset, n);
 	return sendfile64_slow(out, in, offset, n);
 }

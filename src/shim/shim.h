@@ -152,6 +152,10 @@ enum cs_fd_kind {
 
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	/* The info holds for as long as the fd's close count is epoch (it was
+	 * cached, or is final enough to be). */
+	bool lasting;
+	uint32_t epoch;
 	struct cs_sockaddr peer;
 	struct cs_sockaddr local;
 };
@@ -175,9 +179,55 @@ struct cs_fd_slot {
 	uint32_t seq;    /* odd while a writer fills the slot; 0: never */
 	uint32_t closes; /* bumped by every close of this fd number */
 	uint32_t epoch;  /* the closes value the info was read under */
+	/* The families no enabled rule can match on this fd, as of a profile
+	 * generation and a close count: cs_fd_quiet_key | family bits. */
+	uint64_t quiet;
 	uint64_t info[CS_FD_INFO_WORDS];
 };
 extern struct cs_fd_slot cs_fd_slots[CS_FD_CACHE];
+
+/* The quiet lane: the families it can tell about, and the upper bits of a
+ * quiet word (24 bits of generation, 24 of close count) that must agree. */
+#define CS_QUIET_FAMILIES (CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV))
+static inline uint64_t cs_fd_quiet_key(uint64_t generation, uint32_t closes)
+{
+	return generation << 40 | ((uint64_t)closes << 40 >> 24);
+}
+
+/* Whether no enabled rule of family can match a call on fd: the data
+ * calls test it right after the armed mask and go straight to the real
+ * function, a dozen instructions for a socket nothing targets. Lock-free
+ * and async-signal-safe: a few relaxed loads. */
+static inline bool cs_fd_quiet(int fd, enum cs_family family)
+{
+	if ((unsigned)fd >= CS_FD_CACHE)
+		return false;
+	const struct cs_fd_slot *s = &cs_fd_slots[fd];
+	uint64_t word = __atomic_load_n(&s->quiet, __ATOMIC_RELAXED);
+	uint64_t key = cs_fd_quiet_key(
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_RELAXED),
+		__atomic_load_n(&s->closes, __ATOMIC_RELAXED));
+	return ((word ^ key) >> 16) == 0 && (word & CS_BIT(family));
+}
+
+/* Whether fd's quiet word was worked out for this generation and info
+ * (or there is nothing to work out: the info does not last). */
+static inline bool cs_fdinfo_quiet_known(int fd, const struct cs_fdinfo *info,
+					 uint64_t generation)
+{
+	if (!info->lasting || (unsigned)fd >= CS_FD_CACHE)
+		return true;
+	uint64_t word = __atomic_load_n(&cs_fd_slots[fd].quiet, __ATOMIC_RELAXED);
+	return ((word ^ cs_fd_quiet_key(generation, info->epoch)) >> 16) == 0;
+}
+/* Records the families no rule of generation can match on fd, whose info
+ * is lasting. */
+void cs_fdinfo_set_quiet(int fd, const struct cs_fdinfo *info,
+			 uint64_t generation, uint32_t families);
+/* Whether the shim holds data of fd back (a send queue, an arrival not
+ * yet due): such an fd is never quiet, so its calls keep going through the
+ * slow path that owns that data, even once no rule matches it. */
+bool cs_fd_holds_delayed_data(int fd);
 
 /* Forgets fd (close, dup2 target, a new socket that reuses the number).
  * Inline: every close pays it, a load and a branch for an uncached fd. */
