@@ -38,11 +38,15 @@ SHIM_OBJ   := $(SHIM_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Dependencies copied beside the library or the tool are found there
+# first (a container volume: docs/CI.md).
+ORIGIN_RUNPATH := -Wl,-rpath,'$$ORIGIN'
+
 LIB := $(BUILD)/libchaos-shim.so
 CTL := $(BUILD)/chaos-shim-ctl
 COMMON_LIB := $(BUILD)/libcs-common.a
 
-.PHONY: all deps test test-unit test-integration demo bench clean install check-profiles \
+.PHONY: all deb deps test test-unit test-integration demo bench clean install check-profiles \
         reliability-bin test-reliability test-asan test-tsan fuzz
 
 all: $(LIB) $(CTL)
@@ -58,12 +62,12 @@ $(COMMON_LIB): $(COMMON_OBJ)
 
 $(LIB): $(SHIM_OBJ) $(COMMON_LIB) src/shim/exports.map
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,libchaos-shim.so -Wl,--version-script=src/shim/exports.map \
+	$(Q)$(CC) -shared -Wl,-soname,libchaos-shim.so -Wl,--version-script=src/shim/exports.map $(ORIGIN_RUNPATH) \
 	  -Wl,-z,now -Wl,-z,nodelete -o $@ $(SHIM_OBJ) $(COMMON_LIB) $(CONFIG_LIBS) $(URCU_LIBS) -ldl -lpthread
 
 $(CTL): $(CTL_OBJ) $(COMMON_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $(CTL_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
+	$(Q)$(CC) $(ORIGIN_RUNPATH) -o $@ $(CTL_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
@@ -178,6 +182,12 @@ install: all $(BUILD)/chaos-shim.pc
 	for page in $(wildcard docs/man/*.[1-8]); do \
 	  sec=$${page##*.}; install -D -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/}; \
 	done
+	install -D -m 0644 tools/chaos-shim-ctl.bash \
+	  $(DESTDIR)$(DATADIR)/bash-completion/completions/chaos-shim-ctl
+
+# A Debian package of what `make install` puts in /usr (tools/mkdeb.sh).
+deb: all
+	@tools/mkdeb.sh $(BUILD) $(VERSION)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,13 @@
-/* The profile compiler: libconfig text in, a checked flat cs_table out.
- * Shared by chaos-shim-ctl (check, load, run) and the shim (CHAOS_SHIM_PROFILE). */
+/* The profile language: libconfig text in, a checked flat cs_table out, and
+ * each rule parameter as `chaos-shim-ctl set` takes it and `status` shows
+ * it. Shared by chaos-shim-ctl (check, load, run, set, status) and the shim
+ * (CHAOS_SHIM_PROFILE). */
 #ifndef CS_PROFILE_H
 #define CS_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "cs_table.h"
 
@@ -22,5 +28,51 @@ int cs_profile_compile_string(const char *text, const char *origin,
  * Returns 0, or -1 with a one-line reason in err. */
 int cs_rule_set_param(struct cs_rule *rule, const char *key, const char *value,
 		      char *err, size_t errlen);
+
+/* ---- a rule's parameters, as `status` shows them */
+
+#define CS_LIST_MAX 32
+#define CS_PARAM_TEXT_MAX 512
+
+/* A key's value: as read from a profile or typed after `set KEY=`, or as
+ * a rule holds it. */
+enum cs_value_type {
+	CS_VAL_NONE, /* a parameter that is not set (peer: any peer) */
+	CS_VAL_BOOL,
+	CS_VAL_INT,
+	CS_VAL_FLOAT,
+	CS_VAL_STRING,
+	CS_VAL_LIST, /* of strings or of integers, see item_type */
+	CS_VAL_OTHER /* a group, or a list of mixed or other things */
+};
+
+struct cs_value {
+	enum cs_value_type type;
+	bool b;
+	int64_t i;
+	double f;
+	const char *s;
+	enum cs_value_type item_type; /* CS_VAL_STRING or CS_VAL_INT */
+	unsigned nitems;
+	const char *items[CS_LIST_MAX]; /* strings */
+	int64_t numbers[CS_LIST_MAX];   /* integers */
+};
+
+/* One parameter of a rule; strings of value point into text. */
+struct cs_param {
+	const char *key;
+	struct cs_value value;
+	char text[CS_PARAM_TEXT_MAX];
+};
+
+/* Fills out with the i-th key of the profile language as rule holds it.
+ * Returns 1 for a parameter of this rule (one that applies to its fault
+ * and calls; name, enabled, calls and fault are shown apart), 0 for a key
+ * that does not concern it, -1 past the last key. */
+int cs_rule_param(const struct cs_rule *rule, size_t i, struct cs_param *out);
+
+/* Writes the value as `set` takes it back: strings bare, lists with
+ * commas, numbers that read back exactly. "" for CS_VAL_NONE. */
+void cs_param_text(const struct cs_param *param, char *buf, size_t size);
 
 #endif

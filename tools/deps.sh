@@ -16,6 +16,7 @@ needs=(
 	openssl
 	iproute2
 	valgrind
+	python3-yaml
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 

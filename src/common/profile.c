@@ -75,11 +75,21 @@ static int value_from_setting(const config_setting_t *s, const char *key,
 					     CS_LIST_MAX);
 		for (int i = 0; i < config_setting_length(s); i++) {
 			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			int type = config_setting_type(e);
+			enum cs_value_type item =
+				type == CONFIG_TYPE_STRING ? CS_VAL_STRING
+				: type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64
+					? CS_VAL_INT
+					: CS_VAL_OTHER;
+			if (item == CS_VAL_OTHER || (i && item != v->item_type)) {
 				v->type = CS_VAL_OTHER;
 				return 0;
 			}
-			v->items[v->nitems++] = config_setting_get_string(e);
+			v->item_type = item;
+			if (item == CS_VAL_STRING)
+				v->items[v->nitems++] = config_setting_get_string(e);
+			else
+				v->numbers[v->nitems++] = config_setting_get_int64(e);
 		}
 		return 0;
 	default:
@@ -146,7 +156,7 @@ static int compile_rule(const config_setting_t *g, unsigned index,
 	for (size_t i = 0; i < cs_nkeys; i++) {
 		const struct cs_key *k = &cs_keys[i];
 		const config_setting_t *m = config_setting_get_member(g, k->name);
-		if (m && k->kind != CS_KEY_NAME &&
+		if (m && !(k->flags & CS_KEY_IDENTITY) &&
 		    apply_member(k, m, r, &w, c) < 0)
 			return -1;
 	}

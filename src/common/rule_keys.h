@@ -1,12 +1,14 @@
-/* The rule keys of the profile language: one table with each key's type,
- * range and setter, shared by the profile compiler, `chaos-shim-ctl set`
- * and the table validator. */
+/* The rule keys of the profile language, private to the profile compiler:
+ * one row per key (field, range, default, which faults and calls it
+ * concerns) and one set of operations per kind of key, which the compiler,
+ * `set`, `status` and the table validator all go through. */
 #ifndef CS_RULE_KEYS_H
 #define CS_RULE_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cs_profile.h"
 #include "cs_table.h"
 
 /* Where a message points: the rule, and the file and line when there is
@@ -18,69 +20,67 @@ struct cs_where {
 	unsigned line;
 };
 
-/* A key's value as read from a profile or typed after `set KEY=`. */
-enum cs_value_type {
-	CS_VAL_BOOL,
-	CS_VAL_INT,
-	CS_VAL_FLOAT,
-	CS_VAL_STRING,
-	CS_VAL_LIST,
-	CS_VAL_OTHER /* a group, or a list holding something else than strings */
+struct cs_key;
+
+/* What one kind of key does; every kind fills every operation, so that
+ * what `set` stores, `check` accepts and `status` shows agree. */
+struct cs_key_kind {
+	const char *wants; /* for type errors: "an integer" */
+	uint32_t accepts;  /* CS_VALUES(...) of the value types it takes */
+	enum cs_value_type list_of; /* what a list it takes holds */
+	/* Checks v and stores it; the rule may be changed on error. */
+	int (*parse)(const struct cs_key *k, struct cs_rule *r,
+		     const struct cs_value *v, const struct cs_where *w,
+		     char *err, size_t errlen);
+	/* The stored value, as the shim relies on it; no stdio unless it
+	 * fails (the shim validates inside signal handlers). */
+	int (*check)(const struct cs_key *k, const struct cs_rule *r,
+		     const struct cs_where *w, char *err, size_t errlen);
+	/* The stored value as a profile spells it; CS_VAL_NONE when unset. */
+	void (*format)(const struct cs_key *k, const struct cs_rule *r,
+		       struct cs_param *out);
+	void (*reset)(const struct cs_key *k, struct cs_rule *r);
+	/* Whether the key restricts the rule (a peer, a proto, a host). */
+	bool (*is_set)(const struct cs_key *k, const struct cs_rule *r);
 };
 
-#define CS_LIST_MAX 32
+#define CS_VALUES(t) (1u << (t))
+#define CS_ALL_FAULTS ((1u << CS_FAULT_COUNT) - 1u)
 
-struct cs_value {
-	enum cs_value_type type;
-	bool b;
-	int64_t i;
-	double f;
-	const char *s;
-	const char *items[CS_LIST_MAX];
-	unsigned nitems;
-};
-
-enum cs_key_kind {
-	CS_KEY_NAME,
-	CS_KEY_BOOL,
-	CS_KEY_UINT,
-	CS_KEY_REAL,
-	CS_KEY_SECONDS,
-	CS_KEY_CALLS,
-	CS_KEY_FAULT,
-	CS_KEY_ENDPOINT,
-	CS_KEY_PROTO,
-	CS_KEY_HOST,
-	CS_KEY_ERRNO,
-	CS_KEY_SIGNAL,
-	CS_KEY_SCOPE
-};
-
-#define CS_KEY_REQUIRED 1u /* every rule has it */
-#define CS_KEY_NEEDED 2u   /* required by the faults it applies to */
-#define CS_KEY_OPEN_MIN 4u /* the minimum itself is excluded */
+/* Row flags. */
+#define CS_KEY_REQUIRED 1u  /* every rule has it */
+#define CS_KEY_NEEDED 2u    /* required by the faults it applies to */
+#define CS_KEY_OPEN_MIN 4u  /* the minimum itself is excluded */
+#define CS_KEY_IDENTITY 8u  /* the rule's name: set once, never by `set` */
+#define CS_KEY_SHAPE 16u    /* calls and fault: others depend on them */
+#define CS_KEY_DEPENDS 32u  /* checked again when calls or fault change */
+#define CS_KEY_APART 64u    /* status shows it in its own column */
 
 struct cs_key {
 	const char *name;
-	enum cs_key_kind kind;
+	const struct cs_key_kind *kind;
 	uint8_t flags;
-	uint8_t width;      /* CS_KEY_UINT: bytes of the field */
-	uint16_t offset;    /* the field in struct cs_rule */
-	uint16_t has_offset; /* CS_KEY_ENDPOINT: its has_peer/has_local flag */
-	uint32_t faults;    /* CS_BIT(fault) of the faults it applies to */
-	uint32_t families;  /* when set, a rule using the key may only call these */
-	double min, max;    /* in the field's unit */
-	double scale;       /* CS_KEY_SECONDS: field units per profile unit */
-	double def;         /* the default, when not zero */
+	uint8_t width;       /* integer fields: bytes of the field */
+	uint16_t offset;     /* the field in struct cs_rule */
+	uint16_t has_offset; /* endpoints: their has_peer/has_local flag */
+	uint32_t faults;     /* CS_BIT(fault) of the faults it applies to */
+	uint32_t families;   /* when set, a rule using the key may only call these */
+	double min, max;     /* in the field's unit */
+	double scale;        /* seconds: field units per profile unit */
+	double def;          /* the default, when not zero */
+	const char *const *choices; /* choices: the names, by stored value */
+	uint8_t nchoices;
 };
+
+extern const struct cs_key_kind cs_kind_name, cs_kind_bool, cs_kind_uint,
+	cs_kind_real, cs_kind_seconds, cs_kind_calls, cs_kind_fault,
+	cs_kind_endpoint, cs_kind_choice, cs_kind_host, cs_kind_errno,
+	cs_kind_signal;
 
 extern const struct cs_key cs_keys[];
 extern const size_t cs_nkeys;
 
 const struct cs_key *cs_key_find(const char *name);
-
-/* Whether the key's value is a name or a pattern, taken as text as it is. */
-bool cs_key_takes_string(const struct cs_key *key);
 
 /* Whether the key belongs to the rule's current fault. */
 bool cs_key_applies(const struct cs_key *key, const struct cs_rule *rule);

@@ -1,5 +1,6 @@
 /* `load PROFILE`: compile a profile and publish it, with its seed. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -67,11 +68,12 @@ int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
 		const char *profile, const char *seed_text)
 {
 	struct cs_table table;
-	char err[512];
+	char err[512], found[PATH_MAX];
 
 	memset(&table, 0, sizeof(table));
 	if (profile &&
-	    cs_profile_compile_file(profile, &table, err, sizeof(err)) < 0) {
+	    cs_profile_compile_file(cs_ctl_profile_path(profile, found, sizeof(found)),
+				    &table, err, sizeof(err)) < 0) {
 		cs_ctl_error("%s", err);
 		return CS_EXIT_FAILED;
 	}

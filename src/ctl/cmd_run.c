@@ -40,7 +40,6 @@ static int find_library(char *out)
 {
 	const char *env = getenv("CHAOS_SHIM_LIB");
 	char dir[PATH_MAX], tried[2][PATH_MAX + 32];
-	ssize_t n;
 
 	if (env && *env) {
 		if (!realpath(env, out)) {
@@ -50,14 +49,11 @@ static int find_library(char *out)
 		}
 		return 0;
 	}
-	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	if (n < 0) {
+	if (cs_ctl_program_dir(dir, sizeof(dir)) < 0) {
 		cs_ctl_error("cannot find " LIBRARY ": /proc/self/exe: %s",
 			     strerror(errno));
 		return -1;
 	}
-	dir[n] = '\0';
-	*strrchr(dir, '/') = '\0';
 	snprintf(tried[0], sizeof(tried[0]), "%s/../lib/" LIBRARY, dir);
 	snprintf(tried[1], sizeof(tried[1]), "%s/" LIBRARY, dir);
 	for (int i = 0; i < 2; i++)

@@ -4,118 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/rule_keys.h"
-#include "cs_addr.h"
 #include "cs_names.h"
+#include "cs_profile.h"
 #include "ctl/ctl.h"
 
-/* ---- rule parameters, read through the key table of the profile
- * language so that status shows what `set` takes, spelt the same way. */
-
-struct param {
-	const char *key;
-	enum { P_NULL, P_TEXT, P_UINT, P_INT, P_REAL, P_BOOL } type;
-	char text[CS_HOST_MAX];
-	uint64_t u;
-	int64_t i;
-	double d;
-};
-
-static const void *field_of(const struct cs_rule *r, size_t offset)
-{
-	return (const char *)r + offset;
-}
-
-static void set_name_or_number(struct param *p, const char *name, int32_t n)
-{
-	if (name) {
-		p->type = P_TEXT;
-		snprintf(p->text, sizeof(p->text), "%s", name);
-	} else {
-		p->type = P_INT;
-		p->i = n;
-	}
-}
-
-/* Fills p with the value of k in r; false for the keys that are shown
- * elsewhere (name, enabled, calls, fault) or do not concern this rule. */
-static bool read_param(const struct cs_key *k, const struct cs_rule *r,
-		       struct param *p)
-{
-	const uint8_t *byte = field_of(r, k->offset);
-	int32_t i32;
-	int64_t i64;
-
-	if (!cs_key_applies(k, r) || (k->families && !(k->families & r->calls)) ||
-	    k->offset == offsetof(struct cs_rule, enabled))
-		return false;
-	p->key = k->name;
-	p->type = P_NULL;
-	switch (k->kind) {
-	case CS_KEY_NAME:
-	case CS_KEY_CALLS:
-	case CS_KEY_FAULT:
-		return false;
-	case CS_KEY_BOOL:
-		p->type = P_BOOL;
-		p->u = *byte != 0;
-		break;
-	case CS_KEY_UINT:
-		p->type = P_UINT;
-		if (k->width == 4) {
-			uint32_t u32;
-			memcpy(&u32, byte, sizeof(u32));
-			p->u = u32;
-		} else {
-			memcpy(&p->u, byte, sizeof(p->u));
-		}
-		break;
-	case CS_KEY_REAL:
-		p->type = P_REAL;
-		memcpy(&p->d, byte, sizeof(p->d));
-		break;
-	case CS_KEY_SECONDS:
-		memcpy(&i64, byte, sizeof(i64));
-		if (i64 % (int64_t)k->scale == 0) {
-			p->type = P_INT;
-			p->i = i64 / (int64_t)k->scale;
-		} else {
-			p->type = P_REAL;
-			p->d = (double)i64 / k->scale;
-		}
-		break;
-	case CS_KEY_ENDPOINT:
-		if (*(const uint8_t *)field_of(r, k->has_offset)) {
-			p->type = P_TEXT;
-			cs_endpoint_format(field_of(r, k->offset), p->text,
-					   sizeof(p->text));
-		}
-		break;
-	case CS_KEY_PROTO:
-		if (*byte != CS_PROTO_ANY)
-			set_name_or_number(p, *byte == CS_PROTO_TCP ? "tcp" : "udp", 0);
-		break;
-	case CS_KEY_HOST:
-		if (*(const char *)byte)
-			set_name_or_number(p, (const char *)byte, 0);
-		break;
-	case CS_KEY_ERRNO:
-		memcpy(&i32, byte, sizeof(i32));
-		set_name_or_number(p, (r->calls & CS_BIT(CS_FAM_DNS))
-					      ? cs_eai_name(i32)
-					      : cs_errno_name(i32),
-				   i32);
-		break;
-	case CS_KEY_SIGNAL:
-		memcpy(&i32, byte, sizeof(i32));
-		set_name_or_number(p, cs_signal_name(i32), i32);
-		break;
-	case CS_KEY_SCOPE:
-		set_name_or_number(p, *byte == CS_SCOPE_TLS ? "tls" : "process", 0);
-		break;
-	}
-	return true;
-}
+/* ---- rule parameters, as the profile language formats them, so that
+ * status shows what `set` takes back, spelt the same way. */
 
 static void calls_text(uint32_t calls, char *buf, size_t size)
 {
@@ -131,67 +25,62 @@ static void calls_text(uint32_t calls, char *buf, size_t size)
 
 static void params_text(const struct cs_rule *r, char *buf, size_t size)
 {
-	struct param p;
+	struct cs_param p;
+	char value[CS_PARAM_TEXT_MAX];
 	size_t len = 0;
+	int rc;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < cs_nkeys && len < size; i++) {
-		char *at = buf + len;
-		size_t room = size - len;
-		const char *sep = len ? " " : "";
-		if (!read_param(&cs_keys[i], r, &p) || p.type == P_NULL)
+	for (size_t i = 0; (rc = cs_rule_param(r, i, &p)) >= 0 && len < size; i++) {
+		if (rc == 0 || p.value.type == CS_VAL_NONE)
 			continue;
-		switch (p.type) {
-		case P_TEXT:
-			len += (size_t)snprintf(at, room, "%s%s=%s", sep, p.key, p.text);
-			break;
-		case P_UINT:
-			len += (size_t)snprintf(at, room, "%s%s=%" PRIu64, sep, p.key, p.u);
-			break;
-		case P_INT:
-			len += (size_t)snprintf(at, room, "%s%s=%" PRId64, sep, p.key, p.i);
-			break;
-		case P_REAL:
-			len += (size_t)snprintf(at, room, "%s%s=%g", sep, p.key, p.d);
-			break;
-		case P_BOOL:
-			len += (size_t)snprintf(at, room, "%s%s=%s", sep, p.key,
-						p.u ? "true" : "false");
-			break;
-		case P_NULL:
-			break;
+		cs_param_text(&p, value, sizeof(value));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s=%s",
+					len ? " " : "", p.key, value);
+	}
+}
+
+static void value_json(struct cs_json *j, const char *key,
+		       const struct cs_value *v)
+{
+	switch (v->type) {
+	case CS_VAL_BOOL:
+		cs_json_bool(j, key, v->b);
+		break;
+	case CS_VAL_INT:
+		cs_json_int(j, key, v->i);
+		break;
+	case CS_VAL_FLOAT:
+		cs_json_double(j, key, v->f);
+		break;
+	case CS_VAL_STRING:
+		cs_json_string(j, key, v->s);
+		break;
+	case CS_VAL_LIST:
+		cs_json_array_begin(j, key);
+		for (unsigned i = 0; i < v->nitems; i++) {
+			if (v->item_type == CS_VAL_INT)
+				cs_json_int(j, NULL, v->numbers[i]);
+			else
+				cs_json_string(j, NULL, v->items[i]);
 		}
+		cs_json_array_end(j);
+		break;
+	case CS_VAL_NONE:
+	case CS_VAL_OTHER:
+		cs_json_null(j, key);
+		break;
 	}
 }
 
 static void params_json(struct cs_json *j, const struct cs_rule *r)
 {
-	struct param p;
+	struct cs_param p;
+	int rc;
 
-	for (size_t i = 0; i < cs_nkeys; i++) {
-		if (!read_param(&cs_keys[i], r, &p))
-			continue;
-		switch (p.type) {
-		case P_NULL:
-			cs_json_null(j, p.key);
-			break;
-		case P_TEXT:
-			cs_json_string(j, p.key, p.text);
-			break;
-		case P_UINT:
-			cs_json_uint(j, p.key, p.u);
-			break;
-		case P_INT:
-			cs_json_int(j, p.key, p.i);
-			break;
-		case P_REAL:
-			cs_json_double(j, p.key, p.d);
-			break;
-		case P_BOOL:
-			cs_json_bool(j, p.key, p.u != 0);
-			break;
-		}
-	}
+	for (size_t i = 0; (rc = cs_rule_param(r, i, &p)) >= 0; i++)
+		if (rc > 0)
+			value_json(j, p.key, &p.value);
 }
 
 /* ---- aligned text tables: one cell function, two passes (widths, then

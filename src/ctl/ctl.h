@@ -37,7 +37,16 @@ struct cs_ctl_command {
 
 extern const struct cs_ctl_command cs_cmd_run, cs_cmd_load, cs_cmd_enable,
 	cs_cmd_disable, cs_cmd_set, cs_cmd_pause, cs_cmd_resume, cs_cmd_status,
-	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy;
+	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles;
+
+/* installed.c: the program's companions, found from its own path. */
+/* The directory of the running program. Returns 0, or -1 with errno. */
+int cs_ctl_program_dir(char *out, size_t len);
+/* The directory of the installed profiles (or the source tree's). */
+int cs_ctl_profile_dir(char *out, size_t len);
+/* arg itself when it is a path or an existing file; else the installed
+ * profile NAME or NAME.cfg in buf when there is one; else arg. */
+const char *cs_ctl_profile_path(const char *arg, char *buf, size_t len);
 
 /* main.c: messages and options. */
 void cs_ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

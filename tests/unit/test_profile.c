@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/rule_keys.h"
+#include "cs_names.h"
 #include "cs_profile.h"
 #include "cs_table.h"
 
@@ -578,6 +580,127 @@ static void test_set_fault_and_calls(void **state)
 	assert_int_equal(cs_table_validate(&table, err, sizeof(err)), 0);
 }
 
+/* ---- round trips: what status shows, set and a profile take back */
+
+/* Rules that together give every key a value other than its default. */
+static const char round_trip_rules[] =
+	"rules = (\n"
+	"{ name = \"a\"; enabled = false; calls = [\"connect\", \"send\", \"recv\"]; fault = \"latency\";"
+	"  peer = \"10.0.0.0/8:5432-5440\"; local = \"[::1]:80\"; proto = \"tcp\";"
+	"  probability = 0.1; after = 3; count = 7; delay_ms = 250; jitter_ms = 20; },\n"
+	"{ name = \"b\"; calls = [\"send\"]; fault = \"drop\"; hang_ms = 900; proto = \"udp\"; },\n"
+	"{ name = \"c\"; calls = [\"recv\"]; fault = \"loss\"; rto_ms = 300; probability = 0.2; },\n"
+	"{ name = \"d\"; calls = [\"recv\"]; fault = \"error\"; errno = \"ECONNRESET\"; },\n"
+	"{ name = \"e\"; calls = [\"dns\"]; host = \"*.example.com\"; fault = \"error\"; errno = \"EAI_AGAIN\"; },\n"
+	"{ name = \"f\"; calls = [\"ssl_read\"]; fault = \"slice\"; max_bytes = 5; },\n"
+	"{ name = \"g\"; calls = [\"ssl_write\"]; fault = \"bandwidth\"; bytes_per_s = 12345; },\n"
+	"{ name = \"h\"; calls = [\"accept\"]; fault = \"kill\"; signal = \"SIGUSR2\"; },\n"
+	"{ name = \"i\"; calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = -12.345678901;"
+	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; }\n"
+	");\n";
+
+/* A parameter as a profile spells it: strings quoted, lists bracketed. */
+static void profile_literal(const struct cs_param *p, char *buf, size_t size)
+{
+	const struct cs_value *v = &p->value;
+	size_t len = 0;
+
+	if (v->type == CS_VAL_STRING) {
+		snprintf(buf, size, "\"%s\"", v->s);
+	} else if (v->type == CS_VAL_LIST) {
+		len += (size_t)snprintf(buf, size, "[");
+		for (unsigned i = 0; i < v->nitems; i++)
+			if (v->item_type == CS_VAL_INT)
+				len += (size_t)snprintf(buf + len, size - len, "%s%lld",
+							i ? ", " : "", (long long)v->numbers[i]);
+			else
+				len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"",
+							i ? ", " : "", v->items[i]);
+		snprintf(buf + len, size - len, "]");
+	} else {
+		cs_param_text(p, buf, size);
+	}
+}
+
+/* The rule written back as a profile, from its formatted keys only. */
+static void rule_as_profile(const struct cs_rule *r, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "rules = (\n{ ");
+	struct cs_param p;
+	char literal[CS_PARAM_TEXT_MAX + 64];
+
+	for (size_t i = 0; i < cs_nkeys; i++) {
+		memset(&p.value, 0, sizeof(p.value));
+		cs_keys[i].kind->format(&cs_keys[i], r, &p);
+		if (p.value.type == CS_VAL_NONE || !cs_key_applies(&cs_keys[i], r) ||
+		    (cs_keys[i].families && !(cs_keys[i].families & r->calls)))
+			continue;
+		profile_literal(&p, literal, sizeof(literal));
+		len += (size_t)snprintf(buf + len, size - len, "%s = %s; ",
+					cs_keys[i].name, literal);
+	}
+	snprintf(buf + len, size - len, "}\n);\n");
+}
+
+static void test_round_trip_every_key(void **state)
+{
+	static struct cs_table original;
+	bool changed[64] = { false };
+	struct cs_rule defaults;
+	char text[4096], value[CS_PARAM_TEXT_MAX];
+	struct cs_param p;
+	int rc;
+
+	cs_rule_defaults(&defaults);
+	assert_compiles(round_trip_rules);
+	original = table;
+	assert_true(cs_nkeys <= 64);
+	for (uint32_t n = 0; n < original.nrules; n++) {
+		const struct cs_rule *r = &original.rules[n];
+		struct cs_rule copy = *r;
+
+		/* status's KEY=VALUE, through set, changes nothing... */
+		for (size_t i = 0; (rc = cs_rule_param(r, i, &p)) >= 0; i++) {
+			if (rc == 0 || p.value.type == CS_VAL_NONE)
+				continue;
+			cs_param_text(&p, value, sizeof(value));
+			if (cs_rule_set_param(&copy, p.key, value, err, sizeof(err)) < 0)
+				fail_msg("set %s=%s: %s", p.key, value, err);
+		}
+		assert_memory_equal(&copy, r, sizeof(copy));
+
+		/* ...and the formatted keys, as a profile, give the same rule. */
+		rule_as_profile(r, text, sizeof(text));
+		if (compile(text) != 0)
+			fail_msg("%s: %s", text, err);
+		copy = table.rules[0];
+		copy.line = r->line;
+		assert_memory_equal(&copy, r, sizeof(copy));
+
+		for (size_t i = 0; i < cs_nkeys; i++) {
+			const struct cs_key *k = &cs_keys[i];
+			struct cs_rule plain = defaults;
+			struct cs_param q;
+			char other[CS_PARAM_TEXT_MAX];
+			plain.fault = r->fault;
+			plain.calls = r->calls;
+			memset(&p.value, 0, sizeof(p.value));
+			memset(&q.value, 0, sizeof(q.value));
+			k->kind->format(k, r, &p);
+			k->kind->format(k, &plain, &q);
+			cs_param_text(&p, value, sizeof(value));
+			cs_param_text(&q, other, sizeof(other));
+			if (cs_key_applies(k, r) && strcmp(value, other) != 0)
+				changed[i] = true;
+		}
+	}
+	/* Every key was tried with a value other than its default. */
+	for (size_t i = 0; i < cs_nkeys; i++)
+		if (!changed[i] && strcmp(cs_keys[i].name, "calls") != 0 &&
+		    strcmp(cs_keys[i].name, "fault") != 0)
+			fail_msg("key '%s' is not covered", cs_keys[i].name);
+}
+
 /* ---- the validator, on tables as a hostile segment could hold them */
 
 static void test_fault_fits_calls(void **state)
@@ -786,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_set_parameters),
 		cmocka_unit_test(test_set_refusals),
 		cmocka_unit_test(test_set_fault_and_calls),
+		cmocka_unit_test(test_round_trip_every_key),
 		cmocka_unit_test(test_fault_fits_calls),
 		cmocka_unit_test(test_armed_mask),
 		cmocka_unit_test(test_validate_refuses_broken_tables),

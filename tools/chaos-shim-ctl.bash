@@ -1,0 +1,60 @@
+# Bash completion for chaos-shim-ctl: subcommands, their options, segment
+# names (from `list`), rule names (from the segment's `stats`), installed
+# profile names (from `profiles`) and profile files.
+
+_chaos_shim_ctl_segment() {
+	local i
+	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		case ${COMP_WORDS[i]} in
+		-s | --segment) echo "${COMP_WORDS[i + 1]}"; return ;;
+		esac
+	done
+	echo "${CHAOS_SHIM_SEGMENT:-}"
+}
+
+_chaos_shim_ctl() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local ctl=${COMP_WORDS[0]} cmd="" i seg
+	local commands="run load enable disable set pause resume status stats check list destroy profiles"
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-s | --segment) ((i++)) ;;
+		-*) ;;
+		*) cmd=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+	case $prev in
+	-s | --segment)
+		COMPREPLY=($(compgen -W "$("$ctl" list 2>/dev/null | awk '{ print $1 }')" -- "$cur"))
+		return ;;
+	-p | --profile)
+		COMPREPLY=($(compgen -W "$("$ctl" profiles 2>/dev/null | awk '!/^#/ { print $1 }')" -- "$cur")
+			$(compgen -f -X '!*.cfg' -- "$cur") $(compgen -d -- "$cur"))
+		return ;;
+	--log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	esac
+	if [[ -z $cmd ]]; then
+		COMPREPLY=($(compgen -W "$commands -s --segment -h --help -V --version" -- "$cur"))
+		return
+	fi
+	case $cmd in
+	run)
+		local w
+		for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+			if [[ $w == -- ]]; then # the command to run
+				COMPREPLY=($(compgen -c -- "$cur"))
+				return
+			fi
+		done
+		COMPREPLY=($(compgen -W "-p --profile -s --segment --seed --log --stats --" -- "$cur")) ;;
+	load | check)
+		COMPREPLY=($(compgen -W "$("$ctl" profiles 2>/dev/null | awk '!/^#/ { print $1 }')" -- "$cur")
+			$(compgen -f -X '!*.cfg' -- "$cur") $(compgen -d -- "$cur")) ;;
+	enable | disable | set)
+		seg=$(_chaos_shim_ctl_segment)
+		COMPREPLY=($(compgen -W "$([[ -n $seg ]] && "$ctl" -s "$seg" stats 2>/dev/null | awk 'NR > 1 { print $1 }') --all" -- "$cur")) ;;
+	status) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+	stats) COMPREPLY=($(compgen -W "--json --reset" -- "$cur")) ;;
+	esac
+}
+complete -F _chaos_shim_ctl chaos-shim-ctl
