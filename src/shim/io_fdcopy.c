@@ -77,6 +77,14 @@ static ssize_t vanish(const struct fdcopy *c, size_t want)
 	return (ssize_t)n;
 }
 
+/* Whether neither end can meet a rule: each is a file or a pipe, or a
+ * socket of the quiet lane, or its family is not armed. */
+static bool both_ends_quiet(int in, int out)
+{
+	return (!cs_armed(CS_FAM_SEND) || cs_fd_quiet(out, CS_FAM_SEND)) &&
+	       (!cs_armed(CS_FAM_RECV) || cs_fd_quiet(in, CS_FAM_RECV));
+}
+
 /* Runs the copy through the slow path when its socket end's family is
  * armed, straight through otherwise. */
 static ssize_t copy_slow(struct fdcopy *c, const char *name, size_t n,
@@ -173,6 +181,8 @@ static CS_SLOW_PATH ssize_t splice_slow(int in, loff_t *in_offset, int out,
 					loff_t *out_offset, size_t n,
 					unsigned flags)
 {
+	if (both_ends_quiet(in, out))
+		return cs_real_splice(in, in_offset, out, out_offset, n, flags);
 	struct fdcopy c = {.in = in,
 			   .out = out,
 			   .in_offset = in_offset,
@@ -196,6 +206,9 @@ static CS_SLOW_PATH ssize_t copy_file_range_slow(int in, loff_t *in_offset,
 {
 	/* The kernel refuses sockets here (EINVAL); a fault comes first,
 	 * as it would for any other data call on the socket. */
+	if (both_ends_quiet(in, out))
+		return cs_real_copy_file_range(in, in_offset, out, out_offset,
+					       n, flags);
 	struct fdcopy c = {.in = in,
 			   .out = out,
 			   .in_offset = in_offset,
