@@ -8,18 +8,21 @@
 CS_EXPORT int close(int fd)
 {
 	cs_fdinfo_forget(fd);
+	cs_hold_forget(fd);
 	return cs_real_close(fd);
 }
 
 CS_EXPORT int dup2(int oldfd, int newfd)
 {
 	cs_fdinfo_forget(newfd);
+	cs_hold_forget(newfd);
 	return cs_real_dup2(oldfd, newfd);
 }
 
 CS_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	cs_fdinfo_forget(newfd);
+	cs_hold_forget(newfd);
 	return cs_real_dup3(oldfd, newfd, flags);
 }
 
@@ -27,6 +30,7 @@ CS_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd = cs_real_socket(domain, type, protocol);
 	cs_fdinfo_forget(fd);
+	cs_hold_forget(fd);
 	return fd;
 }
 
@@ -36,6 +40,8 @@ CS_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	if (rc == 0) {
 		cs_fdinfo_forget(sv[0]);
 		cs_fdinfo_forget(sv[1]);
+		cs_hold_forget(sv[0]);
+		cs_hold_forget(sv[1]);
 	}
 	return rc;
 }

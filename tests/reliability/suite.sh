@@ -56,7 +56,8 @@ tsan)
 	export TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1"
 	export CS_STRESS_OPS=${CS_STRESS_OPS:-400} CS_STRESS_MIN=${CS_STRESS_MIN:-2000}
 	step tests/unit/run.sh "${unit_bins[@]}"
-	step tests/integration/run.sh tests/stress/test_stress.sh tests/reliability/test_process_life.sh
+	step tests/integration/run.sh tests/stress/test_stress.sh tests/reliability/test_process_life.sh \
+		tests/reliability/test_delayed_sockets.sh
 	;;
 *)
 	echo "usage: suite.sh plain|asan|tsan BUILD" >&2
