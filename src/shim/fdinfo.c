@@ -139,20 +139,10 @@ void cs_fdinfo_set_quiet(int fd, const struct cs_fdinfo *info,
 	 * its close count cannot vouch for the word. */
 	if (!__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE))
 		return;
-	if (cs_fd_holds_delayed_data(fd))
-		families = 0;
 	__atomic_store_n(&s->quiet,
 			 cs_fd_quiet_key(generation, info->epoch) |
 				 (families & CS_QUIET_FAMILIES),
 			 __ATOMIC_RELAXED);
-}
-
-/* Until the delay state says otherwise (its strong definition replaces
- * this one at link time), no fd holds delayed data. */
-__attribute__((weak)) bool cs_fd_holds_delayed_data(int fd)
-{
-	(void)fd;
-	return false;
 }
 
 bool cs_fdinfo_confirm(int fd, const struct cs_fdinfo *info)

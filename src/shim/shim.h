@@ -226,22 +226,6 @@ static inline uint64_t cs_fd_quiet_key(uint64_t generation, uint32_t closes)
 	return generation << 40 | ((uint64_t)closes << 40 >> 24);
 }
 
-/* Whether no enabled rule of family can match a call on fd: the data
- * calls test it right after the armed mask and go straight to the real
- * function, a dozen instructions for a socket nothing targets. Lock-free
- * and async-signal-safe: a few relaxed loads. */
-static inline bool cs_fd_quiet(int fd, enum cs_family family)
-{
-	if ((unsigned)fd >= CS_FD_CACHE)
-		return false;
-	const struct cs_fd_slot *s = &cs_fd_slots[fd];
-	uint64_t word = __atomic_load_n(&s->quiet, __ATOMIC_RELAXED);
-	uint64_t key = cs_fd_quiet_key(
-		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_RELAXED),
-		__atomic_load_n(&s->closes, __ATOMIC_RELAXED));
-	return ((word ^ key) >> 16) == 0 && (word & CS_BIT(family));
-}
-
 /* Whether fd's quiet word was worked out for this generation and info
  * (or there is nothing to work out: the info does not last). */
 static inline bool cs_fdinfo_quiet_known(int fd, const struct cs_fdinfo *info,
@@ -256,10 +240,6 @@ static inline bool cs_fdinfo_quiet_known(int fd, const struct cs_fdinfo *info,
  * is lasting. */
 void cs_fdinfo_set_quiet(int fd, const struct cs_fdinfo *info,
 			 uint64_t generation, uint32_t families);
-/* Whether the shim holds data of fd back (a send queue, an arrival not
- * yet due): such an fd is never quiet, so its calls keep going through the
- * slow path that owns that data, even once no rule matches it. */
-bool cs_fd_holds_delayed_data(int fd);
 
 /* Forgets fd (close, dup2 target, a new socket that reuses the number).
  * Inline: every close pays it, a load and a branch for an uncached fd. */
@@ -481,6 +461,27 @@ static inline void cs_hold_forget(int fd)
 	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1) &&
 	    __atomic_load_n(&cs_holds[fd].used, __ATOMIC_RELAXED))
 		cs_hold_forget_slow(fd);
+}
+
+/* ---- fdinfo.c: the quiet lane, which needs the holds ------------------ */
+
+/* Whether no enabled rule of family can match a call on fd, and fd holds
+ * nothing back (a delay queue, a partition: those calls belong to the slow
+ * path that owns them, even once no rule matches): the data calls test it
+ * right after the armed mask and go straight to the real function, a
+ * dozen instructions for a socket nothing targets. Lock-free and
+ * async-signal-safe: a few relaxed loads. */
+static inline bool cs_fd_quiet(int fd, enum cs_family family)
+{
+	if ((unsigned)fd >= CS_FD_CACHE)
+		return false;
+	const struct cs_fd_slot *s = &cs_fd_slots[fd];
+	uint64_t word = __atomic_load_n(&s->quiet, __ATOMIC_RELAXED);
+	uint64_t key = cs_fd_quiet_key(
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_RELAXED),
+		__atomic_load_n(&s->closes, __ATOMIC_RELAXED));
+	return ((word ^ key) >> 16) == 0 && (word & CS_BIT(family)) &&
+	       !cs_hold_active_fd(fd);
 }
 
 /* ---- sendq.c: delayed sends on non-blocking TCP sockets -------------- */

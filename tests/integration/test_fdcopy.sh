@@ -29,6 +29,15 @@ out=$(under_profile r.cfg python3 "$FDCOPY" sendfile payload.bin)
 assert_match "sha256 $want " "$out" "sendfile under latency"
 assert_num "${out##* }" '>=' 0.29 "seconds of a sendfile 300 ms late"
 
+# asyncio's sock_sendfile calls sendfile on a non-blocking socket: the
+# latency holds the socket back (EAGAIN, not writable) instead of blocking
+# the event loop, and the file still arrives whole. (`proto = "tcp"` keeps
+# the rule off asyncio's own wake-up socketpair.)
+rule 'calls = ["send"]; proto = "tcp"; fault = "latency"; delay_ms = 300; count = 1;'
+out=$(under_profile r.cfg python3 "$FDCOPY" sock_sendfile payload.bin)
+assert_match "^sock_sendfile sent 3000000 received 3000000 sha256 $want " "$out" "asyncio sock_sendfile under latency"
+assert_num "${out##* }" '>=' 0.29 "seconds of a non-blocking sendfile 300 ms late"
+
 # A bandwidth cap paces sendfile like send: 3 MB at 1 MB/s.
 rule 'calls = ["send"]; fault = "bandwidth"; bytes_per_s = 1000000;'
 out=$(under_profile r.cfg python3 "$FDCOPY" sendfile payload.bin)

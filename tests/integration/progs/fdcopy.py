@@ -5,10 +5,13 @@ A thread of the same process is the other end: it only receives (or, for
 splice-in, only sends), so a rule on one family touches one side.
 Usage:
   fdcopy.py sendfile FILE     prints "sendfile sent N received M sha256 H seconds S"
+  fdcopy.py sock_sendfile FILE  the same through asyncio's loop.sock_sendfile,
+                              sendfile on a non-blocking socket
   fdcopy.py splice-out N      N bytes from a pipe into the socket: "splice returned R"
   fdcopy.py splice-in N       N bytes from the socket into a pipe: "splice returned R"
   fdcopy.py copy_file_range   "copy_file_range returned R" or "... error ENAME"
 """
+import asyncio
 import errno
 import hashlib
 import os
@@ -49,6 +52,24 @@ def run_sendfile(path):
           f"seconds {seconds:.3f}")
 
 
+def run_sock_sendfile(path):
+    async def main():
+        loop = asyncio.get_running_loop()
+        client, conn = connected_pair()
+        client.setblocking(False)
+        result = []
+        reader = loop.run_in_executor(None, sink, conn, result)
+        start = time.monotonic()
+        with open(path, "rb") as f:
+            sent = await loop.sock_sendfile(client, f)
+        seconds = time.monotonic() - start
+        client.shutdown(socket.SHUT_WR)
+        await reader
+        print(f"sock_sendfile sent {sent} received {result[0]} "
+              f"sha256 {result[1]} seconds {seconds:.3f}")
+    asyncio.run(main())
+
+
 def run_splice(direction, n):
     client, conn = connected_pair()
     r, w = os.pipe()
@@ -78,6 +99,8 @@ def main():
     mode = sys.argv[1]
     if mode == "sendfile":
         run_sendfile(sys.argv[2])
+    elif mode == "sock_sendfile":
+        run_sock_sendfile(sys.argv[2])
     elif mode in ("splice-out", "splice-in"):
         run_splice(mode.split("-")[1], int(sys.argv[2]))
     elif mode == "copy_file_range":
