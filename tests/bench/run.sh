@@ -306,58 +306,52 @@ if wanted syscalls && command -v strace >/dev/null; then
 	done
 fi
 
+# delay_rows NAME PROFILE SAMPLER ROW_PREFIX "MS..." "CALLS...": for each
+# delay, sets the profile's rule `delay` to it on a fresh segment, runs
+# `bench_calls SAMPLER CALLS` under the shim and records each sample's
+# error (its time minus the delay) as row ROW_PREFIX_<MS>ms.
+delay_rows() {
+	local name=$1 profile=$2 sampler=$3 prefix=$4 i ms n cmd err
+	local -a all_ms all_n
+	read -ra all_ms <<<"$5"
+	read -ra all_n <<<"$6"
+	new_segment "$name" "$profile" || { FAILED=$((FAILED + 1)); return; }
+	for i in "${!all_ms[@]}"; do
+		ms=${all_ms[i]} n=${all_n[i]}
+		"$CTL" -s "$SEG" set delay "delay_ms=$ms" 2>>"$ERRLOG" || { FAILED=$((FAILED + 1)); continue; }
+		cmd="$CTL -s NAME load $PROF/$profile; $CTL -s NAME set delay delay_ms=$ms;"
+		cmd+=" CHAOS_SHIM_SEGMENT=NAME LD_PRELOAD=$SHIM $BENCH $sampler $n"
+		CHAOS_SHIM_SEGMENT=$SEG LD_PRELOAD=$SHIM "$BENCH" "$sampler" "$n" 2>>"$ERRLOG" |
+			awk -v want=$((ms * 1000000)) '{ print $1 - want }' >"$OUT/delays.txt"
+		[[ -s $OUT/delays.txt ]] || FAILED=$((FAILED + 1))
+		while read -r err; do
+			record accuracy "${prefix}_${ms}ms" zero 1 "$err" "$cmd"
+		done <"$OUT/delays.txt"
+	done
+}
+
 if wanted accuracy; then
-echo "bench: accuracy of injected latency and bandwidth" >&2
-if new_segment latency latency.cfg; then
-	for i in "${!ACC_MS[@]}"; do
-		ms=${ACC_MS[i]} n=${ACC_CALLS[i]}
-		"$CTL" -s "$SEG" set delay "delay_ms=$ms" 2>>"$ERRLOG" || { FAILED=$((FAILED + 1)); continue; }
-		cmd="$CTL -s NAME load $PROF/latency.cfg; $CTL -s NAME set delay delay_ms=$ms;"
-		cmd+=" CHAOS_SHIM_SEGMENT=NAME LD_PRELOAD=$SHIM $BENCH delay_samples $n"
-		CHAOS_SHIM_SEGMENT=$SEG LD_PRELOAD=$SHIM "$BENCH" delay_samples "$n" 2>>"$ERRLOG" |
-			awk -v want=$((ms * 1000000)) '{ print $1 - want }' >"$OUT/delays.txt"
-		[[ -s $OUT/delays.txt ]] || FAILED=$((FAILED + 1))
-		while read -r err; do
-			record accuracy "latency_${ms}ms" zero 1 "$err" "$cmd"
-		done <"$OUT/delays.txt"
-	done
-else
-	FAILED=$((FAILED + 1))
-fi
-# The same delays as an event loop gets them: an epoll client on a
-# non-blocking socket, the rule on its receives.
-if new_segment epoll latency-recv.cfg; then
-	for i in "${!EPOLL_MS[@]}"; do
-		ms=${EPOLL_MS[i]} n=${EPOLL_CALLS[i]}
-		"$CTL" -s "$SEG" set delay "delay_ms=$ms" 2>>"$ERRLOG" || { FAILED=$((FAILED + 1)); continue; }
-		cmd="$CTL -s NAME load $PROF/latency-recv.cfg; $CTL -s NAME set delay delay_ms=$ms;"
-		cmd+=" CHAOS_SHIM_SEGMENT=NAME LD_PRELOAD=$SHIM $BENCH epoll_delay_samples $n"
-		CHAOS_SHIM_SEGMENT=$SEG LD_PRELOAD=$SHIM "$BENCH" epoll_delay_samples "$n" 2>>"$ERRLOG" |
-			awk -v want=$((ms * 1000000)) '{ print $1 - want }' >"$OUT/delays.txt"
-		[[ -s $OUT/delays.txt ]] || FAILED=$((FAILED + 1))
-		while read -r err; do
-			record accuracy "epoll_${ms}ms" zero 1 "$err" "$cmd"
-		done <"$OUT/delays.txt"
-	done
-else
-	FAILED=$((FAILED + 1))
-fi
-CMD=("$CTL" run -p "$PROF/bandwidth.cfg" -- "$BENCH" tcp_bulk "$BW_MIB")
-sample bandwidth recv_cap_2MiB zero 1 "${CMD[@]}"
+	echo "bench: accuracy of injected latency and bandwidth" >&2
+	delay_rows latency latency.cfg delay_samples latency "${ACC_MS[*]}" "${ACC_CALLS[*]}"
+	# The same delays as an event loop gets them: an epoll client on a
+	# non-blocking socket, the rule on its receives.
+	delay_rows epoll latency-recv.cfg epoll_delay_samples epoll "${EPOLL_MS[*]}" "${EPOLL_CALLS[*]}"
+	CMD=("$CTL" run -p "$PROF/bandwidth.cfg" -- "$BENCH" tcp_bulk "$BW_MIB")
+	sample bandwidth recv_cap_2MiB zero 1 "${CMD[@]}"
 fi
 
 if wanted toggle; then
-echo "bench: live toggle ($TOGGLES toggles)" >&2
-if new_segment toggle toggle.cfg; then
-	cmd="$CTL -s NAME load $PROF/toggle.cfg; $PROBE drive $CTL $SHIM NAME fail-send $TOGGLES"
-	"$PROBE" drive "$CTL" "$SHIM" "$SEG" fail-send "$TOGGLES" 2>>"$ERRLOG" >"$OUT/toggles.txt" ||
+	echo "bench: live toggle ($TOGGLES toggles)" >&2
+	if new_segment toggle toggle.cfg; then
+		cmd="$CTL -s NAME load $PROF/toggle.cfg; $PROBE drive $CTL $SHIM NAME fail-send $TOGGLES"
+		"$PROBE" drive "$CTL" "$SHIM" "$SEG" fail-send "$TOGGLES" 2>>"$ERRLOG" >"$OUT/toggles.txt" ||
+			FAILED=$((FAILED + 1))
+		while read -r ns; do
+			record toggle live_toggle zero 1 "$ns" "$cmd"
+		done <"$OUT/toggles.txt"
+	else
 		FAILED=$((FAILED + 1))
-	while read -r ns; do
-		record toggle live_toggle zero 1 "$ns" "$cmd"
-	done <"$OUT/toggles.txt"
-else
-	FAILED=$((FAILED + 1))
-fi
+	fi
 fi
 
 # Event-loop isolation: one client of a server slowed 200 ms on the server
