@@ -20,7 +20,9 @@ out=$(CHAOS_SHIM_LOG=$PWD/bulk.jsonl under_profile loss.cfg python3 "$LOAD" bulk
 assert_match '^bulk sent 10485760 received 10485760 intact yes ' "$out" "10 MiB echoed at 20 % loss"
 losses=$(grep -c '"fault":"loss"' bulk.jsonl)
 assert_num "$losses" '>=' 10 "losses injected while 10 MiB went through"
-assert_num "${out##* }" '>' "$native + $losses * 0.015" "seconds of the bulk echo, slower by the retransmissions"
+# Each loss waits 20 ms or more; the writer's and the reader's overlap,
+# so at least a quarter of their sum shows.
+assert_num "${out##* }" '>' "$native + $losses * 0.005" "seconds of the bulk echo, slower by the retransmissions"
 
 out=$(under_profile loss.cfg python3 "$LOAD" requests "$ECHO_PORT" 200)
 assert_match '^requests 200 of 200 intact yes ' "$out" "200 requests at 20 % loss"
