@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -253,6 +255,46 @@ static void loop_copy_file_range(long n)
 	}
 }
 
+/* A socketpair whose second end always has data to read, and an epoll
+ * set watching it, for the readiness rows. */
+static int ready_set;
+
+static void setup_ready(void)
+{
+	setup_socketpair();
+	exact(send(ends[0], msg, MSG, 0), MSG, "send");
+	ready_set = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = ends[1]};
+	if (ready_set < 0 || epoll_ctl(ready_set, EPOLL_CTL_ADD, ends[1], &ev) < 0)
+		die("epoll");
+}
+
+static void loop_poll(long n)
+{
+	struct pollfd pfd = {.fd = ends[1], .events = POLLIN};
+	for (long i = 0; i < n; i++)
+		exact(poll(&pfd, 1, 0), 1, "poll");
+}
+
+static void loop_epoll_wait(long n)
+{
+	struct epoll_event ev;
+	for (long i = 0; i < n; i++)
+		exact(epoll_wait(ready_set, &ev, 1, 0), 1, "epoll_wait");
+}
+
+static void loop_select(long n)
+{
+	for (long i = 0; i < n; i++) {
+		fd_set readable;
+		FD_ZERO(&readable);
+		FD_SET(ends[1], &readable);
+		struct timeval now = {0};
+		exact(select(ends[1] + 1, &readable, NULL, NULL, &now), 1,
+		      "select");
+	}
+}
+
 struct row {
 	const char *name;
 	void (*setup)(void);
@@ -270,6 +312,9 @@ static const struct row rows[] = {
 	{"splice", setup_splice, loop_splice},
 	{"mmsg", setup_datagrams, loop_mmsg},
 	{"copy_file_range", setup_copy, loop_copy_file_range},
+	{"poll", setup_ready, loop_poll},
+	{"epoll_wait", setup_ready, loop_epoll_wait},
+	{"select", setup_ready, loop_select},
 };
 
 /* Prints ns per iteration of a row's loop, after a warm-up that resolves

@@ -13,7 +13,8 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 CLOCK_ROWS = ["clock_gettime", "gettimeofday", "time"]
 NET_ROWS = ["socketpair", "tcp", "file"]
 CALL_ROWS = CLOCK_ROWS + NET_ROWS
-COPY_ROWS = ["sendfile", "splice", "mmsg", "copy_file_range"]
+INSTR_ONLY_ROWS = ["sendfile", "splice", "mmsg", "copy_file_range", "poll",
+                   "epoll_wait", "select"]
 SERVERS = {"redis": "redis-server, redis-benchmark -c 50 GET",
            "nginx": "nginx, one worker, wrk -c 50",
            "node": "node http server, wrk -c 50",
@@ -37,6 +38,9 @@ MEASUREMENTS = {
     "splice": ("64 B send + splice socket to pipe + read", "ns/round trip"),
     "mmsg": ("one 64 B datagram, sendmmsg + recvmmsg", "ns/round trip"),
     "copy_file_range": ("64 B copy_file_range, file to file", "ns/call"),
+    "poll": ("poll of one readable socket, timeout 0", "ns/call"),
+    "epoll_wait": ("epoll_wait on a set with one readable socket, timeout 0", "ns/call"),
+    "select": ("select of one readable socket, timeout 0", "ns/call"),
 }
 
 
@@ -177,7 +181,7 @@ class Report:
         return ""
 
     def instruction_rows(self):
-        for row in CALL_ROWS + COPY_ROWS:
+        for row in CALL_ROWS + INSTR_ONLY_ROWS:
             native = self.samples.get(("instr", row, "native"))
             for variant in (CLOCK_VARIANTS if row in CLOCK_ROWS else NET_VARIANTS):
                 rounds = self.samples.get(("instr", row, variant))

@@ -44,9 +44,9 @@ else
 fi
 ACC_MS=(1 10 100)
 EPOLL_MS=(10 100)
-# The calls the callgrind rows make besides the per-call timed rows: one
-# row per new interposer, against native and idle.
-COPY_ROWS=(sendfile splice mmsg copy_file_range)
+# Rows of the callgrind section alone, for the other interposers:
+# native, idle and attached.
+INSTR_ONLY_ROWS=(sendfile splice mmsg copy_file_range poll epoll_wait select)
 
 # True when section $1 is to run (BENCH_ONLY empty: all of them).
 wanted() {
@@ -289,7 +289,7 @@ if wanted instr && command -v valgrind >/dev/null; then
 			have "$v" && instructions "$row" "$v"
 		done
 	done
-	for row in "${COPY_ROWS[@]}"; do
+	for row in "${INSTR_ONLY_ROWS[@]}"; do
 		for v in native idle attached; do
 			instructions "$row" "$v"
 		done
