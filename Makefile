@@ -46,7 +46,7 @@ LIB := $(BUILD)/libchaos-shim.so
 CTL := $(BUILD)/chaos-shim-ctl
 COMMON_LIB := $(BUILD)/libcs-common.a
 
-.PHONY: all deb deps test test-unit test-integration demo bench clean install check-profiles \
+.PHONY: FORCE all deb deps test test-unit test-integration demo bench clean install check-profiles \
         reliability-bin test-reliability test-asan test-tsan fuzz
 
 all: $(LIB) $(CTL)
@@ -168,7 +168,18 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
 
-$(BUILD)/chaos-shim.pc: tools/chaos-shim.pc.in
+# Files made from the install variables depend on a stamp of their values,
+# rewritten only when a value changes: `make install PREFIX=/a` then
+# `PREFIX=/b` regenerates them for /b.
+INSTALL_VARS := PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) DATADIR=$(DATADIR) VERSION=$(VERSION)
+
+$(BUILD)/install-vars: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(INSTALL_VARS)' | cmp -s - $@ 2>/dev/null || echo '$(INSTALL_VARS)' > $@
+
+FORCE:
+
+$(BUILD)/chaos-shim.pc: tools/chaos-shim.pc.in $(BUILD)/install-vars
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	  -e 's|@DATADIR@|$(DATADIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@

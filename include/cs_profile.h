@@ -29,6 +29,12 @@ int cs_profile_compile_string(const char *text, const char *origin,
 int cs_rule_set_param(struct cs_rule *rule, const char *key, const char *value,
 		      char *err, size_t errlen);
 
+/* Sets the KEY=VALUE pairs of `chaos-shim-ctl set` from left to right,
+ * then checks the rule as a profile's: all of them or, with -1 and a
+ * reason in err, none. */
+int cs_rule_set_params(struct cs_rule *rule, char *const *pairs, int npairs,
+		       char *err, size_t errlen);
+
 /* ---- a rule's parameters, as `status` shows them */
 
 #define CS_LIST_MAX 32

@@ -11,6 +11,8 @@
 #define CS_NAME_MAX 64   /* rule name, NUL included */
 #define CS_HOST_MAX 256  /* dns host pattern, NUL included */
 #define CS_PATH_MAX 1024 /* event log path, NUL included */
+#define CS_AT_MAX 16     /* match numbers of `at` */
+#define CS_PROCESS_MAX 256 /* `process` patterns, each with its NUL */
 
 /* Call families: what a rule's `calls` names. */
 enum cs_family {
@@ -99,6 +101,14 @@ struct cs_rule {
 	double rate;       /* clock_skew; 1.0 = true speed */
 	int64_t anchor_ns; /* true CLOCK_REALTIME when the rate last took effect */
 	int64_t drift_ns;  /* what the rate had added up to by then */
+	/* When the rule may inject (cs_schedule.h). */
+	uint64_t at[CS_AT_MAX]; /* 1-based match numbers, rising; 0 ends them */
+	char process[CS_PROCESS_MAX]; /* patterns, each ended by a NUL; "" ends them */
+	uint64_t start_after_ms; /* window, from window_anchor_ns */
+	uint64_t duration_ms;    /* 0: no end */
+	uint64_t period_ms;      /* 0: no flapping */
+	uint64_t active_ms;      /* the first active_ms of each period */
+	int64_t window_anchor_ns; /* CLOCK_MONOTONIC when loaded or enabled */
 };
 
 struct cs_table {

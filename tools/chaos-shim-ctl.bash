@@ -18,15 +18,16 @@ _chaos_shim_ctl() {
 	local commands="run load enable disable set pause resume status stats check list destroy profiles"
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-s | --segment) ((i++)) ;;
+		-s | --segment | -u | --user) ((i++)) ;;
 		-*) ;;
 		*) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $prev in
 	-s | --segment)
-		COMPREPLY=($(compgen -W "$("$ctl" list 2>/dev/null | awk '{ print $1 }')" -- "$cur"))
+		COMPREPLY=($(compgen -W "$("$ctl" list 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur"))
 		return ;;
+	-u | --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
 	-p | --profile)
 		COMPREPLY=($(compgen -W "$("$ctl" profiles 2>/dev/null | awk '!/^#/ { print $1 }')" -- "$cur")
 			$(compgen -f -X '!*.cfg' -- "$cur") $(compgen -d -- "$cur"))
@@ -34,7 +35,7 @@ _chaos_shim_ctl() {
 	--log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "$commands -s --segment -h --help -V --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$commands -s --segment -u --user -h --help -V --version" -- "$cur"))
 		return
 	fi
 	case $cmd in
@@ -55,6 +56,7 @@ _chaos_shim_ctl() {
 		COMPREPLY=($(compgen -W "$([[ -n $seg ]] && "$ctl" -s "$seg" stats 2>/dev/null | awk 'NR > 1 { print $1 }') --all" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
 	stats) COMPREPLY=($(compgen -W "--json --reset" -- "$cur")) ;;
+	destroy) COMPREPLY=($(compgen -W "--stale" -- "$cur")) ;;
 	esac
 }
 complete -F _chaos_shim_ctl chaos-shim-ctl

@@ -1,10 +1,11 @@
 /* A rule parameter as text, both ways: `chaos-shim-ctl set RULE KEY=VALUE`
- * in, through the same key table and checks as the profile compiler, and
- * the KEY=VALUE that `status` shows, which `set` takes back. */
+ * in, read by libconfig as a profile's value is and checked through the
+ * same key table, and the KEY=VALUE that `status` shows, which `set` takes
+ * back. */
 #include "cs_profile.h"
 
-#include <errno.h>
 #include <inttypes.h>
+#include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,36 +14,40 @@
 
 #define TEXT_MAX 1024 /* longest value `set` takes */
 
-/* Reads typed text the way libconfig would read the same literal, so
- * that `set` and a profile accept the same values. */
-static void scalar_from_text(const char *s, struct cs_value *v)
+/* Reads text as libconfig reads the value of `KEY = TEXT;` in a profile:
+ * one reader for both. NULL when it is not one value; text on one line
+ * only, so that it cannot hold an @include. */
+static const config_setting_t *read_value(config_t *cfg, const char *text)
 {
-	char *end;
-	v->s = s;
-	v->type = CS_VAL_STRING;
-	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-		v->type = CS_VAL_BOOL;
-		v->b = s[0] == 't';
-		return;
-	}
-	if (!*s)
-		return;
-	errno = 0;
-	v->i = strtoll(s, &end, 10);
-	if (!*end && errno == 0) {
-		v->type = CS_VAL_INT;
-		return;
-	}
-	v->f = strtod(s, &end);
-	if (!*end)
-		v->type = CS_VAL_FLOAT;
+	char line[TEXT_MAX + 8];
+	const config_setting_t *root;
+
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+	snprintf(line, sizeof(line), "v = %s;", text);
+	if (!config_read_string(cfg, line))
+		return NULL;
+	root = config_root_setting(cfg);
+	return config_setting_length(root) == 1 ? config_setting_get_member(root, "v")
+						: NULL;
 }
 
-/* Splits "connect, send" in place; -1 when there are too many items. */
-static int list_from_text(char *buf, struct cs_value *v)
+/* A key that takes text may have it typed without quotes (`peer=*:80`),
+ * and a list as items between commas (`calls=connect,send`). */
+static bool typed_bare(const struct cs_key *k, const char *text)
+{
+	uint32_t textual = CS_VALUES(CS_VAL_STRING) | CS_VALUES(CS_VAL_LIST);
+	return (k->kind->accepts & textual) && text[0] != '"' && text[0] != '[' &&
+	       text[0] != '(';
+}
+
+/* Splits "connect, send" in place; the items of a list of integers are
+ * read as a profile reads them. -1 when there are too many items. */
+static int list_from_text(const struct cs_key *k, char *buf, struct cs_value *v)
 {
 	v->type = CS_VAL_LIST;
-	v->item_type = CS_VAL_STRING;
+	v->item_type = k->kind->list_of;
 	v->nitems = 0;
 	for (char *item = buf; *item;) {
 		char *comma = strchr(item, ',');
@@ -53,8 +58,20 @@ static int list_from_text(char *buf, struct cs_value *v)
 			item++;
 		while (end > item && end[-1] == ' ')
 			end--;
-		v->items[v->nitems++] = item;
 		*end = '\0';
+		if (v->item_type == CS_VAL_INT) {
+			config_t cfg;
+			const config_setting_t *s;
+			config_init(&cfg);
+			s = read_value(&cfg, item);
+			if (s && config_setting_is_number(s) &&
+			    config_setting_type(s) != CONFIG_TYPE_FLOAT)
+				v->numbers[v->nitems] = config_setting_get_int64(s);
+			else
+				v->type = CS_VAL_OTHER;
+			config_destroy(&cfg);
+		}
+		v->items[v->nitems++] = item;
 		if (!comma)
 			break;
 		item = comma + 1;
@@ -62,34 +79,72 @@ static int list_from_text(char *buf, struct cs_value *v)
 	return 0;
 }
 
+static int apply_bare(const struct cs_key *k, struct cs_rule *rule,
+		      const char *text, const struct cs_where *w, char *err,
+		      size_t errlen)
+{
+	char buf[TEXT_MAX];
+	struct cs_value v = { .type = CS_VAL_STRING, .s = text };
+
+	if (k->kind->accepts & CS_VALUES(CS_VAL_LIST)) {
+		memcpy(buf, text, strlen(text) + 1);
+		if (list_from_text(k, buf, &v) < 0)
+			return cs_where_fail(w, err, errlen,
+					     "key '%s' has more than %d entries",
+					     k->name, CS_LIST_MAX);
+	}
+	return cs_key_apply(k, rule, &v, w, err, errlen);
+}
+
 int cs_rule_set_param(struct cs_rule *rule, const char *key, const char *value,
 		      char *err, size_t errlen)
 {
 	char name[CS_NAME_MAX];
-	char buf[TEXT_MAX];
-	struct cs_value v = { 0 };
 	struct cs_where w = { .rule = name };
 	const struct cs_key *k = cs_key_find(key);
+	const config_setting_t *s;
+	config_t cfg;
+	int rc;
 
 	snprintf(name, sizeof(name), "%.*s", CS_NAME_MAX - 1, rule->name);
 	if (!k)
 		return cs_where_fail(&w, err, errlen, "unknown key '%s'", key);
 	if (k->flags & CS_KEY_IDENTITY)
 		return cs_where_fail(&w, err, errlen, "key '%s' cannot be changed", key);
-	if (strlen(value) >= sizeof(buf))
+	if (strlen(value) >= TEXT_MAX)
 		return cs_where_fail(&w, err, errlen, "value of '%s' is too long", key);
-	if (k->kind->accepts & CS_VALUES(CS_VAL_LIST)) {
-		memcpy(buf, value, strlen(value) + 1);
-		if (list_from_text(buf, &v) < 0)
-			return cs_where_fail(&w, err, errlen, "key '%s' has more than %d entries",
-					     key, CS_LIST_MAX);
-	} else if (k->kind->accepts & CS_VALUES(CS_VAL_STRING)) {
-		v.type = CS_VAL_STRING;
-		v.s = value;
-	} else {
-		scalar_from_text(value, &v);
+	if (typed_bare(k, value))
+		return apply_bare(k, rule, value, &w, err, errlen);
+	config_init(&cfg);
+	s = read_value(&cfg, value);
+	/* What libconfig cannot read is a bare word, which the key's type
+	 * check then refuses with what it wants. */
+	rc = s ? cs_key_apply_setting(k, rule, s, &w, err, errlen)
+	       : apply_bare(k, rule, value, &w, err, errlen);
+	config_destroy(&cfg);
+	return rc;
+}
+
+int cs_rule_set_params(struct cs_rule *rule, char *const *pairs, int npairs,
+		       char *err, size_t errlen)
+{
+	struct cs_rule changed = *rule;
+	struct cs_where w = { .rule = changed.name };
+
+	for (int i = 0; i < npairs; i++) {
+		char key[64];
+		const char *eq = strchr(pairs[i], '=');
+		if (!eq || eq - pairs[i] >= (ptrdiff_t)sizeof(key))
+			return cs_where_fail(&w, err, errlen, "expected KEY=VALUE, not '%s'",
+					     pairs[i]);
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - pairs[i]), pairs[i]);
+		if (cs_rule_set_param(&changed, key, eq + 1, err, errlen) < 0)
+			return -1;
 	}
-	return cs_key_apply(k, rule, &v, &w, err, errlen);
+	if (cs_rule_check_use(&changed, &w, err, errlen) < 0)
+		return -1;
+	*rule = changed;
+	return 0;
 }
 
 /* The shortest text that reads back as the same double. */

@@ -43,9 +43,8 @@ static struct cs_where where_of(const config_setting_t *s, struct ctx *c)
 	return w;
 }
 
-static int value_from_setting(const config_setting_t *s, const char *key,
-			      struct cs_value *v, const struct cs_where *w,
-			      struct ctx *c)
+/* A setting's value; -1 when a list is longer than CS_LIST_MAX. */
+static int value_from_setting(const config_setting_t *s, struct cs_value *v)
 {
 	memset(v, 0, sizeof(*v));
 	switch (config_setting_type(s)) {
@@ -70,9 +69,7 @@ static int value_from_setting(const config_setting_t *s, const char *key,
 	case CONFIG_TYPE_LIST:
 		v->type = CS_VAL_LIST;
 		if (config_setting_length(s) > CS_LIST_MAX)
-			return cs_where_fail(w, c->err, c->errlen,
-					     "key '%s' has more than %d entries", key,
-					     CS_LIST_MAX);
+			return -1;
 		for (int i = 0; i < config_setting_length(s); i++) {
 			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 			int type = config_setting_type(e);
@@ -98,17 +95,25 @@ static int value_from_setting(const config_setting_t *s, const char *key,
 	}
 }
 
+int cs_key_apply_setting(const struct cs_key *k, struct cs_rule *r,
+			 const config_setting_t *s, const struct cs_where *w,
+			 char *err, size_t errlen)
+{
+	struct cs_value v;
+	if (value_from_setting(s, &v) < 0)
+		return cs_where_fail(w, err, errlen, "key '%s' has more than %d entries",
+				     k->name, CS_LIST_MAX);
+	return cs_key_apply(k, r, &v, w, err, errlen);
+}
+
 static int apply_member(const struct cs_key *k, const config_setting_t *m,
 			struct cs_rule *r, const struct cs_where *rule_where,
 			struct ctx *c)
 {
 	struct cs_where w = where_of(m, c);
-	struct cs_value v;
 	w.rule = rule_where->rule;
 	w.index = rule_where->index;
-	if (value_from_setting(m, k->name, &v, &w, c) < 0)
-		return -1;
-	return cs_key_apply(k, r, &v, &w, c->err, c->errlen);
+	return cs_key_apply_setting(k, r, m, &w, c->err, c->errlen);
 }
 
 static int compile_rule(const config_setting_t *g, unsigned index,
@@ -167,6 +172,8 @@ static int compile_rule(const config_setting_t *g, unsigned index,
 			return cs_where_fail(&w, err, errlen,
 					     "missing key '%s' for fault '%s'",
 					     cs_keys[i].name, cs_fault_name(r->fault));
+	if (cs_rule_check_use(r, &w, err, errlen) < 0)
+		return -1;
 	t->nrules++;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* The rule keys: one row per key of the profile language (its field, range,
  * default, and the faults and calls it concerns), and what the compiler,
  * `set`, `status` and the table validator do with a key, through the
- * operations of its kind (key_kinds.c). */
+ * operations of its kind (key_names.c, key_numbers.c, key_matching.c,
+ * key_schedule.c). */
 #include "common/rule_keys.h"
 
 #include <signal.h>
@@ -15,6 +16,7 @@
 #define ONLY(fault) CS_BIT(CS_FAULT_##fault)
 #define MS_MAX 3600000.0               /* one hour */
 #define SKEW_MAX_S (100 * 365.25 * 86400) /* a hundred years */
+#define WINDOW_MAX_MS (30 * 86400000.0)   /* thirty days */
 #define NET_FAMILIES (CS_SOCKET_FAMILIES | CS_SSL_FAMILIES)
 
 /* Indexed by enum cs_proto and enum cs_scope; "" is no restriction. */
@@ -55,6 +57,26 @@ const struct cs_key cs_keys[] = {
 	{ .name = "count", .kind = &cs_kind_uint, .width = 8,
 	  .offset = FIELD(count), .faults = CS_ALL_FAULTS, .min = 0,
 	  .max = (double)INT64_MAX },
+	{ .name = "at", .kind = &cs_kind_matches, .offset = FIELD(at),
+	  .faults = CS_ALL_FAULTS },
+	{ .name = "process", .kind = &cs_kind_patterns, .offset = FIELD(process),
+	  .faults = CS_ALL_FAULTS },
+	{ .name = "start_after_ms", .kind = &cs_kind_uint, .width = 8,
+	  .flags = CS_KEY_UNSET_AT_DEFAULT,
+	  .offset = FIELD(start_after_ms), .faults = CS_ALL_FAULTS, .min = 0,
+	  .max = WINDOW_MAX_MS },
+	{ .name = "duration_ms", .kind = &cs_kind_uint, .width = 8,
+	  .flags = CS_KEY_UNSET_AT_DEFAULT,
+	  .offset = FIELD(duration_ms), .faults = CS_ALL_FAULTS, .min = 0,
+	  .max = WINDOW_MAX_MS },
+	{ .name = "period_ms", .kind = &cs_kind_uint, .width = 8,
+	  .flags = CS_KEY_UNSET_AT_DEFAULT,
+	  .offset = FIELD(period_ms), .faults = CS_ALL_FAULTS, .min = 0,
+	  .max = WINDOW_MAX_MS },
+	{ .name = "active_ms", .kind = &cs_kind_uint, .width = 8,
+	  .flags = CS_KEY_UNSET_AT_DEFAULT,
+	  .offset = FIELD(active_ms), .faults = CS_ALL_FAULTS, .min = 0,
+	  .max = WINDOW_MAX_MS },
 	{ .name = "delay_ms", .kind = &cs_kind_uint, .width = 4,
 	  .offset = FIELD(delay_ms), .faults = ONLY(LATENCY), .min = 0,
 	  .max = MS_MAX },
@@ -165,6 +187,33 @@ int cs_rule_check(const struct cs_rule *rule, const struct cs_where *where,
 		if (k->flags & CS_KEY_IDENTITY)
 			w.rule = rule->name;
 	}
+	return 0;
+}
+
+int cs_rule_check_use(const struct cs_rule *r, const struct cs_where *w,
+		      char *err, size_t errlen)
+{
+	const uint32_t data = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV) |
+			      CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE);
+
+	if (r->active_ms && !r->period_ms)
+		return cs_where_fail(w, err, errlen,
+				     "key 'active_ms' needs 'period_ms' (active for active_ms of every period_ms)");
+	if (r->period_ms && (!r->active_ms || r->active_ms >= r->period_ms))
+		return cs_where_fail(w, err, errlen,
+				     "active_ms %llu must be above 0 and below period_ms %llu",
+				     (unsigned long long)r->active_ms,
+				     (unsigned long long)r->period_ms);
+	/* TCP never delivers a stream with holes: lost packets are sent
+	 * again, which is what loss models; a drop is a partition. */
+	if (r->fault == CS_FAULT_DROP && r->probability < 1 &&
+	    r->proto != CS_PROTO_UDP && (r->calls & data))
+		for (int f = 0; f < CS_FAM_COUNT; f++)
+			if (r->calls & data & CS_BIT(f))
+				return cs_where_fail(w, err, errlen,
+						     "fault 'drop' with probability %g on call '%s' would cut holes in a TCP stream: "
+						     "use fault 'loss' for packet loss ('drop' partitions a connection), or proto = \"udp\"",
+						     r->probability, cs_family_name(f));
 	return 0;
 }
 

@@ -55,6 +55,7 @@ struct cs_key_kind {
 #define CS_KEY_SHAPE 16u    /* calls and fault: others depend on them */
 #define CS_KEY_DEPENDS 32u  /* checked again when calls or fault change */
 #define CS_KEY_APART 64u    /* status shows it in its own column */
+#define CS_KEY_UNSET_AT_DEFAULT 128u /* formats as unset at its default */
 
 struct cs_key {
 	const char *name;
@@ -75,7 +76,7 @@ struct cs_key {
 extern const struct cs_key_kind cs_kind_name, cs_kind_bool, cs_kind_uint,
 	cs_kind_real, cs_kind_seconds, cs_kind_calls, cs_kind_fault,
 	cs_kind_endpoint, cs_kind_choice, cs_kind_host, cs_kind_errno,
-	cs_kind_signal;
+	cs_kind_signal, cs_kind_matches, cs_kind_patterns;
 
 extern const struct cs_key cs_keys[];
 extern const size_t cs_nkeys;
@@ -93,9 +94,23 @@ int cs_key_apply(const struct cs_key *key, struct cs_rule *rule,
 		 const struct cs_value *value, const struct cs_where *where,
 		 char *err, size_t errlen);
 
+/* The same for a value as libconfig read it (profile.c): the one reader
+ * of values, for profiles and for the text `set` takes. */
+struct config_setting_t;
+int cs_key_apply_setting(const struct cs_key *key, struct cs_rule *rule,
+			 const struct config_setting_t *setting,
+			 const struct cs_where *where, char *err, size_t errlen);
+
 /* Every invariant of one rule, as the shim relies on it. */
 int cs_rule_check(const struct cs_rule *rule, const struct cs_where *where,
 		  char *err, size_t errlen);
+
+/* What the profile language refuses although the shim could run it: a
+ * rule that would not do what its author means (a probabilistic drop on
+ * TCP data calls, which is loss). Profiles and `set` check it, the
+ * shim's validator does not. */
+int cs_rule_check_use(const struct cs_rule *rule, const struct cs_where *where,
+		      char *err, size_t errlen);
 
 /* Formats the problem, appends where it is, returns -1. */
 __attribute__((format(printf, 4, 5))) int

@@ -1,19 +1,61 @@
-/* `destroy`: stop the attached programs' faults and remove the segment. */
+/* `destroy`: stop the attached programs' faults and remove the segment, or
+ * every stale segment with --stale. */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "ctl/ctl.h"
+
+static int destroy_stale(void)
+{
+	char err[512], **names = cs_ctl_segment_names(err, sizeof(err));
+	int rc = CS_EXIT_OK;
+
+	if (!names) {
+		cs_ctl_error("%s", err);
+		return CS_EXIT_FAILED;
+	}
+	for (char **name = names; *name; name++) {
+		bool destroyed;
+		int failed = cs_ctl_destroy_if_stale(*name, &destroyed, err,
+						     sizeof(err));
+		/* A segment that cannot be read is left to `destroy -s`. */
+		if (failed && destroyed) {
+			cs_ctl_error("%s", err);
+			rc = CS_EXIT_FAILED;
+		} else if (destroyed) {
+			printf("destroyed %s\n", *name);
+		}
+	}
+	cs_ctl_free_names(names);
+	return rc;
+}
 
 static int destroy_main(const struct cs_ctl_command *cmd,
 			struct cs_ctl *ctl, int argc, char **argv)
 {
+	const char *named = NULL;
+	bool stale = false;
+	const struct cs_ctl_opt opts[] = {
+		{"stale", 0, &stale, NULL},
+		{"segment", 's', NULL, &named},
+		{0},
+	};
 	char err[512];
-	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
+	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, opts);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	/* Attached programs keep their mapping after the unlink: pause first so
-	 * that they stop injecting. A segment too broken to open (an older
-	 * layout, say) is removed all the same. */
-	cs_ctl_set_paused(ctl->segment, true, err, sizeof(err));
-	if (cs_segment_destroy(ctl->segment, err, sizeof(err)) < 0) {
+	if (stale) {
+		if (named || ctl->segment_given)
+			return cs_ctl_usage_error(
+				cmd, "--stale looks at every segment: give no -s NAME");
+		return destroy_stale();
+	}
+	if (named)
+		ctl->segment = named;
+	if (cs_ctl_check_segment(cmd, ctl->segment) != CS_CTL_CONTINUE)
+		return CS_EXIT_USAGE;
+	if (cs_ctl_destroy(ctl->segment, err, sizeof(err)) < 0) {
 		cs_ctl_error("%s", err);
 		return CS_EXIT_FAILED;
 	}
@@ -22,11 +64,16 @@ static int destroy_main(const struct cs_ctl_command *cmd,
 
 const struct cs_ctl_command cs_cmd_destroy = {
 	.name = "destroy",
-	.synopsis = "[-s NAME] destroy",
-	.help = "Removes the segment. Programs still attached are paused first, so\n"
-		"they stop injecting faults; a later `load` under the same name creates\n"
-		"a new segment that they do not see. Fails when there is no such\n"
-		"segment.\n",
-	.needs_segment = true,
+	.synopsis = "[-s NAME] destroy\n[-u USER] destroy --stale",
+	.help = "Removes the segment. Attached programs pass through from that moment\n"
+		"on, whatever `resume` or `load` races it; programs they start later\n"
+		"do not bring it back. A later `load` under the same name creates a\n"
+		"new segment that neither sees. Fails when there is no such segment;\n"
+		"removes one too broken to read.\n"
+		"\n"
+		"options:\n"
+		"      --stale  remove every segment of the user that no attached\n"
+		"               process uses and whose creator has ended (`list`\n"
+		"               marks them stale), one line each on stdout\n",
 	.run = destroy_main,
 };

@@ -1,74 +1,70 @@
-/* `list`: the segments of this user, with their rule and process counts. */
-#include <dirent.h>
+/* `list`: the segments of a user, with their rule and process counts, and
+ * which ones nobody uses any more. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl/ctl.h"
 
-static char prefix[64];
-
-/* Temporaries start with a dot, so they never match the prefix. */
-static int is_segment_file(const struct dirent *entry)
+static const char *state_of(const struct cs_ctl_view *view)
 {
-	char err[256];
-	const char *name = entry->d_name;
-
-	return strncmp(name, prefix, strlen(prefix)) == 0 &&
-	       cs_segment_name_check(name + strlen(prefix), err, sizeof(err)) == 0;
+	if (view->stale)
+		return view->paused ? "paused, stale" : "stale";
+	return view->paused ? "paused" : "active";
 }
 
 static int list_main(const struct cs_ctl_command *cmd,
 		     struct cs_ctl *ctl, int argc, char **argv)
 {
-	struct dirent **entries;
 	struct cs_ctl_view *view;
-	char err[512];
-	int n, width = 0, rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
+	char err[512], **names;
+	int width = 4, rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	snprintf(prefix, sizeof(prefix), "chaos-shim.%u.", (unsigned)getuid());
-	n = scandir(CS_SEG_DIR, &entries, is_segment_file, alphasort);
-	if (n < 0) {
-		cs_ctl_error("cannot read " CS_SEG_DIR ": %m");
-		return CS_EXIT_FAILED;
-	}
+	names = cs_ctl_segment_names(err, sizeof(err));
 	view = malloc(sizeof(*view));
-	if (!view) {
-		cs_ctl_error("out of memory");
+	if (!names || !view) {
+		cs_ctl_error("%s", names ? "out of memory" : err);
+		cs_ctl_free_names(names);
+		free(view);
 		return CS_EXIT_FAILED;
 	}
-	for (int i = 0; i < n; i++) {
-		int len = (int)(strlen(entries[i]->d_name) - strlen(prefix));
-		width = len > width ? len : width;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name + strlen(prefix);
+	for (char **name = names; *name; name++)
+		width = (int)strlen(*name) > width ? (int)strlen(*name) : width;
+	if (*names)
+		printf("%-*s  %5s  %9s  %7s  %s\n", width, "NAME", "RULES",
+		       "PROCESSES", "CREATOR", "STATE");
+	for (char **name = names; *name; name++) {
 		/* A broken segment is listed too (destroy removes it), and
 		 * must not hide the others. */
-		if (cs_ctl_collect(name, false, view, err, sizeof(err)) < 0) {
-			printf("%-*s  unreadable: %s\n", width, name, err);
-		} else {
-			printf("%-*s  %u rule%s, %zu process%s%s\n", width, name,
-			       view->table.nrules,
-			       view->table.nrules == 1 ? "" : "s", view->npids,
-			       view->npids == 1 ? "" : "es",
-			       view->paused ? ", paused" : "");
+		if (cs_ctl_collect(*name, false, view, err, sizeof(err)) < 0) {
+			printf("%-*s  %5s  %9s  %7s  unreadable: %s\n", width,
+			       *name, "-", "-", "-", err);
+			continue;
 		}
-		free(entries[i]);
+		char creator[16] = "-";
+		if (view->creator)
+			snprintf(creator, sizeof(creator), "%d",
+				 (int)view->creator);
+		printf("%-*s  %5u  %9zu  %7s  %s\n", width, *name,
+		       view->table.nrules, view->npids, creator, state_of(view));
 	}
-	free(entries);
+	cs_ctl_free_names(names);
 	free(view);
 	return CS_EXIT_OK;
 }
 
 const struct cs_ctl_command cs_cmd_list = {
 	.name = "list",
-	.synopsis = "list",
-	.help = "Lists this user's segments, one a line: the name, how many rules it\n"
-		"holds and how many attached processes still run. A segment that cannot\n"
-		"be read is listed as unreadable, with the reason; `destroy` removes it.\n",
+	.synopsis = "[-u USER] list",
+	.help = "Lists the segments of the caller (or of USER: root may list anyone's),\n"
+		"one a line under a header: the name, how many rules it holds, how many\n"
+		"attached processes still run, the process that created it while it\n"
+		"runs (`run`, or a program that attached first; `-` once it has\n"
+		"ended), and its state: active, paused, and stale when no attached\n"
+		"process runs and its creator has ended. `destroy --stale` removes\n"
+		"the stale ones. A segment that cannot be read is listed as\n"
+		"unreadable, with the reason; `destroy -s NAME` removes it.\n",
 	.run = list_main,
 };

@@ -64,7 +64,7 @@ static int is_profile(const struct dirent *e)
 static int profiles_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 			 int argc, char **argv)
 {
-	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2], text[1024];
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + sizeof("/.cfg")], text[1024];
 	struct dirent **entries;
 	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL), n;
 
@@ -73,7 +73,7 @@ static int profiles_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	if (cs_ctl_profile_dir(dir, sizeof(dir)) < 0 ||
 	    (n = scandir(dir, &entries, is_profile, by_name)) < 0) {
 		cs_ctl_error("no installed profiles found beside this program "
-			     "(looked in ../share/chaos-shim/profiles and ../profiles)");
+			     "(looked in ../share/chaos-shim/profiles, ../profiles and ../../profiles)");
 		return CS_EXIT_FAILED;
 	}
 	printf("# %s\n", dir);

@@ -69,22 +69,10 @@ static int set_edit(struct cs_table *table, const char *segment, void *arg,
 {
 	struct assignment *a = arg;
 	struct cs_rule *rule = find_rule(table, a->rule, segment, err, errlen);
-	struct cs_rule changed;
 
 	if (!rule)
 		return -1;
-	/* A copy, so that a bad pair leaves the rule as it was. */
-	changed = *rule;
-	for (int i = 0; i < a->npairs; i++) {
-		char key[64];
-		const char *eq = strchr(a->pairs[i], '=');
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - a->pairs[i]),
-			 a->pairs[i]);
-		if (cs_rule_set_param(&changed, key, eq + 1, err, errlen) < 0)
-			return -1;
-	}
-	*rule = changed;
-	return 0;
+	return cs_rule_set_params(rule, a->pairs, a->npairs, err, errlen);
 }
 
 static int set_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,

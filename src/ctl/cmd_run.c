@@ -111,7 +111,7 @@ static void warn_if_unseen(const char *cmd)
 }
 
 static int set_environment(const char *library, const char *segment,
-			   const char *log)
+			   const char *id, const char *log)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char *preload, *log_path = NULL, cwd[PATH_MAX];
@@ -138,8 +138,11 @@ static int set_environment(const char *library, const char *segment,
 		if (asprintf(&log_path, "%s/%s", cwd, log) < 0)
 			log_path = NULL;
 	}
+	/* The identity makes the command's tree attach to this very segment,
+	 * and never make it again once it is removed. */
 	rc = setenv("LD_PRELOAD", preload, 1) |
 	     setenv("CHAOS_SHIM_SEGMENT", segment, 1) |
+	     setenv(CS_SEG_ID_ENV, id, 1) |
 	     (log ? setenv("CHAOS_SHIM_LOG", log_path ? log_path : log, 1) : 0);
 	free(preload);
 	free(log_path);
@@ -239,7 +242,8 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		{"stats", 0, &stats, NULL},
 		{0},
 	};
-	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[256];
+	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[512],
+		id[CS_CTL_ID_MAX];
 	uint64_t seed;
 	uint32_t salt = (uint32_t)time(NULL);
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, true, &first);
@@ -248,6 +252,8 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		return rc;
 	if (first == argc)
 		return cs_ctl_usage_error(cmd, "expected -- CMD [ARG...]");
+	if (ctl->user_given)
+		return cs_ctl_usage_error(cmd, "-u does not apply: run makes a segment of its own");
 	if (seed_text && cs_ctl_parse_seed(seed_text, &seed) < 0)
 		return cs_ctl_usage_error(cmd, "bad seed '%s': expected a decimal integer",
 					  seed_text);
@@ -267,7 +273,10 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	rc = cs_ctl_load(segment, CS_SEG_CREATE_NEW, profile, seed_text);
 	if (rc != CS_EXIT_OK)
 		return rc;
-	if (set_environment(library, segment, log) < 0) {
+	if (cs_ctl_segment_id(segment, id, err, sizeof(err)) < 0) {
+		cs_ctl_error("%s", err);
+		rc = CS_EXIT_FAILED;
+	} else if (set_environment(library, segment, id, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {
 		warn_if_unseen(argv[first]);
@@ -275,7 +284,8 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		if (stats)
 			print_summary(segment);
 	}
-	if (cs_segment_destroy(segment, err, sizeof(err)) < 0)
+	/* Children of CMD that still run pass through from here on. */
+	if (cs_ctl_destroy(segment, err, sizeof(err)) < 0)
 		cs_ctl_error("%s", err);
 	return rc;
 }
@@ -287,6 +297,8 @@ const struct cs_ctl_command cs_cmd_run = {
 		"PROFILE into it (without one the segment starts empty, for live\n"
 		"control), runs CMD with the shim preloaded, and removes the segment\n"
 		"when CMD ends. Children of CMD inherit the shim and share the segment.\n"
+		"Children still running when CMD ends pass through from then on, and\n"
+		"programs they start later too: the segment does not come back.\n"
 		"\n"
 		"options:\n"
 		"  -p, --profile PROFILE  the rules to load\n"

@@ -6,6 +6,7 @@
 
 #include "cs_names.h"
 #include "cs_profile.h"
+#include "cs_schedule.h"
 #include "ctl/ctl.h"
 
 /* ---- rule parameters, as the profile language formats them, so that
@@ -83,6 +84,38 @@ static void params_json(struct cs_json *j, const struct cs_rule *r)
 			value_json(j, p.key, &p.value);
 }
 
+/* Whether the rule's time window is open now, and when that changes:
+ * "-" for a rule without a window or disabled. */
+static void window_text(const struct cs_rule *r, char *buf, size_t size)
+{
+	uint64_t change;
+	bool open;
+
+	if (!r->enabled || !cs_has_window(r)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	open = cs_window_open(r, cs_window_now_ns(), &change);
+	if (!change)
+		snprintf(buf, size, "%s", open ? "open" : "closed");
+	else
+		snprintf(buf, size, "%s for %.1f s", open ? "open" : "closed",
+			 (double)change / 1e9);
+}
+
+static void window_json(struct cs_json *j, const struct cs_rule *r)
+{
+	uint64_t change = 0;
+	bool open = !r->enabled || !cs_has_window(r) ||
+		    cs_window_open(r, cs_window_now_ns(), &change);
+
+	cs_json_bool(j, "in_window", r->enabled && open);
+	if (change)
+		cs_json_uint(j, "window_changes_in_ms", change / 1000000);
+	else
+		cs_json_null(j, "window_changes_in_ms");
+}
+
 /* ---- aligned text tables: one cell function, two passes (widths, then
  * rows). The last column is not padded. */
 
@@ -137,7 +170,7 @@ static void print_grid(FILE *out, const struct cs_ctl_view *view,
 
 /* Columns of the stats table, which status extends. */
 enum { COL_RULE, COL_ENABLED, COL_MATCHED, COL_INJECTED, COL_CALLS,
-       COL_FAULT, COL_PARAMETERS };
+       COL_FAULT, COL_WINDOW, COL_PARAMETERS };
 
 static void rule_cell(const struct cs_ctl_view *view, uint32_t rule,
 		      int column, char *buf, size_t size)
@@ -163,6 +196,9 @@ static void rule_cell(const struct cs_ctl_view *view, uint32_t rule,
 	case COL_FAULT:
 		snprintf(buf, size, "%s", cs_fault_name(r->fault));
 		break;
+	case COL_WINDOW:
+		window_text(r, buf, size);
+		break;
 	case COL_PARAMETERS:
 		params_text(r, buf, size);
 		break;
@@ -173,7 +209,7 @@ static const int stats_columns[] = {COL_RULE, COL_ENABLED, COL_MATCHED,
 				    COL_INJECTED};
 static const int status_columns[] = {COL_RULE,    COL_ENABLED, COL_CALLS,
 				     COL_FAULT,   COL_MATCHED, COL_INJECTED,
-				     COL_PARAMETERS};
+				     COL_WINDOW,  COL_PARAMETERS};
 
 static void stats_cell(const struct cs_ctl_view *view, uint32_t rule,
 		       size_t column, char *buf, size_t size)
@@ -195,10 +231,10 @@ static const struct grid stats_grid = {
 };
 
 static const struct grid status_grid = {
-	.ncolumns = 7,
+	.ncolumns = 8,
 	.titles = {"RULE", "ENABLED", "CALLS", "FAULT", "MATCHED", "INJECTED",
-		   "PARAMETERS"},
-	.right = {false, false, false, false, true, true, false},
+		   "WINDOW", "PARAMETERS"},
+	.right = {false, false, false, false, true, true, false, false},
 	.cell = status_cell,
 };
 
@@ -273,6 +309,7 @@ static void print_status_json(const char *segment,
 		cs_json_array_end(&j);
 		cs_json_string(&j, "fault", cs_fault_name(r->fault));
 		params_json(&j, r);
+		window_json(&j, r);
 		cs_json_uint(&j, "matched", view->matched[i]);
 		cs_json_uint(&j, "injected", view->injected[i]);
 		cs_json_object_end(&j);

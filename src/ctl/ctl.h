@@ -24,6 +24,7 @@
 struct cs_ctl {
 	const char *segment; /* -s NAME, else $CHAOS_SHIM_SEGMENT, else NULL */
 	bool segment_given;  /* -s was on the command line */
+	bool user_given;     /* -u was on the command line */
 };
 
 struct cs_ctl_command {
@@ -73,12 +74,22 @@ int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		 int argc, char **argv, const struct cs_ctl_opt *opts,
 		 bool stop_at_operand, int *first);
 
+/* Checks that a segment is named, and how: returns CS_CTL_CONTINUE or
+ * CS_EXIT_USAGE after saying what is wrong. */
+int cs_ctl_check_segment(const struct cs_ctl_command *cmd,
+			 const char *segment);
+
 /* The same for a subcommand that takes options only: an operand is a
  * usage error. */
 int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 			 int argc, char **argv, const struct cs_ctl_opt *opts);
 
 /* segio.c: the named segment, as the subcommands use it. */
+
+/* Whose segments names designate: -u USER sets it (root may name another
+ * user); the caller's own by default. */
+void cs_ctl_set_owner(uid_t owner);
+uid_t cs_ctl_owner(void);
 
 /* Work done under the writer lock; returns 0, or -1 with err filled. */
 typedef int (*cs_ctl_locked_fn)(struct cs_seg_handle *handle, void *arg,
@@ -107,6 +118,26 @@ int cs_ctl_edit(const char *segment, cs_ctl_edit_fn fn, void *arg);
 int cs_ctl_set_paused(const char *segment, bool paused, char *err,
 		      size_t errlen);
 
+/* The value of CS_SEG_ID_ENV for an existing segment, for `run` to give
+ * its command. Returns 0, or -1 with err filled. */
+#define CS_CTL_ID_MAX (CS_SEG_NAME_MAX + 40)
+int cs_ctl_segment_id(const char *segment, char *id, char *err, size_t errlen);
+
+/* Disarms the segment for good and removes it (a segment too broken to
+ * open is removed all the same). Returns 0, or -1 with err filled. */
+int cs_ctl_destroy(const char *segment, char *err, size_t errlen);
+
+/* The same, only when the segment is stale (cs_segment_is_stale, checked
+ * under the lock); *destroyed says whether it was disarmed (then a
+ * failure means its file stayed). */
+int cs_ctl_destroy_if_stale(const char *segment, bool *destroyed, char *err,
+			    size_t errlen);
+
+/* The names of the owner's segments, sorted, in a NULL-terminated array,
+ * or NULL with err filled. */
+char **cs_ctl_segment_names(char *err, size_t errlen);
+void cs_ctl_free_names(char **names);
+
 /* Everything `status`, `stats` and `list` show, read under the lock. */
 struct cs_ctl_view {
 	struct cs_table table;
@@ -115,8 +146,10 @@ struct cs_ctl_view {
 	uint32_t armed;
 	uint64_t matched[CS_MAX_RULES];
 	uint64_t injected[CS_MAX_RULES];
-	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run */
+	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run, once */
 	size_t npids;
+	pid_t creator;	/* the process that created it, while it runs; or 0 */
+	bool stale;	/* no attached process runs, nor the creator */
 };
 
 /* Fills view from an existing segment, then zeroes the counters when

@@ -23,10 +23,12 @@ int cs_ctl_program_dir(char *out, size_t len)
 	return 0;
 }
 
-/* Installed first, then the source tree a build/ directory sits in. */
+/* Installed first, then the source tree a build/ directory sits in (or a
+ * sanitizer build's build/asan, build/tsan). */
 static const char *const profile_dirs[] = {
 	"/../share/chaos-shim/profiles",
 	"/../profiles",
+	"/../../profiles",
 };
 
 int cs_ctl_profile_dir(char *out, size_t len)

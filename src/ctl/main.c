@@ -1,5 +1,7 @@
 /* chaos-shim-ctl: global options, help, and dispatch to the subcommands. */
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +22,14 @@ static const struct cs_ctl_command *const commands[] = {
 /* The program itself, as a command without a name: its help lists the
  * others. */
 static const struct cs_ctl_command global = {
-	.synopsis = "[-s NAME] COMMAND [ARG...]",
+	.synopsis = "[-s NAME] [-u USER] COMMAND [ARG...]",
 	.help = "Controls chaos-shim, the fault-injection preload library, through a\n"
 		"named control segment.\n"
 		"\n"
 		"options:\n"
 		"  -s, --segment NAME  the segment (default: $CHAOS_SHIM_SEGMENT)\n"
+		"  -u, --user USER     the segments of USER, a name or a uid (root may\n"
+		"                      name any user; default: the caller)\n"
 		"  -h, --help          this help; COMMAND --help tells about COMMAND\n"
 		"  -V, --version       the version\n"
 		"\n"
@@ -101,7 +105,7 @@ int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 {
 	struct cs_ctl_opt all[MAX_OPTS + 1];
 	struct option longopts[MAX_OPTS + 2];
-	char shortopts[3 * MAX_OPTS + 8], err[256];
+	char shortopts[3 * MAX_OPTS + 8];
 	size_t n = 0, nshort = 0;
 	int c;
 
@@ -155,14 +159,23 @@ int cs_ctl_parse(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		else
 			*o->flag = true;
 	}
-	if (cmd->needs_segment) {
-		if (!ctl->segment || !ctl->segment[0])
-			return cs_ctl_usage_error(
-				cmd, "no segment named: give -s NAME or set CHAOS_SHIM_SEGMENT");
-		if (cs_segment_name_check(ctl->segment, err, sizeof(err)) < 0)
-			return cs_ctl_usage_error(cmd, "%s", err);
-	}
+	if (cmd->needs_segment &&
+	    cs_ctl_check_segment(cmd, ctl->segment) != CS_CTL_CONTINUE)
+		return CS_EXIT_USAGE;
 	*first = optind;
+	return CS_CTL_CONTINUE;
+}
+
+int cs_ctl_check_segment(const struct cs_ctl_command *cmd,
+			 const char *segment)
+{
+	char err[256];
+
+	if (!segment || !segment[0])
+		return cs_ctl_usage_error(
+			cmd, "no segment named: give -s NAME or set CHAOS_SHIM_SEGMENT");
+	if (cs_segment_name_check(segment, err, sizeof(err)) < 0)
+		return cs_ctl_usage_error(cmd, "%s", err);
 	return CS_CTL_CONTINUE;
 }
 
@@ -177,6 +190,27 @@ int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	return rc;
 }
 
+/* A user name or a uid; -1 when there is no such user. */
+static int parse_user(const char *text, uid_t *uid)
+{
+	struct passwd *pw = getpwnam(text);
+	char *end;
+	unsigned long value;
+
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	if (!(*text >= '0' && *text <= '9'))
+		return -1;
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || *end || value >= (uid_t)-1)
+		return -1;
+	*uid = (uid_t)value;
+	return 0;
+}
+
 static const struct cs_ctl_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -187,10 +221,11 @@ static const struct cs_ctl_command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-	const char *segment = NULL;
+	const char *segment = NULL, *user = NULL;
 	bool version = false;
 	const struct cs_ctl_opt opts[] = {
 		{"segment", 's', NULL, &segment},
+		{"user", 'u', NULL, &user},
 		{"version", 'V', &version, NULL},
 		{0},
 	};
@@ -212,6 +247,13 @@ int main(int argc, char **argv)
 		return cs_ctl_usage_error(&global, "unknown command '%s'",
 					  argv[first]);
 
+	if (user) {
+		uid_t owner;
+		if (parse_user(user, &owner) < 0)
+			return cs_ctl_usage_error(&global, "no such user '%s'", user);
+		cs_ctl_set_owner(owner);
+		ctl.user_given = true;
+	}
 	ctl.segment_given = segment != NULL;
 	ctl.segment = segment ? segment : getenv("CHAOS_SHIM_SEGMENT");
 	rc = cmd->run(cmd, &ctl, argc - first, argv + first);

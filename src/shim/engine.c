@@ -7,6 +7,7 @@
 
 #include "cs_addr.h"
 #include "cs_decide.h"
+#include "cs_schedule.h"
 #include "shim/shim.h"
 
 static CS_TLS int depth;
@@ -69,6 +70,18 @@ rule_matches(const struct cs_rule *rule, const struct cs_call *call)
 	return host_matches(rule->host, call->host);
 }
 
+/* Whether the rule runs in this program and inside its time window now:
+ * when not, the call does not match it and is not counted. */
+static bool scheduled(const struct cs_snapshot *snap, uint32_t i)
+{
+	const struct cs_rule *rule = &snap->table.rules[i];
+	if ((snap->left_out >> i) & 1)
+		return false;
+	/* The writers' clock, read through the vDSO: no system call. */
+	return !cs_has_window(rule) ||
+	       cs_window_open(rule, (int64_t)cs_now_ns(), NULL);
+}
+
 /* Takes one injection from the rule's budget; false once count is spent,
  * across every process on the segment. */
 static bool take_injection(struct cs_seg_counter *counter, uint64_t count)
@@ -83,14 +96,17 @@ static bool take_injection(struct cs_seg_counter *counter, uint64_t count)
 	return true;
 }
 
-/* Counts the match; true when this n-th match is injected. */
+/* Counts the match; true when this n-th match is injected. A rule out of
+ * its program or window does not match: nothing is counted. */
 static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 {
 	const struct cs_rule *rule = &snap->table.rules[i];
 	struct cs_seg_counter *counter = &cs_seg->counters[i];
+	if (!scheduled(snap, i))
+		return false;
 	uint64_t n = __atomic_fetch_add(&counter->matched, 1, __ATOMIC_RELAXED);
 	*nth = n;
-	if (n < rule->after)
+	if (n < rule->after || !cs_at_includes(rule, n + 1))
 		return false;
 	if (!cs_decide(snap->table.seed, snap->rule_keys[i], n,
 		       rule->probability))

@@ -132,8 +132,7 @@ __attribute__((constructor)) static void cs_init(void)
 	if (log && *log)
 		cs_eventlog_set_override(log);
 	if (segment && *segment) {
-		if (cs_segment_open(segment, CS_SEG_OPEN_OR_CREATE, &handle,
-				    NULL, err, sizeof err) < 0) {
+		if (cs_segment_attach(segment, &handle, err, sizeof err) < 0) {
 			cs_detach(err);
 			return;
 		}
@@ -147,6 +146,7 @@ __attribute__((constructor)) static void cs_init(void)
 	} else {
 		return;
 	}
+	cs_program_init(); /* before the first snapshot matches `process` */
 	if (cs_snapshot_init() < 0) {
 		cs_detach("cannot allocate the rule snapshot");
 		return;

@@ -303,6 +303,13 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
  * it works) passes through. Keeps errno. */
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action);
 
+/* ---- program.c: the program, for `process` patterns ------------------- */
+
+/* Reads the paths of this program; the constructor calls it once. */
+void cs_program_init(void);
+/* The rules (bit i: rule i) whose `process` patterns leave this program out. */
+uint64_t cs_program_left_out(const struct cs_table *table);
+
 /* ---- snapshot.c: the validated private copy of the rule table ---------- */
 
 struct cs_snapshot {
@@ -310,6 +317,7 @@ struct cs_snapshot {
 	bool valid;
 	struct cs_table table;
 	uint64_t rule_keys[CS_MAX_RULES];
+	uint64_t left_out; /* bit i: rule i does not run in this program */
 	uint8_t clock_logged[CS_MAX_RULES]; /* clock_skew rules already logged */
 };
 

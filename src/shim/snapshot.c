@@ -79,6 +79,7 @@ static int fill_spare(void)
 	}
 	for (uint32_t i = 0; i < spare->table.nrules; i++)
 		spare->rule_keys[i] = cs_rule_key(spare->table.rules[i].name);
+	spare->left_out = cs_program_left_out(&spare->table);
 	memset(spare->clock_logged, 0, sizeof spare->clock_logged);
 	spare->generation = generation;
 	spare->valid = true;

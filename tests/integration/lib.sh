@@ -110,6 +110,12 @@ start_http_server() {
 	wait_port "$HTTP_PORT"
 }
 
+# curl's exit status for a real refused connect (a port nobody listens on).
+curl_refused_status() {
+	curl -s -o /dev/null "http://127.0.0.1:$(free_port)/"
+	echo $?
+}
+
 # Prints the port a server wrote to LOG as a line "port N", waiting up to
 # 10 s for it; fails the test with WHAT and the log when it never comes.
 port_from_log() {

@@ -48,6 +48,23 @@ rules = (
   { name = "twice"; calls = ["send"]; fault = "reset"; }
 );
 CFG
+# A drop with a probability on TCP data calls would lose bytes that TCP
+# delivers: check points to loss. On UDP, on connect, or always, it stays.
+broken tcp-drop 2 lossy "fault 'loss'" <<'CFG'
+rules = (
+  { name = "lossy"; calls = ["connect", "recv"]; probability = 0.2;
+    fault = "drop"; }
+);
+CFG
+cat >drops.cfg <<'CFG'
+rules = (
+  { name = "udp"; calls = ["send", "recv"]; proto = "udp"; probability = 0.2; fault = "drop"; },
+  { name = "connects"; calls = ["connect"]; probability = 0.2; fault = "drop"; },
+  { name = "partition"; calls = ["connect", "send", "recv"]; fault = "drop"; },
+  { name = "loss"; calls = ["send", "recv"]; probability = 0.2; fault = "loss"; rto_ms = 300; }
+);
+CFG
+assert_exit 0 "$CTL" check drops.cfg
 
 # Several files: every one is checked, the bad one named, exit 1.
 assert_exit 1 "$CTL" check "$PROFILES/udp-loss.cfg" unknown-key.cfg

@@ -22,6 +22,9 @@ rules = ( { name = "slow-db"; calls = ["connect"]; fault = "latency"; delay_ms =
 END
 "$CTL" -s "$SEG" load rules.cfg || fail "load failed"
 assert_eq "$SEG" "$(complete_words -s "${SEG:0:12}")" "segment names after -s"
+assert_no_match '(^| )NAME( |$)' "$(complete_words -s N)" "list's header is no segment name"
+assert_match '(^| )root( |$)' "$(complete_words -u roo)" "user names after -u"
+assert_eq "--stale" "$(complete_words destroy --st)" "destroy's option"
 assert_eq "slow-api slow-db" "$(complete_words -s "$SEG" enable slow)" "rule names after enable"
 assert_eq "slow-api slow-db" "$(CHAOS_SHIM_SEGMENT=$SEG complete_words set slow)" "rule names from CHAOS_SHIM_SEGMENT"
 assert_match '(^| )python3( |$)' "$(complete_words run -p x -- python)" "commands after run --"

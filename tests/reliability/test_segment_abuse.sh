@@ -38,21 +38,20 @@ abuse() {
 
 overwrite() { head -c "$(stat -c %s "$1")" /dev/urandom | dd of="$1" conv=notrunc status=none; }
 # Random bytes may leave every family unarmed, which is passthrough without
-# a word: make sure the armed mask says "look" so the shim has to notice.
+# a word: make sure the armed mask (the low half of the state word at
+# offset 64) says "look" so the shim has to notice.
 overwrite_armed() {
 	overwrite "$1"
 	python3 - "$1" <<'PY'
 import struct, sys
 with open(sys.argv[1], "r+b") as f:
     f.seek(64)
-    gen = f.read(8)
-    f.seek(64)
-    f.write(struct.pack("<QII", struct.unpack("<Q", gen)[0] | 1, 0xffffffff, 0))
+    f.write(struct.pack("<I", 0xffffffff))
 PY
 }
 truncate_it() { truncate -s 0 "$1"; }
-# The same file, written by a future chaos-shim: layout version 2 and a new
-# generation, everything else intact.
+# The same file, written by another chaos-shim: layout version 2 and one
+# more publish (the high half of the state word), everything else intact.
 other_version() {
 	python3 - "$1" <<'PY'
 import struct, sys
@@ -62,7 +61,7 @@ with open(sys.argv[1], "r+b") as f:
     f.seek(64)
     gen = struct.unpack("<Q", f.read(8))[0]
     f.seek(64)
-    f.write(struct.pack("<Q", gen + 1))
+    f.write(struct.pack("<Q", gen + (1 << 32)))
 PY
 }
 

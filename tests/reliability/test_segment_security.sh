@@ -99,3 +99,60 @@ assert_exit 0 as_nobody ./probe-plain "$PWD/shim.so"
 assert_eq "secure=0 skew=86400" "$OUT" "plain program as nobody: the profile applies"
 assert_exit 0 as_nobody ./probe-setuid "$PWD/shim.so"
 assert_eq "secure=1 skew=0" "$OUT" "setuid program as nobody: the shim stays out"
+
+# --- a program that drops privileges after attaching stays attached ---------
+# nginx, apache and postgres start as root and drop to another uid: the
+# owner is checked when the shim attaches, not at every later look, so the
+# rule reaches the program after the drop, its forked worker, and follows a
+# live change made afterwards. A program it then execs runs as the new uid
+# from the start: it does not attach to root's segment.
+new_segment
+"$CTL" -s "$SEG" load skew.cfg >/dev/null || fail "load failed"
+rm -f go
+bg env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" "$BIN/dropuid" 65534 "$PWD/go" "$BIN/ctor" >drop.out 2>drop.err
+drop_pid=$BG_PID
+wait_line drop.out 0 '^worker skew=' 10
+assert_eq "dropped uid=65534 skew=86400" "$(sed -n 1p drop.out)" "the program after the drop"
+assert_eq "worker skew=86400" "$(sed -n 2p drop.out)" "its worker"
+"$CTL" -s "$SEG" set skew offset_s=3600 >/dev/null || fail "set failed"
+touch go
+wait "$drop_pid" || fail "dropuid: exit status $?: $(cat drop.err)"
+assert_eq "after skew=3600" "$(sed -n 3p drop.out)" "a live change after the drop"
+assert_match 'ctor-prog: main skew=0' "$(cat drop.err)" "the program exec'd as uid 65534"
+assert_eq "chaos-shim: segment '$SEG' of uid 0 belongs to another user than this program (uid 65534), which changed its uid after its parent attached; calls pass through" \
+	"$(grep chaos-shim: drop.err)" "what the shim says, once"
+
+# --- root addresses another user's segments with -u -------------------------
+as_nobody_ctl() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups ./ctl "$@"
+}
+cp "$CTL" ctl
+chmod 755 ctl
+new_segment
+nobody_file=/dev/shm/chaos-shim.65534.$SEG
+assert_exit 0 as_nobody_ctl -s "$SEG" load skew.cfg
+assert_eq "600 65534" "$(stat -c '%a %u' "$nobody_file")" "mode and owner of nobody's segment"
+assert_exit 1 "$CTL" -s "$SEG" status
+assert_match "segment '$SEG' does not exist" "$ERR" "root's own name space does not hold it"
+assert_exit 0 "$CTL" -u nobody -s "$SEG" status --json
+assert_match "\"segment\":\"$SEG\"" "$OUT" "root reads nobody's segment by name"
+assert_exit 0 "$CTL" -u 65534 -s "$SEG" set skew offset_s=60
+assert_exit 0 as_nobody_ctl -s "$SEG" status
+assert_match 'offset_s[ =]+60' "$OUT" "nobody sees root's change"
+assert_exit 0 "$CTL" -u nobody list
+assert_match "$SEG" "$OUT" "root lists nobody's segments"
+assert_exit 1 as_nobody_ctl -u root -s "$SEG" status
+assert_match "cannot open segment '$SEG' of uid 0: Permission denied|segment '$SEG' of uid 0 does not exist" "$ERR" "nobody addressing root's segments"
+assert_exit 2 "$CTL" -u no-such-user-here list
+assert_match "no such user 'no-such-user-here'" "$ERR" "an unknown user"
+assert_exit 2 "$CTL" -u nobody run -- true
+assert_match "-u does not apply" "$ERR" "run makes a segment of the caller's own"
+assert_exit 0 "$CTL" -u nobody -s "$SEG" destroy
+[[ ! -e $nobody_file ]] || fail "root's destroy left nobody's segment"
+# Root may create one for another user, who then owns it and attaches to it.
+assert_exit 0 "$CTL" -u nobody -s "$SEG" load skew.cfg
+assert_eq "600 65534" "$(stat -c '%a %u' "$nobody_file")" "a segment root made for nobody"
+assert_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	env LD_PRELOAD="$PWD/shim.so" CHAOS_SHIM_SEGMENT="$SEG" ./probe-plain "$PWD/shim.so"
+assert_match "skew=86400" "$OUT" "nobody's program on the segment root made for it"
+assert_exit 0 "$CTL" -u nobody -s "$SEG" destroy

@@ -20,6 +20,7 @@
 #include "common/rule_keys.h"
 #include "cs_names.h"
 #include "cs_profile.h"
+#include "cs_schedule.h"
 #include "cs_table.h"
 
 static struct cs_table table;
@@ -455,6 +456,61 @@ static void test_error_bad_endpoint_or_host(void **state)
 		       "in rule 'x' (f.cfg:2)");
 }
 
+/* A probabilistic drop on TCP data calls is loss, said as such. */
+static void test_error_probabilistic_tcp_drop(void **state)
+{
+	assert_refused(RULE("calls = [\"connect\", \"recv\"]; probability = 0.2; fault = \"drop\";"),
+		       "fault 'drop' with probability 0.2 on call 'recv' would cut holes in a TCP stream: "
+		       "use fault 'loss' for packet loss ('drop' partitions a connection), "
+		       "or proto = \"udp\" in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"ssl_write\"]; proto = \"tcp\"; probability = 0.5; fault = \"drop\";"),
+		       "fault 'drop' with probability 0.5 on call 'ssl_write' would cut holes in a TCP stream: "
+		       "use fault 'loss' for packet loss ('drop' partitions a connection), "
+		       "or proto = \"udp\" in rule 'x' (f.cfg:2)");
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; proto = \"udp\"; probability = 0.2; fault = \"drop\";"));
+	assert_compiles(RULE("calls = [\"connect\", \"ssl_handshake\"]; probability = 0.2; fault = \"drop\";"));
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; fault = \"drop\"; hang_ms = 10;"));
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; probability = 0.2; fault = \"loss\";"));
+	assert_int_equal(table.rules[0].rto_ms, 200);
+}
+
+static void test_error_schedule_keys(void **state)
+{
+	char text[1024];
+	size_t n;
+
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; at = [0];"),
+		       "at 0 must be at least 1 (matches count from 1) in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; at = [3, 5, 3];"),
+		       "duplicate match number 3 in 'at' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; at = [\"3\"];"),
+		       "key 'at' must be a list of match numbers in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; "
+			    "at = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17];"),
+		       "key 'at' holds more than 16 match numbers in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; process = [\"curl\", \"\"];"),
+		       "empty pattern in 'process' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; process = [1];"),
+		       "key 'process' must be a list of patterns in rule 'x' (f.cfg:2)");
+	n = (size_t)snprintf(text, sizeof(text), "rules = (\n{ name = \"x\"; calls = [\"recv\"]; "
+			     "fault = \"reset\"; process = [");
+	for (int i = 0; i < 26; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"pattern-%02d\"", i ? ", " : "", i);
+	snprintf(text + n, sizeof(text) - n, "]; }\n);\n");
+	assert_refused(text, "patterns of 'process' are longer than 254 bytes together in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; active_ms = 5;"),
+		       "key 'active_ms' needs 'period_ms' (active for active_ms of every period_ms) "
+		       "in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; period_ms = 100; active_ms = 100;"),
+		       "active_ms 100 must be above 0 and below period_ms 100 in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; duration_ms = 2592000001L;"),
+		       "duration_ms 2592000001 out of range 0..2592000000 in rule 'x' (f.cfg:2)");
+	/* Every fault and every family takes them. */
+	assert_compiles(RULE("calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = 60; "
+			     "process = \"date\"; start_after_ms = 10; period_ms = 100; active_ms = 50;"));
+	assert_compiles(RULE("calls = [\"dns\"]; fault = \"error\"; errno = \"EAI_AGAIN\"; at = [2];"));
+}
+
 /* ---- chaos-shim-ctl set */
 
 static struct cs_rule *compiled_rule(const char *keys)
@@ -517,7 +573,7 @@ static void test_set_refusals(void **state)
 	assert_set_refused(r, "delay_ms", "fast", "key 'delay_ms' must be an integer in rule 'x'");
 	assert_set_refused(r, "delay_ms", "1.5", "key 'delay_ms' must be an integer in rule 'x'");
 	assert_set_refused(r, "probability", "nan",
-			   "probability nan out of range 0..1 in rule 'x'");
+			   "key 'probability' must be a number in rule 'x'");
 	assert_set_refused(r, "enabled", "maybe", "key 'enabled' must be true or false in rule 'x'");
 	assert_set_refused(r, "errno", "EINTR",
 			   "key 'errno' does not apply to fault 'latency' in rule 'x'");
@@ -580,6 +636,131 @@ static void test_set_fault_and_calls(void **state)
 	assert_int_equal(cs_table_validate(&table, err, sizeof(err)), 0);
 }
 
+/* set applies its pairs in order and checks the rule as a profile's at
+ * the end: a drop becomes a loss in either order, never a lossy drop. */
+static void test_set_all_or_nothing(void **state)
+{
+	char *to_loss[] = { "probability=0.3", "fault=loss" };
+	char *back[] = { "fault=drop", "probability=1" };
+	char *lossy[] = { "fault=drop" };
+	char *bad[] = { "delay_ms" };
+	struct cs_rule *r = compiled_rule("calls = [\"recv\"]; fault = \"drop\"; hang_ms = 5;");
+	struct cs_rule before = *r;
+
+	assert_int_equal(cs_rule_set_params(r, to_loss, 1, err, sizeof(err)), -1);
+	assert_string_equal(err, "fault 'drop' with probability 0.3 on call 'recv' would cut holes in a TCP stream: "
+				 "use fault 'loss' for packet loss ('drop' partitions a connection), "
+				 "or proto = \"udp\" in rule 'x'");
+	assert_memory_equal(&before, r, sizeof(before));
+	assert_int_equal(cs_rule_set_params(r, to_loss, 2, err, sizeof(err)), 0);
+	assert_int_equal(r->fault, CS_FAULT_LOSS);
+	assert_int_equal(r->rto_ms, 200);
+	assert_int_equal(r->hang_ms, 0);
+	before = *r;
+	assert_int_equal(cs_rule_set_params(r, lossy, 1, err, sizeof(err)), -1);
+	assert_memory_equal(&before, r, sizeof(before));
+	assert_int_equal(cs_rule_set_params(r, back, 2, err, sizeof(err)), 0);
+	assert_int_equal(r->fault, CS_FAULT_DROP);
+	assert_int_equal(cs_rule_set_params(r, bad, 1, err, sizeof(err)), -1);
+	assert_string_equal(err, "expected KEY=VALUE, not 'delay_ms' in rule 'x'");
+}
+
+/* ---- set and a profile read the same text the same way */
+
+/* A value as a profile spells it; fault and calls give the key a rule. */
+struct spelling {
+	const char *keys; /* the rule's other keys */
+	const char *base; /* the key's value before set, if it needs one */
+	const char *key;
+	const char *text;
+	bool good;
+};
+
+#define LATENCY "calls = [\"recv\"]; fault = \"latency\";"
+#define SKEW "calls = [\"clock\"]; fault = \"clock_skew\";"
+
+static const struct spelling spellings[] = {
+	{ LATENCY, "", "probability", "0.5", true },
+	{ LATENCY, "", "probability", "1", true },
+	{ LATENCY, "", "probability", "1e-1", true },
+	{ LATENCY, "", "probability", ".25", true },
+	{ LATENCY, "", "probability", "0x1p-1", false },
+	{ LATENCY, "", "probability", "nan", false },
+	{ LATENCY, "", "probability", "inf", false },
+	{ LATENCY, "", "probability", "1.5", false },
+	{ LATENCY, "", "probability", "-0.1", false },
+	{ LATENCY, "", "probability", "\"0.5\"", false },
+	{ LATENCY, "", "probability", "0.5f", false },
+	{ LATENCY, "", "delay_ms", "10", true },
+	{ LATENCY, "", "delay_ms", "0x10", true },
+	{ LATENCY, "", "delay_ms", "10L", true },
+	{ LATENCY, "", "delay_ms", "+7", true },
+	{ LATENCY, "", "delay_ms", "1.5", false },
+	{ LATENCY, "", "delay_ms", "1e3", false },
+	{ LATENCY, "", "delay_ms", "-1", false },
+	{ LATENCY, "", "delay_ms", "010x", false },
+	{ LATENCY, "", "delay_ms", "99999999999999999999", false },
+	{ LATENCY, "", "delay_ms", "true", false },
+	{ LATENCY, "", "after", "5000000000", true },
+	{ LATENCY, "", "enabled", "true", true },
+	{ LATENCY, "", "enabled", "FALSE", true },
+	{ LATENCY, "", "enabled", "1", false },
+	{ LATENCY, "", "enabled", "yes", false },
+	{ LATENCY, "", "peer", "\"127.0.0.1:80\"", true },
+	{ LATENCY, "", "peer", "\"[::1]:443\"", true },
+	{ LATENCY, "", "peer", "\"10.0.0.300\"", false },
+	{ LATENCY, "", "peer", "80", false },
+	{ LATENCY, "", "proto", "\"udp\"", true },
+	{ LATENCY, "", "proto", "\"sctp\"", false },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "[\"send\", \"recv\"]", true },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "(\"send\")", true },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "\"send\"", true },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "[\"send\", 1]", false },
+	{ "fault = \"latency\";", "calls = [\"recv\"];", "calls", "[]", false },
+	{ SKEW, "", "offset_s", "-1.5", true },
+	{ SKEW, "", "offset_s", "86400", true },
+	{ SKEW, "", "offset_s", "1e9", true },
+	{ SKEW, "", "offset_s", "4e9", false },
+	{ SKEW, "", "rate", "0", false },
+	{ SKEW, "", "rate", "2", true },
+	{ SKEW, "", "scope", "\"tls\"", true },
+	{ "calls = [\"recv\"]; fault = \"error\";", "errno = \"EINTR\";", "errno",
+	  "\"econnreset\"", true },
+	{ "calls = [\"recv\"]; fault = \"kill\";", "", "signal", "\"TERM\"", true },
+	{ "calls = [\"recv\"]; fault = \"kill\";", "", "signal", "15", false },
+};
+
+/* Each value, given to the compiler in a profile and to set on the same
+ * rule: both accept it and make the same rule of it, or both refuse it. */
+static void test_set_reads_as_profile(void **state)
+{
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		const struct spelling *t = &spellings[i];
+		char text[512];
+		struct cs_rule by_set, by_profile;
+		bool set_ok, profile_ok;
+
+		snprintf(text, sizeof(text), RULE("%s %s"), t->keys, t->base);
+		if (compile(text) != 0)
+			fail_msg("%s: %s", text, err);
+		by_set = table.rules[0];
+		set_ok = cs_rule_set_param(&by_set, t->key, t->text, err, sizeof(err)) == 0;
+
+		snprintf(text, sizeof(text), RULE("%s %s = %s;"), t->keys, t->key, t->text);
+		profile_ok = compile(text) == 0;
+		by_profile = table.rules[0];
+		if (set_ok != t->good || profile_ok != t->good)
+			fail_msg("%s = %s: set %s, profile %s, expected %s", t->key, t->text,
+				 set_ok ? "accepts" : "refuses",
+				 profile_ok ? "accepts" : "refuses",
+				 t->good ? "both accept" : "both refuse");
+		if (t->good) {
+			by_profile.line = by_set.line;
+			assert_memory_equal(&by_set, &by_profile, sizeof(by_set));
+		}
+	}
+}
+
 /* ---- round trips: what status shows, set and a profile take back */
 
 /* Rules that together give every key a value other than its default. */
@@ -587,8 +768,10 @@ static const char round_trip_rules[] =
 	"rules = (\n"
 	"{ name = \"a\"; enabled = false; calls = [\"connect\", \"send\", \"recv\"]; fault = \"latency\";"
 	"  peer = \"10.0.0.0/8:5432-5440\"; local = \"[::1]:80\"; proto = \"tcp\";"
-	"  probability = 0.1; after = 3; count = 7; delay_ms = 250; jitter_ms = 20; },\n"
-	"{ name = \"b\"; calls = [\"send\"]; fault = \"drop\"; hang_ms = 900; proto = \"udp\"; },\n"
+	"  probability = 0.1; after = 3; count = 7; delay_ms = 250; jitter_ms = 20;"
+	"  at = [17, 3, 5000000000]; process = [\"curl\", \"*/bin/my app\"]; },\n"
+	"{ name = \"b\"; calls = [\"send\"]; fault = \"drop\"; hang_ms = 900; proto = \"udp\";"
+	"  start_after_ms = 1000; duration_ms = 60000; period_ms = 30000; active_ms = 5000; },\n"
 	"{ name = \"c\"; calls = [\"recv\"]; fault = \"loss\"; rto_ms = 300; probability = 0.2; },\n"
 	"{ name = \"d\"; calls = [\"recv\"]; fault = \"error\"; errno = \"ECONNRESET\"; },\n"
 	"{ name = \"e\"; calls = [\"dns\"]; host = \"*.example.com\"; fault = \"error\"; errno = \"EAI_AGAIN\"; },\n"
@@ -842,15 +1025,15 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(no_signal, "unknown signal 0 in rule 'udp-loss'");
 }
 
-/* Arbitrary bytes never crash the validator and, when it accepts them,
- * satisfy what the shim relies on. */
-static void test_validate_random_bytes(void **state)
+/* Flips random bytes of the table that text compiles to. */
+static unsigned validate_random_bytes(const char *text, uint64_t x)
 {
 	static struct cs_table good;
-	uint64_t x = 0x9e3779b97f4a7c15ull;
 	unsigned accepted = 0;
+	struct cs_param p;
+	char value[CS_PARAM_TEXT_MAX];
 
-	assert_compiles(contract_example);
+	assert_compiles(text);
 	good = table;
 	for (int round = 0; round < 20000; round++) {
 		unsigned char *bytes = (unsigned char *)&table;
@@ -861,19 +1044,32 @@ static void test_validate_random_bytes(void **state)
 			bytes[x % (offsetof(struct cs_table, rules) + 5 * sizeof(struct cs_rule))] =
 				(unsigned char)(x >> 32);
 		}
-		if (cs_table_validate(&table, err, sizeof(err)) == 0) {
-			accepted++;
-			assert_true(table.nrules <= CS_MAX_RULES);
-			for (uint32_t i = 0; i < table.nrules; i++) {
-				const struct cs_rule *r = &table.rules[i];
-				assert_true(r->fault < CS_FAULT_COUNT);
-				assert_true(cs_fault_fits_calls(r->fault, r->calls));
-				assert_true(r->probability >= 0 && r->probability <= 1);
-				assert_non_null(memchr(r->name, 0, CS_NAME_MAX));
-			}
+		if (cs_table_validate(&table, err, sizeof(err)) != 0)
+			continue;
+		accepted++;
+		assert_true(table.nrules <= CS_MAX_RULES);
+		for (uint32_t i = 0; i < table.nrules; i++) {
+			const struct cs_rule *r = &table.rules[i];
+			assert_true(r->fault < CS_FAULT_COUNT);
+			assert_true(cs_fault_fits_calls(r->fault, r->calls));
+			assert_true(r->probability >= 0 && r->probability <= 1);
+			assert_non_null(memchr(r->name, 0, CS_NAME_MAX));
+			/* What the shim and status then do with it stays in bounds
+			 * (make test-asan checks the reads). */
+			cs_process_matches(r, "/usr/bin/curl", "/usr/bin/curl");
+			for (size_t k = 0; cs_rule_param(r, k, &p) >= 0; k++)
+				cs_param_text(&p, value, sizeof(value));
 		}
 	}
-	assert_true(accepted > 0);
+	return accepted;
+}
+
+/* Arbitrary bytes never crash the validator and, when it accepts them,
+ * satisfy what the shim relies on. */
+static void test_validate_random_bytes(void **state)
+{
+	assert_true(validate_random_bytes(contract_example, 0x9e3779b97f4a7c15ull) > 0);
+	assert_true(validate_random_bytes(round_trip_rules, 0x2545f4914f6cdd1dull) > 0);
 }
 
 int main(void)
@@ -906,9 +1102,13 @@ int main(void)
 		cmocka_unit_test(test_error_missing_fault_parameter),
 		cmocka_unit_test(test_error_unknown_names),
 		cmocka_unit_test(test_error_bad_endpoint_or_host),
+		cmocka_unit_test(test_error_probabilistic_tcp_drop),
+		cmocka_unit_test(test_error_schedule_keys),
+		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
 		cmocka_unit_test(test_set_refusals),
 		cmocka_unit_test(test_set_fault_and_calls),
+		cmocka_unit_test(test_set_reads_as_profile),
 		cmocka_unit_test(test_round_trip_every_key),
 		cmocka_unit_test(test_fault_fits_calls),
 		cmocka_unit_test(test_armed_mask),
