@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cs_addr.h"
+#include "cs_backoff.h"
 #include "cs_decide.h"
 #include "cs_schedule.h"
 #include "shim/shim.h"
@@ -148,17 +149,6 @@ static void set_losses_in_a_row(const struct cs_call *call, uint32_t losses)
 		__atomic_store_n(&loss_runs[call->fd], run, __ATOMIC_RELAXED);
 }
 
-/* TCP's retransmission timeout after `losses` losses in a row: rto_ms,
- * doubled for each, up to TCP's ceiling of 120 s (a larger rto_ms stays). */
-#define CS_RTO_MAX_MS 120000u
-static uint64_t rto_ns(uint32_t rto_ms, uint32_t losses)
-{
-	uint64_t ms = rto_ms;
-	for (uint32_t i = 0; i < losses && ms * 2 <= CS_RTO_MAX_MS; i++)
-		ms *= 2;
-	return ms * 1000000ull;
-}
-
 /* Folds one injected rule into the action; true when it ends evaluation.
  * *delay_ns gets this rule's own delay, for the event log; losses is the
  * call's connection's run of losses before this call. */
@@ -189,7 +179,7 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 	case CS_FAULT_LOSS:
 		if (retransmits(call)) {
 			/* The data arrives, one retransmission timeout late. */
-			*delay_ns = rto_ns(rule->rto_ms, losses);
+			*delay_ns = cs_rto_backoff_ns(rule->rto_ms, losses);
 			action->delay_ns += *delay_ns;
 			return false;
 		}

@@ -219,11 +219,13 @@ struct cs_fd_slot {
 extern struct cs_fd_slot cs_fd_slots[CS_FD_CACHE];
 
 /* The quiet lane: the families it can tell about, and the upper bits of a
- * quiet word (24 bits of generation, 24 of close count) that must agree. */
+ * quiet word that must agree: 24 bits of the count of profile publishes
+ * (the high half of the segment's state word, whose low half, the armed
+ * mask, may stay the same across a publish) and 24 of the close count. */
 #define CS_QUIET_FAMILIES (CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV))
 static inline uint64_t cs_fd_quiet_key(uint64_t generation, uint32_t closes)
 {
-	return generation << 40 | ((uint64_t)closes << 40 >> 24);
+	return generation >> 32 << 40 | ((uint64_t)closes << 40 >> 24);
 }
 
 /* Whether fd's quiet word was worked out for this generation and info
