@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cs_seed.h"
 #include "ctl/ctl.h"
 
 #define LIBRARY "libchaos-shim.so"
@@ -254,7 +255,7 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		return cs_ctl_usage_error(cmd, "expected -- CMD [ARG...]");
 	if (ctl->user_given)
 		return cs_ctl_usage_error(cmd, "-u does not apply: run makes a segment of its own");
-	if (seed_text && cs_ctl_parse_seed(seed_text, &seed) < 0)
+	if (seed_text && cs_seed_parse(seed_text, &seed) < 0)
 		return cs_ctl_usage_error(cmd, "bad seed '%s': expected a decimal integer",
 					  seed_text);
 	if (!segment && ctl->segment_given)

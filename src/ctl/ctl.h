@@ -146,6 +146,7 @@ struct cs_ctl_view {
 	uint32_t armed;
 	uint64_t matched[CS_MAX_RULES];
 	uint64_t injected[CS_MAX_RULES];
+	uint64_t log_lost; /* event-log lines the shims could not write */
 	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run, once */
 	size_t npids;
 	pid_t creator;	/* the process that created it, while it runs; or 0 */
@@ -163,9 +164,6 @@ int cs_ctl_collect(const char *segment, bool reset, struct cs_ctl_view *view,
  * returns an exit status. */
 int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
 		const char *profile, const char *seed_text);
-
-/* Parses a decimal seed; returns 0 or -1. */
-int cs_ctl_parse_seed(const char *text, uint64_t *seed);
 
 /* cmd_status.c: the per-rule summary of `stats` and `run --stats`. */
 void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view);

@@ -284,12 +284,17 @@ static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call
 		      struct cs_action *action)
 {
 	bool any = false, loss_matched = false, lost = false;
+	bool confirmed = !call->sock || call->fd < 0;
 	uint32_t losses = 0;
 	for (uint32_t i = 0; i < snap->table.nrules; i++) {
 		const struct cs_rule *rule = &snap->table.rules[i];
 		uint64_t n, delay_ns;
 		if (!rule_matches(rule, call))
 			continue;
+		/* Before anything is counted, logged or applied. */
+		if (!confirmed && !cs_fdinfo_confirm(call->fd, call->sock))
+			break;
+		confirmed = true;
 		bool loss = rule->fault == CS_FAULT_LOSS && retransmits(call);
 		if (loss && !loss_matched) {
 			losses = losses_in_a_row(call);

@@ -126,6 +126,10 @@ CS_REAL(int, recvmmsg,
 	(int fd, struct mmsghdr *v, unsigned n, int f, struct timespec *t),
 	(fd, v, n, f, t), syscall(SYS_recvmmsg, fd, v, n, f, t))
 CS_REAL(int, close, (int fd), (fd), syscall(SYS_close, fd))
+CS_REAL(int, close_range, (unsigned int first, unsigned int last, int flags),
+	(first, last, flags), syscall(SYS_close_range, first, last, flags))
+CS_REAL(void, closefrom, (int low), (low),
+	(void)syscall(SYS_close_range, low, ~0u, 0))
 CS_REAL(int, dup2, (int o, int n), (o, n), syscall(SYS_dup2, o, n))
 CS_REAL(int, dup3, (int o, int n, int f), (o, n, f), syscall(SYS_dup3, o, n, f))
 CS_REAL(int, socket, (int d, int t, int p), (d, t, p),
@@ -160,6 +164,11 @@ CS_REAL(int, epoll_pwait2,
 	(int e, struct epoll_event *ev, int n, const struct timespec *t,
 	 const sigset_t *m),
 	(e, ev, n, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, sigaction,
+	(int sig, const struct sigaction *act, struct sigaction *old),
+	(sig, act, old), (errno = ENOSYS, -1))
+CS_REAL(sighandler_t, signal, (int sig, sighandler_t handler), (sig, handler),
+	(errno = ENOSYS, SIG_ERR))
 CS_REAL(int, clock_gettime, (clockid_t c, struct timespec *ts), (c, ts),
 	syscall(SYS_clock_gettime, c, ts))
 CS_REAL(int, gettimeofday, (struct timeval *tv, void *tz), (tv, tz),

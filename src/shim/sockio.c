@@ -42,7 +42,12 @@ static ssize_t cut_call(const struct cs_io *io, size_t max)
 		return io->real(io, io->iov, io->iovcnt);
 	struct iovec cut[CS_IOV_CUT];
 	int n = cs_iov_truncate(io->iov, io->iovcnt, max, cut, CS_IOV_CUT);
-	return io->real(io, cut, n);
+	ssize_t done = io->real(io, cut, n);
+	/* MSG_TRUNC makes a datagram socket return the datagram's whole
+	 * length: the program must not count bytes the slice never wrote. */
+	if (!sending(io) && done > 0 && (size_t)done > iov_total(cut, n))
+		done = (ssize_t)iov_total(cut, n);
+	return done;
 }
 
 /* Keeps a non-blocking call's direction hidden until `until`, when the
@@ -90,6 +95,10 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 	if (!dir)
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, iov_total(cut, n), rate));
 	ssize_t done = io->real(io, cut, n);
+	/* MSG_TRUNC makes a datagram socket return the datagram's whole
+	 * length: the program must not count bytes the slice never wrote. */
+	if (dir && done > 0 && (size_t)done > iov_total(cut, n))
+		done = (ssize_t)iov_total(cut, n);
 	if (dir && done > 0) {
 		int saved = errno;
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done, rate));
@@ -268,14 +277,6 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 	return true;
 }
 
-/* Whether the action does more than delay the call: only then must the fd
- * still be the socket the cache knew (a delay harms nothing). */
-static bool touches_data(const struct cs_action *action)
-{
-	return action->terminal >= 0 || action->max_bytes ||
-	       action->bytes_per_s;
-}
-
 ssize_t cs_sockio(const struct cs_io *io)
 {
 	struct cs_fdinfo sock;
@@ -298,8 +299,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 	bool stream_send = sending(io) && sock.kind == CS_FD_TCP;
 	for (;;) {
 		struct cs_action action;
-		if (!cs_engine_decide(&call, &action) ||
-		    (touches_data(&action) && !cs_fdinfo_confirm(io->fd, &sock))) {
+		if (!cs_engine_decide(&call, &action)) {
 			if (stream_send && send_queued(io, 0, &r))
 				return r;
 			return io->real(io, io->iov, io->iovcnt);

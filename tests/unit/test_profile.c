@@ -209,45 +209,72 @@ static void test_error_unreadable_file(void **state)
 	assert_string_equal(err, "cannot read profile '/': Is a directory");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* Messages name the file as given, and an included file by its path. */
 static void test_error_names_file_as_given(void **state)
 {
 	char dir[] = "/tmp/cs-profile-XXXXXX";
 	char main_cfg[128], inc_cfg[128], want[256];
-	FILE *f;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(main_cfg, sizeof(main_cfg), "%s/main.cfg", dir);
 	snprintf(inc_cfg, sizeof(inc_cfg), "%s/rules.inc", dir);
-	f = fopen(main_cfg, "w");
-	assert_non_null(f);
-	fputs("seed = 7;\n@include \"rules.inc\"\n", f);
-	fclose(f);
-	f = fopen(inc_cfg, "w");
-	assert_non_null(f);
-	fputs("rules = (\n{ name = \"x\"; calls = [\"recv\"];\n  fault = \"reset\"; delay_ms = 1; }\n);\n", f);
-	fclose(f);
+	write_file(main_cfg, "seed = 7;\n@include \"rules.inc\"\n");
+	write_file(inc_cfg, "rules = (\n{ name = \"x\"; calls = [\"recv\"];\n  fault = \"reset\"; delay_ms = 1; }\n);\n");
 
 	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want),
 		 "key 'delay_ms' does not apply to fault 'reset' in rule 'x' (%s:3)", inc_cfg);
 	assert_string_equal(err, want);
 
-	f = fopen(inc_cfg, "w");
-	assert_non_null(f);
-	fputs("rules = ();\n", f);
-	fclose(f);
+	write_file(inc_cfg, "rules = ();\n");
 	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), 0);
 	assert_int_equal(table.seed, 7);
 
-	f = fopen(main_cfg, "w");
-	assert_non_null(f);
-	fputs("\nseed = x;\n", f);
-	fclose(f);
+	write_file(main_cfg, "\nseed = x;\n");
 	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "syntax error (%s:2)", main_cfg);
 	assert_string_equal(err, want);
 	unlink(inc_cfg);
+	unlink(main_cfg);
+	rmdir(dir);
+}
+
+/* A FIFO as the profile or as an included file is refused at once: reading
+ * it would block the program that starts under the shim. */
+static void test_fifo_refused_without_blocking(void **state)
+{
+	char dir[] = "/tmp/cs-profile-XXXXXX";
+	char main_cfg[128], fifo[128], nested[128], want[512];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(main_cfg, sizeof(main_cfg), "%s/main.cfg", dir);
+	snprintf(nested, sizeof(nested), "%s/nested.inc", dir);
+	snprintf(fifo, sizeof(fifo), "%s/pipe", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(cs_profile_compile_file(fifo, &table, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "cannot read profile '%s': not a regular file", fifo);
+	assert_string_equal(err, want);
+
+	write_file(main_cfg, "seed = 7;\n  @include \"nested.inc\"\n");
+	write_file(nested, "# nothing yet\n\n@include \"pipe\"\n");
+	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "cannot read included file '%s/pipe': not a regular file (%s:3)", dir, nested);
+	assert_string_equal(err, want);
+
+	write_file(nested, "rules = ();\n");
+	assert_int_equal(cs_profile_compile_file(main_cfg, &table, err, sizeof(err)), 0);
+	assert_int_equal(table.seed, 7);
+	unlink(fifo);
+	unlink(nested);
 	unlink(main_cfg);
 	rmdir(dir);
 }
@@ -1083,6 +1110,7 @@ int main(void)
 		cmocka_unit_test(test_error_syntax),
 		cmocka_unit_test(test_error_unreadable_file),
 		cmocka_unit_test(test_error_names_file_as_given),
+		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_error_unknown_top_level_key),
 		cmocka_unit_test(test_error_top_level_types),
 		cmocka_unit_test(test_error_log_too_long),
