@@ -109,6 +109,22 @@ CS_REAL(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n),
 	syscall(SYS_read, fd, b, n))
 CS_REAL(ssize_t, readv, (int fd, const struct iovec *v, int c), (fd, v, c),
 	syscall(SYS_readv, fd, v, c))
+CS_REAL(ssize_t, sendfile, (int o, int i, off_t *off, size_t n),
+	(o, i, off, n), syscall(SYS_sendfile, o, i, off, n))
+CS_REAL(ssize_t, sendfile64, (int o, int i, off64_t *off, size_t n),
+	(o, i, off, n), syscall(SYS_sendfile, o, i, off, n))
+CS_REAL(ssize_t, splice,
+	(int i, loff_t *ioff, int o, loff_t *ooff, size_t n, unsigned f),
+	(i, ioff, o, ooff, n, f), syscall(SYS_splice, i, ioff, o, ooff, n, f))
+CS_REAL(ssize_t, copy_file_range,
+	(int i, loff_t *ioff, int o, loff_t *ooff, size_t n, unsigned f),
+	(i, ioff, o, ooff, n, f),
+	syscall(SYS_copy_file_range, i, ioff, o, ooff, n, f))
+CS_REAL(int, sendmmsg, (int fd, struct mmsghdr *v, unsigned n, int f),
+	(fd, v, n, f), syscall(SYS_sendmmsg, fd, v, n, f))
+CS_REAL(int, recvmmsg,
+	(int fd, struct mmsghdr *v, unsigned n, int f, struct timespec *t),
+	(fd, v, n, f, t), syscall(SYS_recvmmsg, fd, v, n, f, t))
 CS_REAL(int, close, (int fd), (fd), syscall(SYS_close, fd))
 CS_REAL(int, close_range, (unsigned int first, unsigned int last, int flags),
 	(first, last, flags), syscall(SYS_close_range, first, last, flags))

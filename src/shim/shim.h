@@ -107,6 +107,15 @@ extern ssize_t (*cs_real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
 extern ssize_t (*cs_real_recvmsg)(int, struct msghdr *, int);
 extern ssize_t (*cs_real_read)(int, void *, size_t);
 extern ssize_t (*cs_real_readv)(int, const struct iovec *, int);
+extern ssize_t (*cs_real_sendfile)(int, int, off_t *, size_t);
+extern ssize_t (*cs_real_sendfile64)(int, int, off64_t *, size_t);
+extern ssize_t (*cs_real_splice)(int, loff_t *, int, loff_t *, size_t,
+				 unsigned);
+extern ssize_t (*cs_real_copy_file_range)(int, loff_t *, int, loff_t *,
+					  size_t, unsigned);
+extern int (*cs_real_sendmmsg)(int, struct mmsghdr *, unsigned, int);
+extern int (*cs_real_recvmmsg)(int, struct mmsghdr *, unsigned, int,
+			       struct timespec *);
 extern int (*cs_real_close)(int);
 extern int (*cs_real_dup2)(int, int);
 extern int (*cs_real_dup3)(int, int, int);
@@ -204,6 +213,10 @@ enum cs_fd_kind {
 
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	/* The info holds for as long as the fd's close count is epoch (it was
+	 * cached, or is final enough to be). */
+	bool lasting;
+	uint32_t epoch;
 	uint64_t ino; /* the socket's inode: which socket the number held */
 	struct cs_sockaddr peer;
 	struct cs_sockaddr local;
@@ -228,9 +241,37 @@ struct cs_fd_slot {
 	uint32_t seq;    /* odd while a writer fills the slot; 0: never */
 	uint32_t closes; /* bumped by every close of this fd number */
 	uint32_t epoch;  /* the closes value the info was read under */
+	/* The families no enabled rule can match on this fd, as of a profile
+	 * generation and a close count: cs_fd_quiet_key | family bits. */
+	uint64_t quiet;
 	uint64_t info[CS_FD_INFO_WORDS];
 };
 extern struct cs_fd_slot cs_fd_slots[CS_FD_CACHE];
+
+/* The quiet lane: the families it can tell about, and the upper bits of a
+ * quiet word that must agree: 24 bits of the count of profile publishes
+ * (the high half of the segment's state word, whose low half, the armed
+ * mask, may stay the same across a publish) and 24 of the close count. */
+#define CS_QUIET_FAMILIES (CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV))
+static inline uint64_t cs_fd_quiet_key(uint64_t generation, uint32_t closes)
+{
+	return generation >> 32 << 40 | ((uint64_t)closes << 40 >> 24);
+}
+
+/* Whether fd's quiet word was worked out for this generation and info
+ * (or there is nothing to work out: the info does not last). */
+static inline bool cs_fdinfo_quiet_known(int fd, const struct cs_fdinfo *info,
+					 uint64_t generation)
+{
+	if (!info->lasting || (unsigned)fd >= CS_FD_CACHE)
+		return true;
+	uint64_t word = __atomic_load_n(&cs_fd_slots[fd].quiet, __ATOMIC_RELAXED);
+	return ((word ^ cs_fd_quiet_key(generation, info->epoch)) >> 16) == 0;
+}
+/* Records the families no rule of generation can match on fd, whose info
+ * is lasting. */
+void cs_fdinfo_set_quiet(int fd, const struct cs_fdinfo *info,
+			 uint64_t generation, uint32_t families);
 
 /* Forgets fd (close, dup2 target, a new socket that reuses the number).
  * Inline: every close pays it, a load and a branch for an uncached fd. */
@@ -479,6 +520,27 @@ static inline void cs_hold_forget(int fd)
 		cs_hold_forget_slow(fd);
 }
 
+/* ---- fdinfo.c: the quiet lane, which needs the holds ------------------ */
+
+/* Whether no enabled rule of family can match a call on fd, and fd holds
+ * nothing back (a delay queue, a partition: those calls belong to the slow
+ * path that owns them, even once no rule matches): the data calls test it
+ * right after the armed mask and go straight to the real function, a
+ * dozen instructions for a socket nothing targets. Lock-free and
+ * async-signal-safe: a few relaxed loads. */
+static inline bool cs_fd_quiet(int fd, enum cs_family family)
+{
+	if ((unsigned)fd >= CS_FD_CACHE)
+		return false;
+	const struct cs_fd_slot *s = &cs_fd_slots[fd];
+	uint64_t word = __atomic_load_n(&s->quiet, __ATOMIC_RELAXED);
+	uint64_t key = cs_fd_quiet_key(
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_RELAXED),
+		__atomic_load_n(&s->closes, __ATOMIC_RELAXED));
+	return ((word ^ key) >> 16) == 0 && (word & CS_BIT(family)) &&
+	       !cs_hold_active_fd(fd);
+}
+
 /* ---- sendq.c: delayed sends on non-blocking TCP sockets -------------- */
 
 /* Queues the bytes of iov to go out delay_ns from now, as many as fit;
@@ -538,6 +600,12 @@ struct cs_io {
 	struct sockaddr *from; /* recvfrom */
 	socklen_t *fromlen;
 	ssize_t (*real)(const struct cs_io *io, struct iovec *iov, int iovcnt);
+	/* The interposer's own arguments, for its real callback (sendfile's
+	 * source and offset, a message batch...). */
+	void *args;
+	/* iov holds lengths only, with no bytes behind them (a copy between
+	 * two fds, a batch of messages): cut it, never read or copy it. */
+	bool lengths_only;
 };
 
 /* The first buffer of a (possibly truncated) one-buffer call. */

@@ -202,11 +202,35 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 	return false;
 }
 
+/* A send with no bytes the queue could take (a copy between fds, a batch
+ * of messages) on a socket whose queue still holds some: it goes once they
+ * are out, as behind a full socket buffer. True when *r is its result. */
+static bool behind_queue(const struct cs_io *io, ssize_t *r)
+{
+	bool nonblocking = cs_nonblocking(io->fd, io->flags);
+	for (;;) {
+		struct cs_hold *h = cs_hold_lock(io->fd, false);
+		if (!h)
+			return false;
+		bool pending = cs_sendq_pending(h);
+		cs_hold_unlock(h, cs_now_ns());
+		if (!pending)
+			return false;
+		if (nonblocking) {
+			*r = fail(EAGAIN);
+			return true;
+		}
+		cs_sleep_ns(1000000);
+	}
+}
+
 /* A send on a TCP socket that goes through its send queue: delayed, or
  * behind bytes still queued (order is kept). True when *r is its result. */
 static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 			uint64_t delay_ns, ssize_t *r)
 {
+	if (io->lengths_only)
+		return behind_queue(io, r);
 	if (io->msg && io->msg->msg_controllen)
 		return false; /* ancillary data cannot wait in a queue */
 	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
@@ -233,7 +257,7 @@ static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 		       uint64_t delay_ns, ssize_t *r)
 {
-	if (sending(io) && sock->kind == CS_FD_TCP)
+	if (sending(io) && sock->kind == CS_FD_TCP && !io->lengths_only)
 		return send_queued(io, sock, delay_ns, r);
 	bool stream_recv = !sending(io) && sock->kind == CS_FD_TCP;
 	uint64_t waiting = stream_recv ? cs_hold_queued(io->fd) : 0;
