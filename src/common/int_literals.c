@@ -67,60 +67,120 @@ static bool too_wide(const char *from, const char *to, bool hex)
 	return hex ? *from > '7' : memcmp(from, "2147483647", 10) > 0;
 }
 
-const char *cs_wide_int_next(const char *p, const char **end, unsigned *line)
+enum token { TOKEN_END, TOKEN_INT, TOKEN_OPEN, TOKEN_CLOSE };
+
+/* The next integer literal or array bracket from *p, outside strings,
+ * comments and names; *p moves past it. For an integer: its extent, and
+ * whether it has an L or needs one. */
+static enum token next_token(const char **p, unsigned *line, const char **start,
+			     const char **end, bool *has_l, bool *wide)
 {
-	while (*p) {
-		if (name_start(*p)) {
-			while (name_char(*p))
-				p++;
+	const char *q = *p;
+	while (*q) {
+		if (name_start(*q)) {
+			while (name_char(*q))
+				q++;
 			continue;
 		}
-		const char *start = p, *digits = p;
-		if ((*p == '-' || *p == '+') && is_digit(p[1]))
-			digits = ++p;
-		if (!is_digit(*p)) {
-			p = skip_one(p, line);
+		if (*q == '[' || *q == ']') {
+			*p = q + 1;
+			return *q == '[' ? TOKEN_OPEN : TOKEN_CLOSE;
+		}
+		const char *first = q, *digits = q;
+		if ((*q == '-' || *q == '+') && is_digit(q[1]))
+			digits = ++q;
+		if (!is_digit(*q)) {
+			q = skip_one(q, line);
 			continue;
 		}
-		bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && is_hex(p[2]);
+		bool hex = q[0] == '0' && (q[1] == 'x' || q[1] == 'X') && is_hex(q[2]);
 		if (hex)
-			digits = p += 2;
-		while (hex ? is_hex(*p) : is_digit(*p))
-			p++;
-		if (!hex && (*p == '.' || *p == 'e' || *p == 'E')) {
-			while (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E' ||
-			       ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
-				p++;
+			digits = q += 2;
+		while (hex ? is_hex(*q) : is_digit(*q))
+			q++;
+		if (!hex && (*q == '.' || *q == 'e' || *q == 'E')) {
+			while (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E' ||
+			       ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))
+				q++;
 			continue; /* a float */
 		}
-		if (*p == 'L')
-			continue;
-		if (too_wide(digits, p, hex)) {
-			*end = p;
-			return start;
-		}
+		*start = first;
+		*end = q;
+		*has_l = *q == 'L';
+		*wide = !*has_l && too_wide(digits, q, hex);
+		while (*q == 'L')
+			q++;
+		*p = q;
+		return TOKEN_INT;
 	}
+	*p = q;
+	return TOKEN_END;
+}
+
+const char *cs_wide_int_next(const char *p, const char **end, unsigned *line)
+{
+	const char *start;
+	bool has_l, wide;
+	enum token t;
+
+	while ((t = next_token(&p, line, &start, end, &has_l, &wide)) != TOKEN_END)
+		if (t == TOKEN_INT && wide)
+			return start;
 	return NULL;
+}
+
+/* libconfig wants the integers of one array all of one width: an array
+ * that holds a 64-bit one (wide, or written with L) gets L on all. */
+static bool *arrays_of_64_bits(const char *text, size_t *narrays)
+{
+	const char *p = text, *start, *end;
+	unsigned line = 1;
+	bool has_l, wide, *wide_array = calloc(strlen(text) + 1, sizeof(bool));
+	size_t n = 0;
+	bool inside = false;
+	enum token t;
+
+	if (!wide_array)
+		return NULL;
+	while ((t = next_token(&p, &line, &start, &end, &has_l, &wide)) != TOKEN_END) {
+		if (t == TOKEN_OPEN)
+			inside = true, n++;
+		else if (t == TOKEN_CLOSE)
+			inside = false;
+		else if (inside && (has_l || wide))
+			wide_array[n - 1] = true;
+	}
+	*narrays = n;
+	return wide_array;
 }
 
 char *cs_wide_ints_suffixed(const char *text)
 {
-	size_t len = strlen(text), wide = 0;
+	size_t len = strlen(text), narrays = 0, array = 0;
+	bool *wide_array = arrays_of_64_bits(text, &narrays);
+	char *out = wide_array ? malloc(2 * len + 1) : NULL, *o = out;
+	const char *p = text, *from = text, *start, *end;
 	unsigned line = 1;
-	const char *end;
+	bool has_l, wide, inside = false;
+	enum token t;
 
-	for (const char *p = text; (p = cs_wide_int_next(p, &end, &line)); p = end)
-		wide++;
-	char *out = malloc(len + wide + 1), *o = out;
-	if (!out)
+	if (!out) {
+		free(wide_array);
 		return NULL;
-	const char *from = text;
-	for (const char *p = text; (p = cs_wide_int_next(p, &end, &line)); p = end) {
-		memcpy(o, from, (size_t)(end - from));
-		o += end - from;
-		*o++ = 'L';
-		from = end;
+	}
+	while ((t = next_token(&p, &line, &start, &end, &has_l, &wide)) != TOKEN_END) {
+		if (t == TOKEN_OPEN)
+			inside = true, array++;
+		else if (t == TOKEN_CLOSE)
+			inside = false;
+		else if (!has_l && (wide || (inside && wide_array[array - 1]))) {
+			memcpy(o, from, (size_t)(end - from));
+			o += end - from;
+			*o++ = 'L';
+			from = end;
+		}
 	}
 	memcpy(o, from, len - (size_t)(from - text) + 1);
+	free(wide_array);
 	return out;
 }

@@ -40,7 +40,10 @@ static void test_only_bare_integers(void **state)
 	expect_suffixed("s = \"5000000000 \\\" 6000000000\"; x9999999999 = 1;",
 			"s = \"5000000000 \\\" 6000000000\"; x9999999999 = 1;");
 	expect_suffixed("# 5000000000\n// 5000000000\n/* 5000000000 */ a = [1, 5000000000];",
-			"# 5000000000\n// 5000000000\n/* 5000000000 */ a = [1, 5000000000L];");
+			"# 5000000000\n// 5000000000\n/* 5000000000 */ a = [1L, 5000000000L];");
+	/* libconfig wants one width in an array: all 64 bits, or none. */
+	expect_suffixed("a = [1, 2]; b = [3, 4L]; c = ([5, 6], 7000000000);",
+			"a = [1, 2]; b = [3L, 4L]; c = ([5, 6], 7000000000L);");
 }
 
 static void test_next_counts_lines(void **state)
@@ -61,10 +64,11 @@ static void test_profile_and_set_read_them_whole(void **state)
 	static const char text[] =
 		"seed = 4503599627370495;\n"
 		"rules = ( { name = \"a\"; calls = [\"recv\"]; fault = \"latency\";\n"
-		"            after = 5000000000; at = [6000000000]; } );\n";
+		"            after = 5000000000; at = [3, 6000000000]; } );\n";
 	assert_int_equal(cs_profile_compile_string(text, "f.cfg", &table, err, sizeof(err)), 0);
 	assert_true(table.seed == 4503599627370495ull);
 	assert_true(table.rules[0].after == 5000000000ull);
+	assert_true(table.rules[0].at[1] == 6000000000ull);
 	assert_int_equal(cs_rule_set_param(&table.rules[0], "count", "7000000000", err,
 					   sizeof(err)), 0);
 	assert_true(table.rules[0].count == 7000000000ull);
