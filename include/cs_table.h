@@ -49,6 +49,7 @@ enum cs_fault {
 	CS_FAULT_KILL,
 	CS_FAULT_CLOCK_SKEW,
 	CS_FAULT_LOSS, /* TCP: retransmission delay; UDP: a lost datagram */
+	CS_FAULT_EOF,  /* a read returns 0 once, as after the peer's FIN */
 	CS_FAULT_COUNT
 };
 
@@ -132,5 +133,9 @@ int cs_table_find(const struct cs_table *table, const char *name);
 
 /* Whether a fault may be applied to every family in calls. */
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls);
+
+/* The protocol a fault makes sense on (an end of stream: TCP), or
+ * CS_PROTO_ANY; a socket of another protocol does not match its rules. */
+enum cs_proto cs_fault_proto(enum cs_fault fault);
 
 #endif

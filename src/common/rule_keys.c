@@ -204,6 +204,12 @@ int cs_rule_check_use(const struct cs_rule *r, const struct cs_where *w,
 				     "active_ms %llu must be above 0 and below period_ms %llu",
 				     (unsigned long long)r->active_ms,
 				     (unsigned long long)r->period_ms);
+	enum cs_proto fits = cs_fault_proto((enum cs_fault)r->fault);
+	if (fits != CS_PROTO_ANY && r->proto != CS_PROTO_ANY && r->proto != fits)
+		return cs_where_fail(w, err, errlen,
+				     "fault '%s' is for proto \"%s\" only: proto \"%s\" would never match",
+				     cs_fault_name(r->fault), proto_names[fits],
+				     proto_names[r->proto]);
 	/* TCP never delivers a stream with holes: lost packets are sent
 	 * again, which is what loss models; a drop is a partition. */
 	if (r->fault == CS_FAULT_DROP && r->probability < 1 &&

@@ -23,7 +23,13 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 	[CS_FAULT_LOSS] = CS_BIT(CS_FAM_CONNECT) | CS_BIT(CS_FAM_SEND) |
 			  CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ) |
 			  CS_BIT(CS_FAM_SSL_WRITE),
+	[CS_FAULT_EOF] = CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ),
 };
+
+enum cs_proto cs_fault_proto(enum cs_fault fault)
+{
+	return fault == CS_FAULT_EOF ? CS_PROTO_TCP : CS_PROTO_ANY;
+}
 
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls)
 {

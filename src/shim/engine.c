@@ -49,6 +49,16 @@ static bool clock_matches(const struct cs_rule *rule, const struct cs_call *call
 	return rule->scope != CS_SCOPE_TLS || call->cert_check;
 }
 
+/* A fault made for one protocol (an end of stream) leaves the sockets of
+ * another alone; a session without a socket the shim can see (a TLS BIO of
+ * the program's own) is taken as the stream it carries. */
+static bool fault_fits_socket(const struct cs_rule *rule,
+			      const struct cs_fdinfo *sock)
+{
+	enum cs_proto fits = cs_fault_proto((enum cs_fault)rule->fault);
+	return fits == CS_PROTO_ANY || !sock || proto_matches(fits, sock);
+}
+
 static inline __attribute__((always_inline)) bool
 rule_matches(const struct cs_rule *rule, const struct cs_call *call)
 {
@@ -56,7 +66,8 @@ rule_matches(const struct cs_rule *rule, const struct cs_call *call)
 		return false;
 	if (!clock_matches(rule, call))
 		return false;
-	if (!proto_matches(rule->proto, call->sock))
+	if (!proto_matches(rule->proto, call->sock) ||
+	    !fault_fits_socket(rule, call->sock))
 		return false;
 	if (rule->has_peer) {
 		const struct cs_sockaddr *peer =
@@ -186,6 +197,7 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 	case CS_FAULT_DROP:
 	case CS_FAULT_ERROR:
 	case CS_FAULT_KILL:
+	case CS_FAULT_EOF:
 	case CS_FAULT_COUNT:
 		break;
 	}

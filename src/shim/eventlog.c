@@ -467,6 +467,7 @@ static void put_details(struct line *l, const struct cs_call *call,
 		break;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:
+	case CS_FAULT_EOF:
 	case CS_FAULT_COUNT:
 		break;
 	}

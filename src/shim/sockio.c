@@ -315,6 +315,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 			return fail(ECONNRESET);
 		case CS_FAULT_ERROR:
 			return fail(action.error);
+		case CS_FAULT_EOF: /* the receive alone: nothing is consumed */
+			return 0;
 		case CS_FAULT_DROP:
 			if (sock.kind == CS_FD_TCP) {
 				struct cs_hold *h = cs_hold_partition(

@@ -501,6 +501,18 @@ static void test_error_probabilistic_tcp_drop(void **state)
 	assert_int_equal(table.rules[0].rto_ms, 200);
 }
 
+/* An end of stream is a stream's: eof reads, on TCP only. */
+static void test_eof_fits(void **state)
+{
+	assert_compiles(RULE("calls = [\"recv\", \"ssl_read\"]; fault = \"eof\"; count = 1;"));
+	assert_int_equal(table.rules[0].fault, CS_FAULT_EOF);
+	assert_compiles(RULE("calls = [\"recv\"]; proto = \"tcp\"; fault = \"eof\";"));
+	assert_refused(RULE("calls = [\"recv\"]; proto = \"udp\"; fault = \"eof\";"),
+		       "fault 'eof' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; fault = \"eof\";"),
+		       "fault 'eof' does not fit call 'send' in rule 'x' (f.cfg:2)");
+}
+
 static void test_error_schedule_keys(void **state)
 {
 	char text[1024];
@@ -1022,7 +1034,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 9 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 10 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");
@@ -1132,6 +1144,7 @@ int main(void)
 		cmocka_unit_test(test_error_unknown_names),
 		cmocka_unit_test(test_error_bad_endpoint_or_host),
 		cmocka_unit_test(test_error_probabilistic_tcp_drop),
+		cmocka_unit_test(test_eof_fits),
 		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
