@@ -50,11 +50,15 @@ enum cs_fault {
 	CS_FAULT_CLOCK_SKEW,
 	CS_FAULT_LOSS, /* TCP: retransmission delay; UDP: a lost datagram */
 	CS_FAULT_EOF,  /* a read returns 0 once, as after the peer's FIN */
+	CS_FAULT_LIMIT_DATA, /* a connection ends after so many bytes */
 	CS_FAULT_COUNT
 };
 
 enum cs_proto { CS_PROTO_ANY, CS_PROTO_TCP, CS_PROTO_UDP };
 enum cs_scope { CS_SCOPE_PROCESS, CS_SCOPE_TLS };
+/* How limit_data ends a connection: a FIN both ways, an RST, a partition. */
+enum cs_limit_end { CS_LIMIT_CLOSE, CS_LIMIT_RESET, CS_LIMIT_HANG };
+#define CS_LIMIT_BYTES_MAX ((1ull << 40) - 1) /* what a per-fd count holds */
 
 /* An endpoint pattern, `[ADDR[/PREFIX]][:PORT[-PORT]]`, pre-parsed. */
 struct cs_endpoint {
@@ -110,6 +114,8 @@ struct cs_rule {
 	uint64_t period_ms;      /* 0: no flapping */
 	uint64_t active_ms;      /* the first active_ms of each period */
 	int64_t window_anchor_ns; /* CLOCK_MONOTONIC when loaded or enabled */
+	uint64_t limit_bytes; /* limit_data: bytes a direction may move */
+	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
 };
 
 struct cs_table {

@@ -22,7 +22,11 @@ static const char *const family_names[CS_FAM_COUNT] = {
 
 static const char *const fault_names[CS_FAULT_COUNT] = {
 	"latency", "reset", "drop", "error", "slice",
-	"bandwidth", "kill", "clock_skew", "loss", "eof",
+	"bandwidth", "kill", "clock_skew", "loss", "eof", "limit_data",
+};
+
+const char *const cs_limit_end_names[CS_LIMIT_HANG + 1] = {
+	"close", "reset", "hang",
 };
 
 /* Aliases follow their canonical name so that number-to-name lookups,

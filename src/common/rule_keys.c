@@ -111,6 +111,12 @@ const struct cs_key cs_keys[] = {
 	  .nchoices = CS_SCOPE_TLS + 1 },
 	{ .name = "monotonic", .kind = &cs_kind_bool, .offset = FIELD(monotonic),
 	  .faults = ONLY(CLOCK_SKEW) },
+	{ .name = "bytes", .kind = &cs_kind_uint, .flags = CS_KEY_NEEDED,
+	  .width = 8, .offset = FIELD(limit_bytes), .faults = ONLY(LIMIT_DATA),
+	  .min = 1, .max = (double)CS_LIMIT_BYTES_MAX },
+	{ .name = "action", .kind = &cs_kind_choice, .offset = FIELD(limit_end),
+	  .faults = ONLY(LIMIT_DATA), .choices = cs_limit_end_names,
+	  .nchoices = CS_LIMIT_HANG + 1 },
 };
 const size_t cs_nkeys = sizeof(cs_keys) / sizeof(cs_keys[0]);
 

@@ -24,11 +24,14 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 			  CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ) |
 			  CS_BIT(CS_FAM_SSL_WRITE),
 	[CS_FAULT_EOF] = CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ),
+	[CS_FAULT_LIMIT_DATA] = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV),
 };
 
 enum cs_proto cs_fault_proto(enum cs_fault fault)
 {
-	return fault == CS_FAULT_EOF ? CS_PROTO_TCP : CS_PROTO_ANY;
+	return fault == CS_FAULT_EOF || fault == CS_FAULT_LIMIT_DATA
+		       ? CS_PROTO_TCP
+		       : CS_PROTO_ANY;
 }
 
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls)

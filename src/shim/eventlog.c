@@ -457,6 +457,12 @@ static void put_details(struct line *l, const struct cs_call *call,
 		put_key(l, "offset_ns");
 		put_int(l, rule->offset_ns);
 		break;
+	case CS_FAULT_LIMIT_DATA:
+		put_key(l, "bytes");
+		put_uint(l, rule->limit_bytes, 1);
+		put_key(l, "action");
+		put_string(l, cs_limit_end_names[rule->limit_end]);
+		break;
 	case CS_FAULT_LOSS:
 		put_key(l, "rto_ms");
 		put_uint(l, rule->rto_ms, 1);

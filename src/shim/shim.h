@@ -202,6 +202,15 @@ size_t cs_pace_chunk(uint64_t rate);
 /* Until when fd's link in that direction is busy (0: idle or new). */
 uint64_t cs_pace_busy_until(int fd, int dir);
 
+/* ---- limit.c: bytes moved per connection, for limit_data --------------- */
+
+/* The bytes fd's connection has moved in direction dir (0 send, 1 recv)
+ * since the fd was opened; counting adds to them. */
+struct cs_fdinfo;
+uint64_t cs_limit_moved(int fd, const struct cs_fdinfo *sock, int dir);
+void cs_limit_count(int fd, const struct cs_fdinfo *sock, int dir,
+		    uint64_t bytes);
+
 /* ---- fdinfo.c: what kind of socket an fd is, cached ------------------- */
 
 enum cs_fd_kind {
@@ -229,6 +238,11 @@ void cs_fdinfo_get(int fd, struct cs_fdinfo *info);
 /* How many times fd's number was forgotten: per-fd state elsewhere (the
  * bandwidth links) compares it to know it belongs to the same socket. */
 uint32_t cs_fdinfo_epoch(int fd);
+/* The same, from sock when its info lasts (no lookup), else from the cache. */
+static inline uint32_t cs_fd_epoch(int fd, const struct cs_fdinfo *sock)
+{
+	return sock && sock->lasting ? sock->epoch : cs_fdinfo_epoch(fd);
+}
 #define CS_FD_CACHE 16384
 
 /* A slot of the cache. The info is kept and copied a word at a time with
@@ -309,6 +323,8 @@ struct cs_action {
 	uint64_t delay_ns;   /* latency, summed over rules */
 	uint32_t max_bytes;  /* slice: 0 = none */
 	uint64_t bytes_per_s; /* bandwidth: 0 = none */
+	uint64_t limit_bytes; /* limit_data: 0 = none */
+	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
 	int8_t terminal;     /* enum cs_fault of reset/drop/error/kill, or -1 */
 	int32_t error;
 	int32_t signal;

@@ -282,6 +282,43 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 	return true;
 }
 
+/* limit_data: a call on a connection that has moved its limit in the
+ * call's direction meets the rule's end instead (a close is an eof fault
+ * on receives); before it, the call is cut to the bytes left. */
+static void limit_call(const struct cs_io *io, const struct cs_fdinfo *sock,
+		       struct cs_action *action)
+{
+	static const int8_t ends[] = {
+		[CS_LIMIT_CLOSE] = CS_FAULT_LIMIT_DATA,
+		[CS_LIMIT_RESET] = CS_FAULT_RESET,
+		[CS_LIMIT_HANG] = CS_FAULT_DROP,
+	};
+	if (!action->limit_bytes || action->terminal >= 0)
+		return;
+	uint64_t moved = cs_limit_moved(io->fd, sock, !sending(io));
+	if (moved >= action->limit_bytes) {
+		action->terminal = ends[action->limit_end];
+		action->hang_ms = 0;
+		return;
+	}
+	uint64_t left = action->limit_bytes - moved;
+	if (left > INT32_MAX)
+		left = INT32_MAX;
+	if (!action->max_bytes || left < action->max_bytes)
+		action->max_bytes = (uint32_t)left;
+}
+
+/* Ends the connection both ways, as after the peer's shutdown: a receive
+ * reads the end of the stream, a send fails with EPIPE (and SIGPIPE,
+ * unless MSG_NOSIGNAL) from the kernel itself; the peer sees a FIN. */
+static ssize_t limit_close(const struct cs_io *io)
+{
+	int saved = errno;
+	shutdown(io->fd, SHUT_RDWR);
+	errno = saved;
+	return sending(io) ? io->real(io, io->iov, io->iovcnt) : 0;
+}
+
 ssize_t cs_sockio(const struct cs_io *io)
 {
 	struct cs_fdinfo sock;
@@ -309,7 +346,10 @@ ssize_t cs_sockio(const struct cs_io *io)
 				return r;
 			return io->real(io, io->iov, io->iovcnt);
 		}
+		limit_call(io, &sock, &action);
 		switch (cs_apply_signal(&action)) {
+		case CS_FAULT_LIMIT_DATA:
+			return limit_close(io);
 		case CS_FAULT_RESET:
 			cs_reset_socket(io->fd, &sock);
 			return fail(ECONNRESET);
@@ -353,6 +393,9 @@ ssize_t cs_sockio(const struct cs_io *io)
 				return -1;
 			}
 		}
-		return shaped(io, &sock, &action);
+		ssize_t done = shaped(io, &sock, &action);
+		if (action.limit_bytes && done > 0)
+			cs_limit_count(io->fd, &sock, !sending(io), (uint64_t)done);
+		return done;
 	}
 }

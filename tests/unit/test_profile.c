@@ -513,6 +513,26 @@ static void test_eof_fits(void **state)
 		       "fault 'eof' does not fit call 'send' in rule 'x' (f.cfg:2)");
 }
 
+/* limit_data: bytes are needed, the end is one of three, TCP only. */
+static void test_limit_data_keys(void **state)
+{
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; fault = \"limit_data\"; bytes = 1048576;"));
+	assert_int_equal(table.rules[0].limit_bytes, 1048576);
+	assert_int_equal(table.rules[0].limit_end, CS_LIMIT_CLOSE);
+	assert_compiles(RULE("calls = [\"recv\"]; fault = \"limit_data\"; bytes = 1; action = \"hang\";"));
+	assert_int_equal(table.rules[0].limit_end, CS_LIMIT_HANG);
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"limit_data\";"),
+		       "missing key 'bytes' for fault 'limit_data' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"limit_data\"; bytes = 0;"),
+		       "bytes 0 out of range 1..1099511627775 in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"limit_data\"; bytes = 9; action = \"drop\";"),
+		       "unknown action 'drop', expected close or reset or hang in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"connect\"]; fault = \"limit_data\"; bytes = 9;"),
+		       "fault 'limit_data' does not fit call 'connect' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; proto = \"udp\"; fault = \"limit_data\"; bytes = 9;"),
+		       "fault 'limit_data' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
+}
+
 static void test_error_schedule_keys(void **state)
 {
 	char text[1024];
@@ -818,7 +838,8 @@ static const char round_trip_rules[] =
 	"{ name = \"g\"; calls = [\"ssl_write\"]; fault = \"bandwidth\"; bytes_per_s = 12345; },\n"
 	"{ name = \"h\"; calls = [\"accept\"]; fault = \"kill\"; signal = \"SIGUSR2\"; },\n"
 	"{ name = \"i\"; calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = -12.345678901;"
-	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; }\n"
+	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; },\n"
+	"{ name = \"j\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 5000000000; action = \"reset\"; }\n"
 	");\n";
 
 /* The rule written back as a profile, alone in its table. */
@@ -1034,7 +1055,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 10 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 11 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");
@@ -1145,6 +1166,7 @@ int main(void)
 		cmocka_unit_test(test_error_bad_endpoint_or_host),
 		cmocka_unit_test(test_error_probabilistic_tcp_drop),
 		cmocka_unit_test(test_eof_fits),
+		cmocka_unit_test(test_limit_data_keys),
 		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
