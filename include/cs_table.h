@@ -51,6 +51,8 @@ enum cs_fault {
 	CS_FAULT_LOSS, /* TCP: retransmission delay; UDP: a lost datagram */
 	CS_FAULT_EOF,  /* a read returns 0 once, as after the peer's FIN */
 	CS_FAULT_LIMIT_DATA, /* a connection ends after so many bytes */
+	CS_FAULT_DUPLICATE,  /* UDP: a datagram is sent twice */
+	CS_FAULT_CORRUPT,    /* UDP: bits of a received datagram flipped */
 	CS_FAULT_COUNT
 };
 
@@ -116,6 +118,7 @@ struct cs_rule {
 	int64_t window_anchor_ns; /* CLOCK_MONOTONIC when loaded or enabled */
 	uint64_t limit_bytes; /* limit_data: bytes a direction may move */
 	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
+	uint32_t corrupt_bits; /* corrupt: bits flipped per datagram */
 };
 
 struct cs_table {
@@ -140,8 +143,9 @@ int cs_table_find(const struct cs_table *table, const char *name);
 /* Whether a fault may be applied to every family in calls. */
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls);
 
-/* The protocol a fault makes sense on (an end of stream: TCP), or
- * CS_PROTO_ANY; a socket of another protocol does not match its rules. */
+/* The protocol a fault makes sense on (an end of stream: TCP; a damaged
+ * or doubled datagram: UDP, as TCP's checksums and sequence numbers hide
+ * those from programs), or CS_PROTO_ANY; a socket of another protocol does not match its rules. */
 enum cs_proto cs_fault_proto(enum cs_fault fault);
 
 #endif

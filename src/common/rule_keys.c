@@ -111,6 +111,9 @@ const struct cs_key cs_keys[] = {
 	  .nchoices = CS_SCOPE_TLS + 1 },
 	{ .name = "monotonic", .kind = &cs_kind_bool, .offset = FIELD(monotonic),
 	  .faults = ONLY(CLOCK_SKEW) },
+	{ .name = "bits", .kind = &cs_kind_uint, .width = 4,
+	  .offset = FIELD(corrupt_bits), .faults = ONLY(CORRUPT), .min = 1,
+	  .max = 65536 * 8, .def = 1 },
 	{ .name = "bytes", .kind = &cs_kind_uint, .flags = CS_KEY_NEEDED,
 	  .width = 8, .offset = FIELD(limit_bytes), .faults = ONLY(LIMIT_DATA),
 	  .min = 1, .max = (double)CS_LIMIT_BYTES_MAX },
@@ -213,8 +216,11 @@ int cs_rule_check_use(const struct cs_rule *r, const struct cs_where *w,
 	enum cs_proto fits = cs_fault_proto((enum cs_fault)r->fault);
 	if (fits != CS_PROTO_ANY && r->proto != CS_PROTO_ANY && r->proto != fits)
 		return cs_where_fail(w, err, errlen,
-				     "fault '%s' is for proto \"%s\" only: proto \"%s\" would never match",
+				     "fault '%s' is for proto \"%s\" only%s: proto \"%s\" would never match",
 				     cs_fault_name(r->fault), proto_names[fits],
+				     fits == CS_PROTO_UDP
+					     ? " (TCP's checksums and sequence numbers hide it from programs)"
+					     : "",
 				     proto_names[r->proto]);
 	/* TCP never delivers a stream with holes: lost packets are sent
 	 * again, which is what loss models; a drop is a partition. */

@@ -25,13 +25,22 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 			  CS_BIT(CS_FAM_SSL_WRITE),
 	[CS_FAULT_EOF] = CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ),
 	[CS_FAULT_LIMIT_DATA] = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV),
+	[CS_FAULT_DUPLICATE] = CS_BIT(CS_FAM_SEND),
+	[CS_FAULT_CORRUPT] = CS_BIT(CS_FAM_RECV),
 };
 
 enum cs_proto cs_fault_proto(enum cs_fault fault)
 {
-	return fault == CS_FAULT_EOF || fault == CS_FAULT_LIMIT_DATA
-		       ? CS_PROTO_TCP
-		       : CS_PROTO_ANY;
+	switch (fault) {
+	case CS_FAULT_EOF:
+	case CS_FAULT_LIMIT_DATA:
+		return CS_PROTO_TCP;
+	case CS_FAULT_DUPLICATE:
+	case CS_FAULT_CORRUPT:
+		return CS_PROTO_UDP;
+	default:
+		return CS_PROTO_ANY;
+	}
 }
 
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls)

@@ -174,6 +174,16 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 		if (!action->bytes_per_s || rule->bytes_per_s < action->bytes_per_s)
 			action->bytes_per_s = rule->bytes_per_s;
 		return false;
+	case CS_FAULT_DUPLICATE:
+		action->duplicate = true;
+		return false;
+	case CS_FAULT_CORRUPT:
+		if (rule->corrupt_bits > action->corrupt_bits) {
+			action->corrupt_bits = rule->corrupt_bits;
+			action->corrupt_key = cs_hash3(snap->table.seed,
+						       snap->rule_keys[i], n);
+		}
+		return false;
 	case CS_FAULT_LIMIT_DATA:
 		if (!action->limit_bytes || rule->limit_bytes < action->limit_bytes) {
 			action->limit_bytes = rule->limit_bytes;

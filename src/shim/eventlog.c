@@ -457,6 +457,10 @@ static void put_details(struct line *l, const struct cs_call *call,
 		put_key(l, "offset_ns");
 		put_int(l, rule->offset_ns);
 		break;
+	case CS_FAULT_CORRUPT:
+		put_key(l, "bits");
+		put_uint(l, rule->corrupt_bits, 1);
+		break;
 	case CS_FAULT_LIMIT_DATA:
 		put_key(l, "bytes");
 		put_uint(l, rule->limit_bytes, 1);
@@ -474,6 +478,7 @@ static void put_details(struct line *l, const struct cs_call *call,
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:
 	case CS_FAULT_EOF:
+	case CS_FAULT_DUPLICATE:
 	case CS_FAULT_COUNT:
 		break;
 	}

@@ -325,6 +325,9 @@ struct cs_action {
 	uint64_t bytes_per_s; /* bandwidth: 0 = none */
 	uint64_t limit_bytes; /* limit_data: 0 = none */
 	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
+	bool duplicate;       /* a datagram sent twice */
+	uint32_t corrupt_bits; /* bits flipped in a received datagram */
+	uint64_t corrupt_key;  /* which ones */
 	int8_t terminal;     /* enum cs_fault of reset/drop/error/kill, or -1 */
 	int32_t error;
 	int32_t signal;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cs_addr.h"
+#include "cs_corrupt.h"
 #include "shim/shim.h"
 
 #define CS_IOV_CUT 64
@@ -319,6 +320,23 @@ static ssize_t limit_close(const struct cs_io *io)
 	return sending(io) ? io->real(io, io->iov, io->iovcnt) : 0;
 }
 
+/* A datagram doubled on its way out, or damaged on its way in. A batch
+ * or a copy between fds (lengths only: no bytes to see) is left alone. */
+static void damage(const struct cs_io *io, const struct cs_fdinfo *sock,
+		   const struct cs_action *action, ssize_t done)
+{
+	if (done < 0 || io->lengths_only || sock->kind != CS_FD_UDP)
+		return;
+	if (action->duplicate && sending(io)) {
+		int saved = errno;
+		io->real(io, io->iov, io->iovcnt);
+		errno = saved;
+	}
+	if (action->corrupt_bits && !sending(io))
+		cs_flip_bits(io->iov, io->iovcnt, (size_t)done,
+			     action->corrupt_bits, action->corrupt_key);
+}
+
 ssize_t cs_sockio(const struct cs_io *io)
 {
 	struct cs_fdinfo sock;
@@ -396,6 +414,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 		ssize_t done = shaped(io, &sock, &action);
 		if (action.limit_bytes && done > 0)
 			cs_limit_count(io->fd, &sock, !sending(io), (uint64_t)done);
+		damage(io, &sock, &action, done);
 		return done;
 	}
 }

@@ -533,6 +533,24 @@ static void test_limit_data_keys(void **state)
 		       "fault 'limit_data' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
 }
 
+/* Datagram faults: UDP only, each on its side, said with the reason. */
+static void test_datagram_faults(void **state)
+{
+	assert_compiles(RULE("calls = [\"send\"]; fault = \"duplicate\"; probability = 0.5;"));
+	assert_compiles(RULE("calls = [\"recv\"]; proto = \"udp\"; fault = \"corrupt\";"));
+	assert_int_equal(table.rules[0].corrupt_bits, 1);
+	assert_refused(RULE("calls = [\"recv\"]; proto = \"tcp\"; fault = \"corrupt\"; bits = 4;"),
+		       "fault 'corrupt' is for proto \"udp\" only (TCP's checksums and sequence numbers hide it "
+		       "from programs): proto \"tcp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; proto = \"tcp\"; fault = \"duplicate\";"),
+		       "fault 'duplicate' is for proto \"udp\" only (TCP's checksums and sequence numbers hide it "
+		       "from programs): proto \"tcp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"duplicate\";"),
+		       "fault 'duplicate' does not fit call 'recv' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"corrupt\"; bits = 0;"),
+		       "bits 0 out of range 1..524288 in rule 'x' (f.cfg:2)");
+}
+
 static void test_error_schedule_keys(void **state)
 {
 	char text[1024];
@@ -839,7 +857,8 @@ static const char round_trip_rules[] =
 	"{ name = \"h\"; calls = [\"accept\"]; fault = \"kill\"; signal = \"SIGUSR2\"; },\n"
 	"{ name = \"i\"; calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = -12.345678901;"
 	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; },\n"
-	"{ name = \"j\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 5000000000; action = \"reset\"; }\n"
+	"{ name = \"j\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 5000000000; action = \"reset\"; },\n"
+	"{ name = \"k\"; calls = [\"recv\"]; fault = \"corrupt\"; bits = 3; }\n"
 	");\n";
 
 /* The rule written back as a profile, alone in its table. */
@@ -1055,7 +1074,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 11 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 13 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");
@@ -1167,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_error_probabilistic_tcp_drop),
 		cmocka_unit_test(test_eof_fits),
 		cmocka_unit_test(test_limit_data_keys),
+		cmocka_unit_test(test_datagram_faults),
 		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
