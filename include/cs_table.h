@@ -25,6 +25,7 @@ enum cs_family {
 	CS_FAM_SSL_HANDSHAKE,
 	CS_FAM_CLOCK,
 	CS_FAM_DNS,
+	CS_FAM_CLOSE, /* close of a socket: slow_close */
 	CS_FAM_COUNT
 };
 #define CS_BIT(family) (1u << (family))
@@ -53,6 +54,7 @@ enum cs_fault {
 	CS_FAULT_LIMIT_DATA, /* a connection ends after so many bytes */
 	CS_FAULT_DUPLICATE,  /* UDP: a datagram is sent twice */
 	CS_FAULT_CORRUPT,    /* UDP: bits of a received datagram flipped */
+	CS_FAULT_SLOW_CLOSE, /* a close reaches the peer late */
 	CS_FAULT_COUNT
 };
 

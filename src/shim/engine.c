@@ -162,6 +162,7 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 	*delay_ns = 0;
 	switch ((enum cs_fault)rule->fault) {
 	case CS_FAULT_LATENCY:
+	case CS_FAULT_SLOW_CLOSE:
 		*delay_ns = cs_delay_ns(snap->table.seed, snap->rule_keys[i], n,
 					rule->delay_ms, rule->jitter_ms);
 		action->delay_ns += *delay_ns;

@@ -431,6 +431,7 @@ static void put_details(struct line *l, const struct cs_call *call,
 	const char *name;
 	switch ((enum cs_fault)rule->fault) {
 	case CS_FAULT_LATENCY:
+	case CS_FAULT_SLOW_CLOSE:
 		put_key(l, "delay_ms");
 		put_uint(l, delay_ns / 1000000ull, 1);
 		break;

@@ -94,6 +94,7 @@ static void after_fork_child(void)
 	cs_snapshot_after_fork_child();
 	cs_skewlane_after_fork_child();
 	cs_eventlog_after_fork_child();
+	cs_slowclose_all();
 	if (cs_seg)
 		cs_segment_register_pid(cs_seg, getpid());
 }
@@ -163,6 +164,7 @@ void cs_clock_reads_hold(void)
 __attribute__((destructor)) static void cs_fini(void)
 {
 	cs_skewlane_flush();
+	cs_slowclose_all();
 	if (cs_seg)
 		cs_segment_unregister_pid(cs_seg, getpid());
 }

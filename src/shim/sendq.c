@@ -1,7 +1,9 @@
 /* Send latency on non-blocking TCP sockets: the bytes are accepted at once
  * into a bounded per-socket queue and put on the wire `delay` later, in
- * order, by a flusher thread. The thread exists only while some queue
- * holds bytes (it leaves after a second with nothing to do), blocks every
+ * order, by a flusher thread, which also closes the sockets slow_close
+ * keeps open (slowclose.c). The thread exists only while some queue
+ * holds bytes or some close waits (it leaves after a second with nothing
+ * to do), blocks every
  * signal, touches no fd but the queued sockets, and is started again on
  * demand in a forked child, whose inherited queues are dropped (the parent
  * sends them). A full queue makes the socket not writable and the send
@@ -89,6 +91,7 @@ static void *flusher(void *unused)
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&wakeups, __ATOMIC_ACQUIRE);
 		uint64_t wake = flush_round(), now = cs_now_ns();
+		wake = cs_deadline_min(wake, cs_slowclose_round(now));
 		if (wake) {
 			idle_since = now;
 		} else if (now - idle_since > IDLE_EXIT_NS) {

@@ -578,6 +578,18 @@ void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 void cs_sendq_close(struct cs_hold *h, bool flush);
 void cs_sendq_after_fork_child(void);
 
+/* ---- slowclose.c: closes that reach the peer late ---------------------- */
+
+/* Keeps fd's socket open on a duplicate of the shim's for delay_ns, so the
+ * program's close of fd reaches the peer then; false when it cannot (no
+ * free slot or fd number): the close is not delayed. */
+bool cs_slowclose_defer(int fd, uint64_t delay_ns);
+/* The helper thread's: closes what is due; returns the next due moment,
+ * or 0 when nothing waits. */
+uint64_t cs_slowclose_round(uint64_t now);
+/* Closes every duplicate now (exit; a forked child's copies). */
+void cs_slowclose_all(void);
+
 /* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
 
 /* Whether ssl's calls can be held back without waiting: its socket fd is

@@ -551,6 +551,19 @@ static void test_datagram_faults(void **state)
 		       "bits 0 out of range 1..524288 in rule 'x' (f.cfg:2)");
 }
 
+/* slow_close: the close family, a delay with jitter, TCP only. */
+static void test_slow_close_keys(void **state)
+{
+	assert_compiles(RULE("calls = [\"close\"]; peer = \"*:80\"; fault = \"slow_close\"; delay_ms = 500; jitter_ms = 10;"));
+	assert_int_equal(table.rules[0].delay_ms, 500);
+	assert_refused(RULE("calls = [\"close\", \"recv\"]; fault = \"slow_close\"; delay_ms = 5;"),
+		       "fault 'slow_close' does not fit call 'recv' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"close\"]; fault = \"latency\"; delay_ms = 5;"),
+		       "fault 'latency' does not fit call 'close': use fault 'slow_close' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"close\"]; proto = \"udp\"; fault = \"slow_close\";"),
+		       "fault 'slow_close' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
+}
+
 static void test_error_schedule_keys(void **state)
 {
 	char text[1024];
@@ -969,8 +982,14 @@ static void test_round_trip_every_key(void **state)
 static void test_fault_fits_calls(void **state)
 {
 	const uint32_t net = CS_SOCKET_FAMILIES | CS_SSL_FAMILIES;
+	const uint32_t close = CS_BIT(CS_FAM_CLOSE);
 	assert_true(cs_fault_fits_calls(CS_FAULT_LATENCY, CS_ALL_FAMILIES));
-	assert_true(cs_fault_fits_calls(CS_FAULT_KILL, CS_ALL_FAMILIES));
+	assert_true(cs_fault_fits_calls(CS_FAULT_KILL, CS_ALL_FAMILIES & ~close));
+	/* A close meets slow_close only (latency is refused by the use
+	 * check, see test_slow_close_keys). */
+	for (int f = 0; f < CS_FAULT_COUNT; f++)
+		assert_int_equal(cs_fault_fits_calls(f, close),
+				 f == CS_FAULT_SLOW_CLOSE || f == CS_FAULT_LATENCY);
 	assert_true(cs_fault_fits_calls(CS_FAULT_RESET, net));
 	assert_false(cs_fault_fits_calls(CS_FAULT_RESET, CS_BIT(CS_FAM_DNS)));
 	assert_true(cs_fault_fits_calls(CS_FAULT_DROP, net & ~CS_BIT(CS_FAM_ACCEPT)));
@@ -1074,7 +1093,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 13 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 14 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");
@@ -1187,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_eof_fits),
 		cmocka_unit_test(test_limit_data_keys),
 		cmocka_unit_test(test_datagram_faults),
+		cmocka_unit_test(test_slow_close_keys),
 		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
