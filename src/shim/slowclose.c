@@ -23,14 +23,17 @@ struct deferred {
 
 static struct deferred slots[SLOTS];
 
+/* Takes slot i from state from to state to; false when another took it. */
+static bool move(int i, uint32_t from, uint32_t to)
+{
+	return __atomic_compare_exchange_n(&slots[i].state, &from, to, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 bool cs_slowclose_defer(int fd, uint64_t delay_ns)
 {
 	for (int i = 0; i < SLOTS; i++) {
-		uint32_t free_state = FREE;
-		if (!__atomic_compare_exchange_n(&slots[i].state, &free_state,
-						 FILLING, false,
-						 __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
+		if (!move(i, FREE, FILLING))
 			continue;
 		int saved = errno;
 		int dup = fcntl(fd, F_DUPFD_CLOEXEC, DUP_FROM);
@@ -60,11 +63,7 @@ static uint64_t close_due(uint64_t now, bool force)
 			wake = cs_deadline_min(wake, slots[i].due);
 			continue;
 		}
-		uint32_t pending = PENDING;
-		if (!__atomic_compare_exchange_n(&slots[i].state, &pending,
-						 CLOSING, false,
-						 __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
+		if (!move(i, PENDING, CLOSING))
 			continue;
 		int saved = errno;
 		cs_real_close(slots[i].fd);
