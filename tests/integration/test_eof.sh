@@ -21,7 +21,7 @@ rules = ( { name = "eof-mid-body"; calls = ["recv"]; peer = "127.0.0.1:$HTTP_POR
 CFG
 curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/big.bin"
 assert_eq 0 $? "curl without the shim"
-under_profile eof.cfg curl -s -o got.bin "http://127.0.0.1:$HTTP_PORT/big.bin"
+"$CTL" run -p eof.cfg -- curl -s -o got.bin "http://127.0.0.1:$HTTP_PORT/big.bin"
 assert_eq 18 $? "curl under eof on recv"
 assert_num "$(stat -c %s got.bin)" '<' 1048576 "bytes curl kept"
 

@@ -25,7 +25,7 @@ log = "events.log";
 rules = ( { name = "cut-$how"; calls = ["recv"]; peer = "127.0.0.1:$HTTP_PORT";
             fault = "limit_data"; bytes = 100000; action = "$how"; } );
 CFG
-	under_profile "limit-$how.cfg" curl -s -m 3 -o "got-$how.bin" "http://127.0.0.1:$HTTP_PORT/big.bin"
+	"$CTL" run -p "limit-$how.cfg" -- curl -s -m 3 -o "got-$how.bin" "http://127.0.0.1:$HTTP_PORT/big.bin"
 	seen[$how]=$?
 	# The headers count: the body is 100000 bytes less them.
 	assert_num "$(stat -c %s "got-$how.bin")" '>' 99000 "body kept under $how"
