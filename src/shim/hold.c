@@ -20,34 +20,76 @@
 
 #include "shim/shim.h"
 
-struct cs_hold cs_holds[CS_FD_CACHE];
-
-/* One bit per fd that holds something back, and how many: what readiness
- * calls sweep. */
-uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+struct cs_hold_block cs_hold_low;
 unsigned cs_hold_active;
-/* One bit per fd whose state was ever taken: what a fork or the flusher
- * goes over, instead of the whole table. */
-uint64_t cs_hold_used[CS_FD_CACHE / 64];
+/* The blocks of the fds from CS_FD_CACHE on (entry 0 stays empty). */
+static void *high_blocks[CS_FD_BLOCKS];
 
-int cs_hold_next(const uint64_t *bits, int from)
+static struct cs_hold_block *block_of(int fd, bool map)
 {
-	for (int w = from / 64; from < CS_FD_CACHE && w < CS_FD_CACHE / 64; w++) {
-		uint64_t word = __atomic_load_n(&bits[w], __ATOMIC_ACQUIRE);
-		if (w == from / 64)
-			word &= ~0ull << (from % 64);
-		if (word)
-			return w * 64 + __builtin_ctzll(word);
+	if ((unsigned)fd < CS_FD_CACHE)
+		return &cs_hold_low;
+	return cs_fdblock(high_blocks, CS_FD_BLOCKS, fd,
+			  sizeof(struct cs_hold_block), map);
+}
+
+struct cs_hold *cs_hold_slot(int fd, bool map)
+{
+	struct cs_hold_block *b = fd >= 0 ? block_of(fd, map) : NULL;
+	return b ? &b->hold[fd % CS_FD_CACHE] : NULL;
+}
+
+static uint64_t *set_word(struct cs_hold_block *b, enum cs_hold_set set,
+			  int fd)
+{
+	uint64_t *words = set == CS_HOLD_ACTIVE ? b->active : b->used;
+	return &words[fd % CS_FD_CACHE / 64];
+}
+
+bool cs_hold_active_high(int fd)
+{
+	struct cs_hold_block *b = block_of(fd, false);
+	return b && (__atomic_load_n(set_word(b, CS_HOLD_ACTIVE, fd),
+				     __ATOMIC_ACQUIRE) &
+		     (1ull << (fd % 64)));
+}
+
+/* Adds fd to a set, or takes it out; true when that changed it. Called
+ * with fd's state locked, so that its bits change one at a time. */
+static bool set_bit(enum cs_hold_set set, int fd, bool on)
+{
+	uint64_t bit = 1ull << (fd % 64);
+	uint64_t *word = set_word(block_of(fd, false), set, fd);
+	if (!!(__atomic_load_n(word, __ATOMIC_RELAXED) & bit) == on)
+		return false;
+	if (on)
+		__atomic_fetch_or(word, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);
+	return true;
+}
+
+int cs_hold_next(enum cs_hold_set set, int from)
+{
+	for (int fd = from < 0 ? 0 : from; fd / CS_FD_CACHE < CS_FD_BLOCKS;
+	     fd = (fd / CS_FD_CACHE + 1) * CS_FD_CACHE) {
+		struct cs_hold_block *b = block_of(fd, false);
+		if (!b)
+			continue;
+		for (int at = fd % CS_FD_CACHE; at < CS_FD_CACHE;
+		     at = (at / 64 + 1) * 64) {
+			uint64_t word = __atomic_load_n(
+				set_word(b, set, at), __ATOMIC_ACQUIRE);
+			word &= ~0ull << (at % 64);
+			if (word)
+				return fd - fd % CS_FD_CACHE + at / 64 * 64 +
+				       __builtin_ctzll(word);
+		}
 	}
 	return -1;
 }
 
 #define LOCK_TRIES 256
-
-static struct cs_hold *slot(int fd)
-{
-	return (unsigned)fd < CS_FD_CACHE ? &cs_holds[fd] : NULL;
-}
 
 /* A per-thread address: who holds a lock. */
 static CS_TLS char thread_mark;
@@ -73,14 +115,15 @@ static bool lock_slot(struct cs_hold *h, int tries)
 
 struct cs_hold *cs_hold_lock(int fd, bool create)
 {
-	struct cs_hold *h = slot(fd);
-	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h, LOCK_TRIES))
+	if (!create && !cs_hold_active_fd(fd))
+		return NULL;
+	struct cs_hold *h = cs_hold_slot(fd, create);
+	if (!h || !lock_slot(h, LOCK_TRIES))
 		return NULL;
 	h->fd = fd;
 	if (!h->used) {
 		__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
-		__atomic_fetch_or(&cs_hold_used[fd / 64], 1ull << (fd % 64),
-				  __ATOMIC_RELEASE);
+		set_bit(CS_HOLD_USED, fd, true);
 	}
 	return h;
 }
@@ -136,20 +179,12 @@ static bool holds_anything(const struct cs_hold *h)
 	       h->recv_later || !cs_delayq_idle(&h->q) || cs_sendq_pending(h);
 }
 
+/* Called with fd's state locked: its bit changes only so. */
 static void set_active(int fd, bool on)
 {
-	uint64_t bit = 1ull << (fd % 64);
-	uint64_t *word = &cs_hold_bits[fd / 64];
-	bool was = __atomic_load_n(word, __ATOMIC_RELAXED) & bit;
-	if (on == was)
-		return;
-	if (on) {
-		__atomic_fetch_or(word, bit, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&cs_hold_active, 1, __ATOMIC_RELEASE);
-	} else {
-		__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);
-		__atomic_fetch_sub(&cs_hold_active, 1, __ATOMIC_RELEASE);
-	}
+	if (set_bit(CS_HOLD_ACTIVE, fd, on))
+		__atomic_fetch_add(&cs_hold_active, on ? 1u : -1u,
+				   __ATOMIC_RELEASE);
 }
 
 void cs_hold_unlock(struct cs_hold *h, uint64_t now)
@@ -216,14 +251,14 @@ void cs_hold_claim(struct cs_hold *h, uint64_t ino)
 
 void cs_hold_forget_slow(int fd)
 {
-	struct cs_hold *h = slot(fd);
-	if (!h || !lock_slot(h, 0))
+	struct cs_hold *h = cs_hold_slot(fd, false);
+	if (!h || !__atomic_load_n(&h->used, __ATOMIC_RELAXED) ||
+	    !lock_slot(h, 0))
 		return; /* a signal handler closing an fd its thread is using */
 	release(h, true);
 	set_active(fd, false);
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
-	__atomic_fetch_and(&cs_hold_used[fd / 64], ~(1ull << (fd % 64)),
-			   __ATOMIC_RELEASE);
+	set_bit(CS_HOLD_USED, fd, false);
 	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -233,8 +268,8 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 	uint64_t wake = 0;
 	int max = *n;
 	*n = 0;
-	for (int fd = cs_hold_next(cs_hold_bits, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_bits, fd + 1)) {
+	for (int fd = cs_hold_next(CS_HOLD_ACTIVE, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_ACTIVE, fd + 1)) {
 		struct cs_hold *h = cs_hold_lock(fd, false);
 		if (!h)
 			continue;
@@ -314,13 +349,36 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return rc;
 }
 
+void cs_hold_epoll_learned(int epfd, const struct cs_epoll_reg *kernel)
+{
+	struct cs_hold *h = cs_hold_lock(kernel->fd, true);
+	if (!h)
+		return;
+	/* The kernel adds these to every registration by itself. */
+	const uint32_t added = EPOLLERR | EPOLLHUP;
+	struct cs_hold_reg *r = find_reg(h, epfd, false);
+	/* Unknown, or changed while the shim was not looking (a one-shot
+	 * that fired counts: it is disarmed until the program re-arms it). */
+	if (!r || ((r->shown ^ kernel->events) & ~added) ||
+	    r->data != kernel->data) {
+		if (!r)
+			r = find_reg(h, epfd, true);
+		if (r) {
+			r->events = r->shown = kernel->events;
+			r->data = kernel->data;
+		}
+	}
+	cs_hold_unlock(h, cs_now_ns());
+}
+
 /* In a forked child the threads that held a lock are gone, and the
  * parent puts its queued bytes on the wire itself. */
 static void after_fork_child(void)
 {
-	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_used, fd + 1))
-		__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
+	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_USED, fd + 1))
+		__atomic_store_n(&cs_hold_slot(fd, false)->lock, 0,
+				 __ATOMIC_RELAXED);
 	cs_sendq_after_fork_child();
 }
 

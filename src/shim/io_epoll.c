@@ -1,9 +1,10 @@
 /* Interposers of epoll: epoll_ctl keeps track of each socket's
- * registrations, so that what its hold keeps back is taken out of the
- * kernel's interest and put back when due (the kernel then queues the
- * event itself, edge-triggered and one-shot alike); the waits show what
- * came due and are cut short to wake when the next thing does, then
- * resumed until the program's own timeout. */
+ * registrations (those made while nothing was armed are read from the
+ * kernel at the first wait, epoll_learn.c), so that what its hold keeps
+ * back is taken out of the kernel's interest and put back when due (the
+ * kernel then queues the event itself, edge-triggered and one-shot
+ * alike); the waits show what came due and are cut short to wake when the
+ * next thing does, then resumed until the program's own timeout. */
 #include <sys/epoll.h>
 
 #include "shim/shim.h"
@@ -58,6 +59,7 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 				  int timeout)
 {
+	cs_epoll_learn(epfd);
 	if (cs_hold_nothing())
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
@@ -74,6 +76,7 @@ CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 				   int timeout, const sigset_t *mask)
 {
+	cs_epoll_learn(epfd);
 	if (cs_hold_nothing())
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
@@ -92,6 +95,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 				    const struct timespec *timeout,
 				    const sigset_t *mask)
 {
+	cs_epoll_learn(epfd);
 	if (cs_hold_nothing())
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ts(timeout, cs_now_ns()),

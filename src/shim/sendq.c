@@ -63,9 +63,10 @@ static bool queued(const struct cs_hold *h)
 static uint64_t flush_round(void)
 {
 	uint64_t now = cs_now_ns(), wake = 0;
-	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
-		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
+	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_USED, fd + 1)) {
+		if (!__atomic_load_n(&cs_hold_slot(fd, false)->sendq,
+				     __ATOMIC_ACQUIRE))
 			continue;
 		struct cs_hold *h = cs_hold_lock(fd, false);
 		if (!h)
@@ -218,12 +219,13 @@ void cs_sendq_close(struct cs_hold *h, bool flush)
 
 void cs_sendq_after_fork_child(void)
 {
-	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
-		struct cs_sendq *s = cs_holds[fd].sendq;
+	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_USED, fd + 1)) {
+		struct cs_hold *h = cs_hold_slot(fd, false);
+		struct cs_sendq *s = h->sendq;
 		if (!s)
 			continue;
-		cs_holds[fd].sendq = NULL;
+		h->sendq = NULL;
 		munmap(s, sizeof *s);
 	}
 }

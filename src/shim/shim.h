@@ -20,6 +20,7 @@
 
 #include "cs_deadline.h"
 #include "cs_delayq.h"
+#include "cs_epoll_fdinfo.h"
 #include "cs_ready.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
@@ -230,6 +231,14 @@ void cs_fdinfo_get(int fd, struct cs_fdinfo *info);
  * bandwidth links) compares it to know it belongs to the same socket. */
 uint32_t cs_fdinfo_epoch(int fd);
 #define CS_FD_CACHE 16384
+
+/* fdblocks.c: per-fd state for fds from CS_FD_CACHE on, in blocks of
+ * CS_FD_CACHE fds (up to CS_FD_BLOCKS * CS_FD_CACHE, the kernel's default
+ * ceiling of open files). The block of size bytes that holds fd (dir[fd /
+ * CS_FD_CACHE]), mapped first when map; NULL below CS_FD_CACHE, past the
+ * last block, or without memory. Lock-free and async-signal-safe. */
+#define CS_FD_BLOCKS 64
+void *cs_fdblock(void **dir, unsigned blocks, int fd, size_t size, bool map);
 
 /* A slot of the cache. The info is kept and copied a word at a time with
  * atomic accesses: a reader that races a writer reads torn words that the
@@ -443,6 +452,9 @@ struct cs_hold {
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
 	uint64_t ino;        /* the socket the data calls held it for */
+	/* An epoll fd: the segment's state word when its registrations were
+	 * read from the kernel, plus one (0: never; epoll_learn.c). */
+	uint64_t regs_read;
 	struct cs_delayq q;  /* recv latency: bytes not visible yet */
 	uint64_t delay_ns;   /* the delay of bytes seen from now on */
 	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
@@ -469,23 +481,40 @@ static inline bool cs_hold_nothing(void)
 {
 	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
 }
-/* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
-extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
-/* The fds whose state was ever taken (since their last close). */
-extern uint64_t cs_hold_used[CS_FD_CACHE / 64];
-/* The first fd from `from` on whose bit is set in bits, or -1. */
-int cs_hold_next(const uint64_t *bits, int from);
+
+/* The state of CS_FD_CACHE fds, and two sets of them: the fds that hold
+ * something back (what readiness calls sweep: a call on an fd outside it
+ * has nothing to wait for) and the fds whose state was taken since their
+ * last close (what a fork or the flusher goes over). */
+struct cs_hold_block {
+	uint64_t active[CS_FD_CACHE / 64];
+	uint64_t used[CS_FD_CACHE / 64];
+	struct cs_hold hold[CS_FD_CACHE];
+};
+/* The fds below CS_FD_CACHE; higher ones live in blocks mapped on first
+ * use (cs_fdblock). */
+extern struct cs_hold_block cs_hold_low;
+
+enum cs_hold_set { CS_HOLD_ACTIVE, CS_HOLD_USED };
+/* The first fd from `from` on in set, or -1. */
+int cs_hold_next(enum cs_hold_set set, int from);
+/* fd's state, its block mapped first when map; NULL for a negative fd,
+ * past the last block, or without memory. */
+struct cs_hold *cs_hold_slot(int fd, bool map);
+bool cs_hold_active_high(int fd);
 
 static inline bool cs_hold_active_fd(int fd)
 {
-	return (unsigned)fd < CS_FD_CACHE &&
-	       (__atomic_load_n(&cs_hold_bits[fd / 64], __ATOMIC_ACQUIRE) &
-		(1ull << (fd % 64)));
+	if ((unsigned)fd < CS_FD_CACHE)
+		return __atomic_load_n(&cs_hold_low.active[fd / 64],
+				       __ATOMIC_ACQUIRE) &
+		       (1ull << (fd % 64));
+	return fd >= 0 && cs_hold_active_high(fd);
 }
 
 /* Takes fd's state: with create, a new one if need be; without, only when
- * it holds something back. NULL when fd is out of range, there is nothing
- * to take, or the lock stays busy. */
+ * it holds something back. NULL when fd has no slot, there is nothing to
+ * take, or the lock stays busy. */
 struct cs_hold *cs_hold_lock(int fd, bool create);
 /* Applies the state to fd's epoll registrations and lets it go. */
 void cs_hold_unlock(struct cs_hold *h, uint64_t now);
@@ -499,6 +528,9 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 		       int *n);
 /* epoll_ctl, with the registration tracked and narrowed while hidden. */
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* A registration of a socket in epfd as the kernel has it: tracked as if
+ * epoll_ctl had been seen, unless the shim's own record agrees with it. */
+void cs_hold_epoll_learned(int epfd, const struct cs_epoll_reg *kernel);
 /* Partitions fd's connection (socket inode ino; from then on, until
  * hang_ms if set) and returns its state locked, or NULL when fd is out of
  * range. */
@@ -512,13 +544,21 @@ void cs_hold_forget_slow(int fd);
 void cs_hold_claim(struct cs_hold *h, uint64_t ino);
 
 /* A closed or replaced fd holds nothing back any more. */
-extern struct cs_hold cs_holds[CS_FD_CACHE];
 static inline void cs_hold_forget(int fd)
 {
-	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1) &&
-	    __atomic_load_n(&cs_holds[fd].used, __ATOMIC_RELAXED))
+	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1)) {
+		if (__atomic_load_n(&cs_hold_low.hold[fd].used, __ATOMIC_RELAXED))
+			cs_hold_forget_slow(fd);
+	} else if (fd >= 0) {
 		cs_hold_forget_slow(fd);
+	}
 }
+
+/* ---- epoll_learn.c: registrations made while nothing was armed -------- */
+
+/* Tracks the sockets registered in epfd, read from the kernel once per
+ * segment state (the first wait under it). Keeps errno. */
+void cs_epoll_learn(int epfd);
 
 /* ---- fdinfo.c: the quiet lane, which needs the holds ------------------ */
 
