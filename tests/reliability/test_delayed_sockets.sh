@@ -5,7 +5,8 @@
 # bandwidth and accept latency apply to both sides, and a forked child does
 # the same. Every byte comes back once and in order, in both processes,
 # within the time limit (a deadlock or a lost byte fails), and the shim's
-# helper thread is gone once nothing waits.
+# helper thread is gone once nothing waits. Again with the client sockets
+# on fds past 16384 when RLIMIT_NOFILE allows.
 . "$(dirname "$0")/../integration/lib.sh"
 
 # ThreadSanitizer does not follow a child forked from a threaded program
@@ -28,3 +29,14 @@ CFG
 assert_exit 0 timeout -k 5 120 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=delayed.cfg "$DELAYED" 6 400000 $nofork
 assert_contains "ok 2400000" "$OUT" "bytes echoed intact by the parent's 6 threads"
 [[ -n $nofork ]] || assert_contains "ok 800000" "$OUT" "bytes echoed intact by the forked child's 2 threads"
+
+# The same with every client socket on an fd past 16384, where the shim
+# keeps what it holds in blocks mapped on first use.
+if (($(ulimit -Hn) > 17200)) || [[ $(ulimit -Hn) == unlimited ]]; then
+	ulimit -n 17200 || fail "cannot raise the soft limit of open files to 17200"
+	assert_exit 0 timeout -k 5 120 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=delayed.cfg "$DELAYED" 6 400000 $nofork high
+	assert_contains "ok 2400000" "$OUT" "bytes echoed intact by the parent's 6 threads on high fds"
+	[[ -n $nofork ]] || assert_contains "ok 800000" "$OUT" "bytes echoed intact by the forked child's 2 threads on high fds"
+else
+	echo "not run: the hard limit of open files ($(ulimit -Hn)) does not reach fd 17200"
+fi

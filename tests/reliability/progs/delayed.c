@@ -5,8 +5,10 @@
  * receives and accepts (and its helper thread flushes delayed sends); half
  * way a child is forked that does the same with its own connections.
  * Every byte must come back once, in order; the test's time limit catches
- * a deadlock. Prints "ok BYTES" (each process) and exits 0.
- * Usage: delayed THREADS BYTES [nofork] */
+ * a deadlock. Prints "ok BYTES" (each process) and exits 0. With "high",
+ * each client's socket is moved to fd 17000 + its seed first (past the
+ * shim's first table of 16384 fds; RLIMIT_NOFILE must allow it).
+ * Usage: delayed THREADS BYTES [nofork] [high] */
 #include <errno.h>
 #include <stdbool.h>
 #include <poll.h>
@@ -22,6 +24,9 @@
 
 static struct sockaddr_in server;
 static size_t total;
+static bool high; /* client sockets on fds from HIGH_FD on */
+
+#define HIGH_FD 17000
 
 static void die(const char *what)
 {
@@ -105,6 +110,12 @@ static void *client(void *arg)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		die("socket");
+	if (high) {
+		if (dup2(fd, HIGH_FD + c->seed) < 0)
+			die("dup2 to a high fd");
+		close(fd);
+		fd = HIGH_FD + c->seed;
+	}
 	if (connect(fd, (struct sockaddr *)&server, sizeof server) < 0 &&
 	    errno != EINPROGRESS)
 		die("connect");
@@ -181,9 +192,17 @@ static void run_clients(int threads, int seed0)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 && argc != 4)
+	if (argc < 3)
 		return 2;
-	bool forks = argc == 3;
+	bool forks = true;
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "nofork"))
+			forks = false;
+		else if (!strcmp(argv[i], "high"))
+			high = true;
+		else
+			return 2;
+	}
 	int threads = atoi(argv[1]);
 	total = (size_t)atol(argv[2]);
 	if (threads < 1 || threads > 64)
