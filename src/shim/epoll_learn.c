@@ -1,7 +1,7 @@
 /* Registrations an epoll fd got while no socket rule was armed (a profile
  * loaded live into a running event loop) went past epoll_ctl unseen. The
- * first wait on an epoll fd under each new segment state reads them from
- * /proc/self/fdinfo/EPFD and tracks the sockets' ones as if epoll_ctl had
+ * first wait on an epoll fd under each new segment state that finds
+ * anything held back reads them from /proc/self/fdinfo/EPFD and tracks the sockets' ones as if epoll_ctl had
  * been seen, so that what a socket holds back is taken out of the kernel's
  * interest there too, instead of being reported to a loop whose receive
  * then says EAGAIN. Raw system calls and a buffer on the stack: nothing is

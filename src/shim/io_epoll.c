@@ -1,6 +1,6 @@
 /* Interposers of epoll: epoll_ctl keeps track of each socket's
  * registrations (those made while nothing was armed are read from the
- * kernel at the first wait, epoll_learn.c), so that what its hold keeps
+ * kernel at the first wait that finds something held, epoll_learn.c), so that what its hold keeps
  * back is taken out of the kernel's interest and put back when due (the
  * kernel then queues the event itself, edge-triggered and one-shot
  * alike); the waits show what came due and are cut short to wake when the
@@ -20,6 +20,7 @@ CS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 static int held_wait(int epfd, struct epoll_event *ev, int max,
 		     uint64_t deadline, const sigset_t *mask)
 {
+	cs_epoll_learn(epfd);
 	for (;;) {
 		uint64_t now = cs_now_ns();
 		/* Events the shim reports itself go at the end of the array,
@@ -59,7 +60,6 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 				  int timeout)
 {
-	cs_epoll_learn(epfd);
 	if (cs_hold_nothing())
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
@@ -76,7 +76,6 @@ CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 				   int timeout, const sigset_t *mask)
 {
-	cs_epoll_learn(epfd);
 	if (cs_hold_nothing())
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
@@ -95,7 +94,6 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 				    const struct timespec *timeout,
 				    const sigset_t *mask)
 {
-	cs_epoll_learn(epfd);
 	if (cs_hold_nothing())
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ts(timeout, cs_now_ns()),

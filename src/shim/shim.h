@@ -557,7 +557,8 @@ static inline void cs_hold_forget(int fd)
 /* ---- epoll_learn.c: registrations made while nothing was armed -------- */
 
 /* Tracks the sockets registered in epfd, read from the kernel once per
- * segment state (the first wait under it). Keeps errno. */
+ * segment state: at the first wait under it that finds anything held back
+ * (until then no registration needs narrowing). Keeps errno. */
 void cs_epoll_learn(int epfd);
 
 /* ---- fdinfo.c: the quiet lane, which needs the holds ------------------ */
