@@ -4,9 +4,11 @@
  * (the delay queue), a connect under way, a partition, connections kept
  * aside by accept, sent bytes not on the wire yet. While something is
  * held, readiness (poll, select, epoll) does not report it: the fd's epoll
- * registrations, tracked through epoll_ctl, are narrowed in the kernel and
- * widened again when it is due, which makes the kernel queue the event
- * (edge-triggered and one-shot included). Each fd's state has a tiny lock
+ * registrations, tracked through epoll_ctl (or read back from the kernel,
+ * epoll_learn.c), are narrowed in the kernel and widened again when it is
+ * due, which makes the kernel queue the event (edge-triggered and one-shot
+ * included). The state of fds below CS_FD_CACHE is a static table, higher
+ * ones are in blocks mapped on first use. Each fd's state has a tiny lock
  * that is only ever tried: a caller that cannot take it (another thread, or
  * a signal handler interrupting its own thread) passes through. Only a
  * close waits for it, so that nothing held for a closed socket is left for
@@ -179,7 +181,6 @@ static bool holds_anything(const struct cs_hold *h)
 	       h->recv_later || !cs_delayq_idle(&h->q) || cs_sendq_pending(h);
 }
 
-/* Called with fd's state locked: its bit changes only so. */
 static void set_active(int fd, bool on)
 {
 	if (set_bit(CS_HOLD_ACTIVE, fd, on))
