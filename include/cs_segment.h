@@ -171,6 +171,12 @@ void cs_segment_current(const struct cs_segment *seg, struct cs_table *out);
 void cs_segment_publish(struct cs_segment *seg, const struct cs_table *table,
 			bool reset_counters);
 
+/* Before a publish that adds or removes rules: rule i of the next table
+ * takes the counters of rule origin[i] of the current one, or zeroes when
+ * origin[i] is -1 (a new rule); the counters past nrules are zeroed. */
+void cs_segment_carry_counters(struct cs_segment *seg, const int *origin,
+			       uint32_t nrules);
+
 /* One store too: paused arms nothing, resumed arms the current table. */
 void cs_segment_set_paused(struct cs_segment *seg, bool paused);
 

@@ -656,6 +656,29 @@ void cs_segment_publish(struct cs_segment *seg, const struct cs_table *table,
 		    armed_word((uint32_t)word & STATE_FLAGS, &next));
 }
 
+void cs_segment_carry_counters(struct cs_segment *seg, const int *origin,
+			       uint32_t nrules)
+{
+	struct cs_seg_counter *c = seg->counters;
+	uint64_t matched[CS_MAX_RULES], injected[CS_MAX_RULES];
+
+	for (size_t i = 0; i < CS_MAX_RULES; i++) {
+		matched[i] = atomic_load_explicit(&c[i].matched, memory_order_relaxed);
+		injected[i] = atomic_load_explicit(&c[i].injected, memory_order_relaxed);
+	}
+	/* A rule that stays where it was is not touched: its attached
+	 * processes go on counting into it meanwhile. */
+	for (size_t i = 0; i < CS_MAX_RULES; i++) {
+		int from = i < nrules ? origin[i] : -1;
+		if (from == (int)i)
+			continue;
+		atomic_store_explicit(&c[i].matched, from < 0 ? 0 : matched[from],
+				      memory_order_relaxed);
+		atomic_store_explicit(&c[i].injected, from < 0 ? 0 : injected[from],
+				      memory_order_relaxed);
+	}
+}
+
 void cs_segment_set_paused(struct cs_segment *seg, bool paused)
 {
 	struct cs_seg_state state;

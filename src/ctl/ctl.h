@@ -38,7 +38,8 @@ struct cs_ctl_command {
 
 extern const struct cs_ctl_command cs_cmd_run, cs_cmd_load, cs_cmd_enable,
 	cs_cmd_disable, cs_cmd_set, cs_cmd_pause, cs_cmd_resume, cs_cmd_status,
-	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles;
+	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles,
+	cs_cmd_add, cs_cmd_remove;
 
 /* installed.c: the program's companions, found from its own path. */
 /* The directory of the running program. Returns 0, or -1 with errno. */
@@ -110,9 +111,28 @@ int cs_ctl_read_table(const struct cs_seg_handle *handle,
 typedef int (*cs_ctl_edit_fn)(struct cs_table *table, const char *segment,
 			      void *arg, char *err, size_t errlen);
 
-/* Publishes what fn made of the current table. Prints any error; returns
- * an exit status. */
+/* Publishes what fn made of the current table; a rule keeps its counters
+ * (found by name) when others join or leave. Returns 0, or -1 with err
+ * filled. */
+int cs_ctl_edit_table(const char *segment, cs_ctl_edit_fn fn, void *arg,
+		      char *err, size_t errlen);
+
+/* The same, printing any error; returns an exit status. */
 int cs_ctl_edit(const char *segment, cs_ctl_edit_fn fn, void *arg);
+
+/* cmd_add.c: one rule in profile syntax (braces optional), compiled as a
+ * one-rule profile; messages name it "add". Returns 0, or -1 with err. */
+int cs_ctl_compile_rule(const char *text, struct cs_rule *rule, char *err,
+			size_t errlen);
+
+/* Adds a rule given in profile syntax; fails when its name exists.
+ * Returns 0, or -1 with err filled. */
+int cs_ctl_add(const char *segment, const char *text, char *err,
+	       size_t errlen);
+
+/* Removes the named rules, all or (with -1 and err) none. */
+int cs_ctl_remove(const char *segment, const char *const *rules,
+		  size_t nrules, char *err, size_t errlen);
 
 /* Pauses or resumes an existing segment. Returns 0, or -1 with err. */
 int cs_ctl_set_paused(const char *segment, bool paused, char *err,

@@ -72,31 +72,64 @@ struct edit_job {
 	void *arg;
 };
 
-static int edit_locked(struct cs_seg_handle *handle, void *arg, char *err,
-		       size_t errlen)
-{
-	struct edit_job *job = arg;
-	struct cs_table table;
+/* The current table and what the edit makes of it: on the heap, since
+ * the callers' threads may have small stacks. */
+struct edit_tables {
+	struct cs_table before, after;
+};
 
-	if (cs_ctl_read_table(handle, &table, err, errlen) < 0 ||
-	    job->fn(&table, handle->name, job->arg, err, errlen) < 0)
+static int edit_tables(struct cs_seg_handle *handle, struct edit_job *job,
+		       struct edit_tables *t, char *err, size_t errlen)
+{
+	int origin[CS_MAX_RULES];
+
+	if (cs_ctl_read_table(handle, &t->before, err, errlen) < 0)
+		return -1;
+	t->after = t->before;
+	if (job->fn(&t->after, handle->name, job->arg, err, errlen) < 0)
 		return -1;
 	/* One key at a time can be right while the whole rule is not (a new
 	 * fault whose required parameter is missing): publish nothing the
 	 * shim would refuse. */
-	if (cs_table_validate(&table, err, errlen) < 0)
+	if (cs_table_validate(&t->after, err, errlen) < 0)
 		return -1;
-	cs_segment_publish(handle->seg, &table, false);
+	/* Counters follow their rule's name when add or remove moves it. */
+	for (uint32_t i = 0; i < t->after.nrules; i++)
+		origin[i] = cs_table_find(&t->before, t->after.rules[i].name);
+	cs_segment_carry_counters(handle->seg, origin, t->after.nrules);
+	cs_segment_publish(handle->seg, &t->after, false);
 	return 0;
+}
+
+static int edit_locked(struct cs_seg_handle *handle, void *arg, char *err,
+		       size_t errlen)
+{
+	struct edit_tables *t = malloc(sizeof(*t));
+	int rc;
+
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = edit_tables(handle, arg, t, err, errlen);
+	free(t);
+	return rc;
+}
+
+int cs_ctl_edit_table(const char *segment, cs_ctl_edit_fn fn, void *arg,
+		      char *err, size_t errlen)
+{
+	struct edit_job job = {fn, arg};
+
+	return cs_ctl_with_segment(segment, CS_SEG_EXISTING, edit_locked, &job,
+				   err, errlen);
 }
 
 int cs_ctl_edit(const char *segment, cs_ctl_edit_fn fn, void *arg)
 {
-	struct edit_job job = {fn, arg};
 	char err[512];
 
-	if (cs_ctl_with_segment(segment, CS_SEG_EXISTING, edit_locked, &job, err,
-				sizeof(err)) < 0) {
+	if (cs_ctl_edit_table(segment, fn, arg, err, sizeof(err)) < 0) {
 		cs_ctl_error("%s", err);
 		return CS_EXIT_FAILED;
 	}
