@@ -105,8 +105,10 @@ int cs_segment_path(uid_t owner, const char *name, char *buf, size_t size);
 /* Opens (or creates, with O_EXCL and mode 0600) and maps a segment of this
  * user. The file must belong to the user, have no group or other
  * permission bits, the exact size, magic and version, and not be
- * destroyed; otherwise -1 with a reason in err. *created (may be NULL)
- * tells whether this call created it. */
+ * destroyed; otherwise -1 with a reason in err and errno ENOENT (no such
+ * segment), EEXIST (CS_SEG_CREATE_NEW), EINVAL (bad name), or another
+ * value (unusable, or a system call failed). *created (may be NULL) tells
+ * whether this call created it. */
 int cs_segment_open(const char *name, enum cs_seg_mode mode,
 		    struct cs_seg_handle *handle, bool *created, char *err,
 		    size_t errlen);

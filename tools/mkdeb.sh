@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make deb: a Debian package of the preload library, chaos-shim-ctl, the
+# controller library with its header and pkg-config files, the
 # profiles, the man pages and the bash completion, built with dpkg-deb
 # from a `make install` into a staging root. Its dependencies are the
 # packages that hold the shared libraries the two binaries load.
@@ -18,7 +19,7 @@ mkdir -p "$stage/DEBIAN"
 make --no-print-directory BUILD="$build" PREFIX=/usr DESTDIR="$stage" install >/dev/null
 
 # The package of each shared library the binaries load, libc included.
-depends=$(ldd "$stage/usr/lib/libchaos-shim.so" "$stage/usr/bin/chaos-shim-ctl" |
+depends=$(ldd "$stage/usr/lib/libchaos-shim.so" "$stage/usr/lib/libchaos-shim-ctl.so.0" "$stage/usr/bin/chaos-shim-ctl" |
 	awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
 	while read -r lib; do
 		dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib"

@@ -363,8 +363,10 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
 	handle->fd = -1;
 	handle->owner = owner;
 	handle->name[0] = '\0';
-	if (path_of(owner, name, path, err, errlen) < 0)
+	if (path_of(owner, name, path, err, errlen) < 0) {
+		errno = EINVAL;
 		return -1;
+	}
 	/* Creators and destroyers may race us: retry a few rounds. */
 	for (int round = 0; round < 8; round++) {
 		if (mode != CS_SEG_CREATE_NEW) {
@@ -372,12 +374,22 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
 			if (fd >= 0) {
 				int r = attach_existing(fd, owner, name, path,
 							handle, err, errlen);
-				if (r <= 0)
-					return r;
+				if (r == 0)
+					return 0;
+				if (r < 0) {
+					/* errno says why to the controller
+					 * library: here, an unusable segment. */
+					if (errno == ENOENT || errno == EEXIST ||
+					    errno == EINVAL)
+						errno = EPROTO;
+					return -1;
+				}
 				continue; /* destroyed: gone, or going */
 			}
 			if (errno != ENOENT || mode == CS_SEG_EXISTING) {
-				open_error(name, owner, errno, err, errlen);
+				int e = errno;
+				open_error(name, owner, e, err, errlen);
+				errno = e;
 				return -1;
 			}
 		}
@@ -390,6 +402,7 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
 		if (mode == CS_SEG_CREATE_NEW) {
 			snprintf(err, errlen, "%s already exists",
 				 subject_of(&s, name, owner));
+			errno = EEXIST;
 			return -1;
 		}
 	}

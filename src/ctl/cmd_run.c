@@ -211,14 +211,15 @@ static int run_child(char **args)
 static void print_summary(const char *segment)
 {
 	struct cs_ctl_view *view = malloc(sizeof(*view));
-	char err[512];
+	struct chaos_shim_segment seg = cs_ctl_named(segment);
+	struct chaos_shim_error err;
 
 	if (!view) {
 		cs_ctl_error("out of memory");
 		return;
 	}
-	if (cs_ctl_collect(segment, false, view, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	if (cs_ctl_collect(&seg, false, view, &err) < 0) {
+		cs_ctl_error("%s", err.message);
 	} else {
 		cs_ctl_print_stats(stderr, view);
 		fprintf(stderr, "seed %llu: rerun with --seed %llu to reproduce\n",
@@ -242,8 +243,10 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		{"stats", 0, &stats, NULL},
 		{0},
 	};
-	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[512],
-		id[CS_CTL_ID_MAX];
+	char name[CS_SEG_NAME_MAX], library[PATH_MAX], found[PATH_MAX],
+		err[512], id[CS_CTL_ID_MAX];
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error lib_err;
 	uint64_t seed;
 	uint32_t salt = (uint32_t)time(NULL);
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, true, &first);
@@ -270,12 +273,14 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	if (find_library(library) < 0)
 		return CS_EXIT_FAILED;
 
-	rc = cs_ctl_load(segment, CS_SEG_CREATE_NEW, profile, seed_text);
-	if (rc != CS_EXIT_OK)
-		return rc;
-	if (cs_ctl_segment_id(segment, id, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		rc = CS_EXIT_FAILED;
+	seg = cs_ctl_named(segment);
+	if (cs_ctl_load(&seg, CS_SEG_CREATE_NEW,
+			profile ? cs_ctl_profile_path(profile, found, sizeof(found))
+				: NULL,
+			NULL, seed_text, &lib_err) < 0)
+		return cs_ctl_report(-1, &lib_err);
+	if (cs_ctl_segment_id(&seg, id, &lib_err) < 0) {
+		rc = cs_ctl_report(-1, &lib_err);
 	} else if (set_environment(library, segment, id, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {
@@ -285,8 +290,8 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 			print_summary(segment);
 	}
 	/* Children of CMD that still run pass through from here on. */
-	if (cs_ctl_destroy(segment, err, sizeof(err)) < 0)
-		cs_ctl_error("%s", err);
+	if (cs_ctl_destroy(&seg, &lib_err) < 0)
+		cs_ctl_error("%s", lib_err.message);
 	return rc;
 }
 

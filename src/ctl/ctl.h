@@ -10,10 +10,7 @@
 
 #include "cs_segment.h"
 #include "cs_table.h"
-
-#ifndef CS_VERSION
-#define CS_VERSION "0.1.0"
-#endif
+#include "ctllib/ctllib.h"
 
 /* Exit statuses. */
 #define CS_EXIT_OK 0
@@ -85,107 +82,16 @@ int cs_ctl_check_segment(const struct cs_ctl_command *cmd,
 int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 			 int argc, char **argv, const struct cs_ctl_opt *opts);
 
-/* segio.c: the named segment, as the subcommands use it. */
-
-/* Whose segments names designate: -u USER sets it (root may name another
- * user); the caller's own by default. */
+/* main.c: whose segments names designate: -u USER sets it (root may
+ * name another user); the caller's own by default. */
 void cs_ctl_set_owner(uid_t owner);
 uid_t cs_ctl_owner(void);
 
-/* Work done under the writer lock; returns 0, or -1 with err filled. */
-typedef int (*cs_ctl_locked_fn)(struct cs_seg_handle *handle, void *arg,
-				char *err, size_t errlen);
+/* The segment NAME (checked already) of that owner, for the library. */
+struct chaos_shim_segment cs_ctl_named(const char *name);
 
-/* Opens the segment in mode, locks it, runs fn, unlocks and closes.
- * Returns 0, or -1 with err filled. */
-int cs_ctl_with_segment(const char *name, enum cs_seg_mode mode,
-			cs_ctl_locked_fn fn, void *arg, char *err,
-			size_t errlen);
-
-/* The current table, copied and validated (call under the lock). */
-int cs_ctl_read_table(const struct cs_seg_handle *handle,
-		      struct cs_table *table, char *err, size_t errlen);
-
-/* Changes a copy of the current table of an existing segment. Returns 0,
- * or -1 with err filled; nothing is published then. */
-typedef int (*cs_ctl_edit_fn)(struct cs_table *table, const char *segment,
-			      void *arg, char *err, size_t errlen);
-
-/* Publishes what fn made of the current table; a rule keeps its counters
- * (found by name) when others join or leave. Returns 0, or -1 with err
- * filled. */
-int cs_ctl_edit_table(const char *segment, cs_ctl_edit_fn fn, void *arg,
-		      char *err, size_t errlen);
-
-/* The same, printing any error; returns an exit status. */
-int cs_ctl_edit(const char *segment, cs_ctl_edit_fn fn, void *arg);
-
-/* cmd_add.c: one rule in profile syntax (braces optional), compiled as a
- * one-rule profile; messages name it "add". Returns 0, or -1 with err. */
-int cs_ctl_compile_rule(const char *text, struct cs_rule *rule, char *err,
-			size_t errlen);
-
-/* Adds a rule given in profile syntax; fails when its name exists.
- * Returns 0, or -1 with err filled. */
-int cs_ctl_add(const char *segment, const char *text, char *err,
-	       size_t errlen);
-
-/* Removes the named rules, all or (with -1 and err) none. */
-int cs_ctl_remove(const char *segment, const char *const *rules,
-		  size_t nrules, char *err, size_t errlen);
-
-/* Pauses or resumes an existing segment. Returns 0, or -1 with err. */
-int cs_ctl_set_paused(const char *segment, bool paused, char *err,
-		      size_t errlen);
-
-/* The value of CS_SEG_ID_ENV for an existing segment, for `run` to give
- * its command. Returns 0, or -1 with err filled. */
-#define CS_CTL_ID_MAX (CS_SEG_NAME_MAX + 40)
-int cs_ctl_segment_id(const char *segment, char *id, char *err, size_t errlen);
-
-/* Disarms the segment for good and removes it (a segment too broken to
- * open is removed all the same). Returns 0, or -1 with err filled. */
-int cs_ctl_destroy(const char *segment, char *err, size_t errlen);
-
-/* The same, only when the segment is stale (cs_segment_is_stale, checked
- * under the lock); *destroyed says whether it was disarmed (then a
- * failure means its file stayed). */
-int cs_ctl_destroy_if_stale(const char *segment, bool *destroyed, char *err,
-			    size_t errlen);
-
-/* The names of the owner's segments, sorted, in a NULL-terminated array,
- * or NULL with err filled. */
-char **cs_ctl_segment_names(char *err, size_t errlen);
-void cs_ctl_free_names(char **names);
-
-/* Everything `status`, `stats` and `list` show, read under the lock. */
-struct cs_ctl_view {
-	struct cs_table table;
-	uint64_t generation;
-	bool paused;
-	uint32_t armed;
-	uint64_t matched[CS_MAX_RULES];
-	uint64_t injected[CS_MAX_RULES];
-	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run, once */
-	size_t npids;
-	pid_t creator;	/* the process that created it, while it runs; or 0 */
-	bool stale;	/* no attached process runs, nor the creator */
-};
-
-/* Fills view from an existing segment, then zeroes the counters when
- * reset. Returns 0, or -1 with err filled. */
-int cs_ctl_collect(const char *segment, bool reset, struct cs_ctl_view *view,
-		   char *err, size_t errlen);
-
-/* cmd_load.c: replaces the table with profile (empty when NULL) and resets
- * the counters. The seed comes from seed_text when not NULL, else
- * $CHAOS_SHIM_SEED, else the profile, else getrandom(). Prints any error;
- * returns an exit status. */
-int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
-		const char *profile, const char *seed_text);
-
-/* Parses a decimal seed; returns 0 or -1. */
-int cs_ctl_parse_seed(const char *text, uint64_t *seed);
+/* Prints err's message when rc is -1; returns the exit status for rc. */
+int cs_ctl_report(int rc, const struct chaos_shim_error *err);
 
 /* cmd_status.c: the per-rule summary of `stats` and `run --stats`. */
 void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view);
