@@ -162,6 +162,12 @@ CHAOS_SHIM_API int chaos_shim_status(chaos_shim_segment *seg,
 				     struct chaos_shim_status *out,
 				     struct chaos_shim_error *err);
 
+/* The path of the preload library that programs under test need in
+ * LD_PRELOAD: $CHAOS_SHIM_LIB when set, else libchaos-shim.so in the
+ * folder this library was loaded from (where `make install` puts both). */
+CHAOS_SHIM_API int chaos_shim_preload_library(char *buf, size_t size,
+					      struct chaos_shim_error *err);
+
 /* The library's version, "MAJOR.MINOR.PATCH". */
 CHAOS_SHIM_API const char *chaos_shim_version(void);
 

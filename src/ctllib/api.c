@@ -1,6 +1,8 @@
 /* The public functions of libchaos-shim-ctl (include/chaos-shim/ctl.h):
  * argument checks, then the same code chaos-shim-ctl runs, and results
  * copied into the caller's plain structs. */
+#include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +216,46 @@ int chaos_shim_status(chaos_shim_segment *seg, struct chaos_shim_status *out,
 	for (uint32_t i = 0; i < view->table.nrules; i++)
 		rule_status(view, i, now_ns, &out->rules[i]);
 	free(view);
+	return 0;
+}
+
+int chaos_shim_preload_library(char *buf, size_t size,
+			       struct chaos_shim_error *err)
+{
+	const char *env = getenv("CHAOS_SHIM_LIB"), *slash;
+	char *self_path = NULL;
+	Dl_info self;
+	int n;
+
+	NEED(buf);
+	if (env && *env) {
+		n = snprintf(buf, size, "%s", env);
+	} else {
+		/* Absolute, whatever path the library was opened by. */
+		if (!dladdr((void *)chaos_shim_preload_library, &self) ||
+		    !self.dli_fname ||
+		    !(self_path = realpath(self.dli_fname, NULL)) ||
+		    !(slash = strrchr(self_path, '/'))) {
+			free(self_path);
+			return cs_ctl_fail(err, CHAOS_SHIM_E_SYSTEM,
+					   "cannot tell where libchaos-shim-ctl was loaded from; set CHAOS_SHIM_LIB");
+		}
+		n = snprintf(buf, size, "%.*s/libchaos-shim.so",
+			     (int)(slash - self_path), self_path);
+		free(self_path);
+	}
+	if (n < 0 || (size_t)n >= size)
+		return cs_ctl_fail(err, CHAOS_SHIM_E_USAGE,
+				   "the preload library's path is longer than %zu bytes",
+				   size - 1);
+	if (access(buf, R_OK) < 0) {
+		int e = errno;
+		cs_ctl_fail(err, CHAOS_SHIM_E_SYSTEM, "cannot use the preload library '%s': %s",
+			    buf, strerror(e));
+		if (err)
+			err->sys_errno = e;
+		return -1;
+	}
 	return 0;
 }
 
