@@ -17,6 +17,11 @@ needs=(
 	iproute2
 	valgrind
 	python3-yaml
+	python3-venv
+	python3-pytest
+	python3-requests
+	python3-redis
+	redis-server
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 

@@ -20,8 +20,10 @@ assert_eq libchaos-shim-ctl.so.0 "$soname" "soname"
 exported=$(nm -D --defined-only "$PWD/stage/usr/lib/libchaos-shim-ctl.so" | awk '$2 == "T" { print $3 }' | grep -v '^chaos_shim_')
 assert_eq "" "$exported" "exported functions outside chaos_shim_*"
 
+# A sanitizer build (make test-asan) needs its runtime in the program too.
+sanitize=${CS_PRELOAD_BEFORE:+-fsanitize=address,undefined}
 # shellcheck disable=SC2086 # pkg-config's words
-cc -std=c11 -Wall -Werror $(pkg-config --cflags chaos-shim-ctl) -o ctl_drive "$PROGS/ctl_drive.c" \
+cc -std=c11 -Wall -Werror $sanitize $(pkg-config --cflags chaos-shim-ctl) -o ctl_drive "$PROGS/ctl_drive.c" \
 	$libs -Wl,-rpath,"$PWD/stage/usr/lib" 2>cc.log || fail "compiling against the installed header: $(cat cc.log)"
 loads=$(ldd ./ctl_drive)
 assert_contains "libchaos-shim-ctl.so.0 => $PWD/stage/usr/lib/" "$loads" "the libraries ctl_drive loads"
@@ -33,7 +35,7 @@ python3 "$PROGS/tcp_client.py" "$closed" --times 1 >real.log
 new_segment
 rule="{ name = \"down\"; calls = [\"connect\"]; peer = \"*:$ECHO_PORT\"; fault = \"reset\"; }"
 client="python3 $PROGS/tcp_client.py $ECHO_PORT --times 1"
-./ctl_drive "$SEG" "$preload" "$rule" sh -c "$client >>client.log" >drive.log 2>&1 ||
+./ctl_drive "$SEG" "${CS_PRELOAD_BEFORE:+$CS_PRELOAD_BEFORE }$preload" "$rule" sh -c "$client >>client.log" >drive.log 2>&1 ||
 	fail "ctl_drive failed: $(cat drive.log)"
 out=$(cat drive.log)
 assert_contains "version 0.1.0" "$out" "version"
