@@ -89,7 +89,34 @@ static int resolve_command(const char *cmd, char *out, size_t size)
 	}
 }
 
-static void warn_if_unseen(const char *cmd)
+/* Whether a rule of the table acts on TLS: its calls, or the certificate
+ * check through a tls-scoped skew. Disabled ones count: they may be
+ * enabled later. */
+static bool has_tls_rules(const struct cs_table *table)
+{
+	for (uint32_t i = 0; i < table->nrules; i++) {
+		const struct cs_rule *r = &table->rules[i];
+		if ((r->calls & CS_SSL_FAMILIES) ||
+		    (r->fault == CS_FAULT_CLOCK_SKEW && r->scope == CS_SCOPE_TLS))
+			return true;
+	}
+	return false;
+}
+
+static void warn_tls_unseen(const char *cmd, const char *path)
+{
+	unsigned stacks = cs_ctl_unseen_tls(path);
+	const char *what = stacks & CS_TLS_GNUTLS ? "uses GnuTLS"
+			   : stacks & CS_TLS_NSS  ? "uses NSS"
+						  : "carries its own OpenSSL";
+
+	if (stacks)
+		cs_ctl_error("warning: '%s' %s: the profile's TLS rules (ssl_* calls, "
+			     "scope \"tls\") do not reach it",
+			     cmd, what);
+}
+
+static void warn_if_unseen(const char *cmd, const struct cs_table *table)
 {
 	char path[PATH_MAX];
 
@@ -106,6 +133,8 @@ static void warn_if_unseen(const char *cmd)
 			     cmd);
 		break;
 	case CS_BINARY_DYNAMIC:
+		if (table && has_tls_rules(table))
+			warn_tls_unseen(cmd, path);
 		break;
 	}
 }
@@ -284,7 +313,10 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	} else if (set_environment(library, segment, id, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {
-		warn_if_unseen(argv[first]);
+		struct cs_ctl_view *view = malloc(sizeof(*view));
+		bool loaded = view && cs_ctl_collect(&seg, false, view, &lib_err) == 0;
+		warn_if_unseen(argv[first], loaded ? &view->table : NULL);
+		free(view);
 		rc = run_child(argv + first);
 		if (stats)
 			print_summary(segment);

@@ -104,6 +104,14 @@ enum cs_ctl_binary {
 };
 enum cs_ctl_binary cs_ctl_inspect_binary(const char *path);
 
+/* TLS stacks a dynamic program uses that the shim's TLS rules (ssl_*
+ * calls, a tls-scoped clock_skew) do not reach: libraries it needs
+ * directly, or OpenSSL linked into the program itself. */
+#define CS_TLS_GNUTLS 1u
+#define CS_TLS_NSS 2u
+#define CS_TLS_OPENSSL_INSIDE 4u
+unsigned cs_ctl_unseen_tls(const char *path);
+
 /* json.c: a streaming writer for one compact JSON document. Keys are
  * NULL inside arrays. */
 #define CS_JSON_DEPTH 16
