@@ -88,7 +88,8 @@ $(CTLLIB_REAL): $(CTLLIB_OBJ) $(COMMON_LIB) src/ctllib/exports.map
 $(CTLLIB): $(CTLLIB_REAL)
 	$(Q)ln -sf $(notdir $<) $(BUILD)/$(CTLLIB_SO) && ln -sf $(CTLLIB_SO) $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h)
+# White-box tests include the files they test (the controller library's).
+$(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h) $(CTLLIB_SRC)
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CS_CFLAGS) -Wno-unused-parameter -o $@ $< $(COMMON_LIB) $(CONFIG_LIBS) $(CMOCKA_LIBS) -lm
