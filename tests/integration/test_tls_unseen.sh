@@ -20,13 +20,16 @@ assert_exit 60 "$CTL" run -p "$tls" -- curl -sS -o /dev/null --cacert ca.pem "$u
 assert_no_match 'warning' "$ERR" "run's stderr for curl, whose libssl the shim sees"
 checked=curl
 
+# A sanitizer build (make test-asan): node needs the runtime named in
+# LD_PRELOAD (run puts the shim before it).
+asan_env=(env ${CS_PRELOAD_BEFORE:+LD_PRELOAD=$CS_PRELOAD_BEFORE})
 if command -v node >/dev/null; then
 	fetch='require("https").get(process.argv[1], { ca: require("fs").readFileSync("ca.pem") },
 	  (r) => { console.log("ok " + r.statusCode); r.resume(); }).on("error", (e) => console.log("err " + e.code))'
-	assert_exit 0 "$CTL" run -p "$tls" -- node -e "$fetch" "$url"
+	assert_exit 0 "${asan_env[@]}" "$CTL" run -p "$tls" -- node -e "$fetch" "$url"
 	assert_eq "chaos-shim-ctl: warning: 'node' carries its own OpenSSL: $warning" "$ERR" "run's warning for node"
 	assert_eq "ok 200" "$OUT" "node under the expired-certificate profile (the skew does not reach it)"
-	assert_exit 0 "$CTL" run -p plain.cfg -- node -e "$fetch" "$url"
+	assert_exit 0 "${asan_env[@]}" "$CTL" run -p plain.cfg -- node -e "$fetch" "$url"
 	assert_eq "" "$ERR" "run's stderr for node without TLS rules"
 	checked+=" node"
 fi
