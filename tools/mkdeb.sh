@@ -3,7 +3,7 @@
 # controller library with its header and pkg-config files, the
 # profiles, the man pages and the bash completion, built with dpkg-deb
 # from a `make install` into a staging root. Its dependencies are the
-# packages that hold the shared libraries the two binaries load.
+# packages that hold the shared libraries the three binaries load.
 #
 #   tools/mkdeb.sh BUILD VERSION    (prints the path of the .deb)
 set -euo pipefail
@@ -39,7 +39,8 @@ Description: network and clock fault injection for unmodified programs
  them, resets connections, drops packets, fails calls with a chosen
  errno, shortens reads and writes, caps bandwidth or shifts the clock.
  chaos-shim-ctl runs programs under a profile and changes the rules
- while they run.
+ while they run; libchaos-shim-ctl (with its header and pkg-config file)
+ does the same from test code.
 CONTROL
 dpkg-deb --root-owner-group --build "$stage" "$deb" >/dev/null
 echo "$deb"
