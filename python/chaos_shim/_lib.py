@@ -95,5 +95,11 @@ def lib():
     """The loaded library, loaded on first use."""
     global _lib
     if _lib is None:
-        _lib = _declare(ctypes.CDLL(_find()))
+        try:
+            _lib = _declare(ctypes.CDLL(_find()))
+        except OSError as exc:
+            from .errors import ChaosShimError
+            raise ChaosShimError(
+                "system", f"cannot load libchaos-shim-ctl ({exc}): install "
+                "chaos-shim or set CHAOS_SHIM_CTL_LIB") from exc
     return _lib
