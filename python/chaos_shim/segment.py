@@ -76,6 +76,7 @@ class Segment:
     manager it is destroyed on exit."""
 
     def __init__(self, name=None, create=True, exclusive=False):
+        self._handle = None  # until opened: nothing for close() to free
         if name is None:
             name = f"py-{os.getpid()}-{secrets.token_hex(4)}"
             exclusive = True
