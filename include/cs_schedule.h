@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs_decide.h"
 #include "cs_table.h"
 
 /* Whether the 1-based match number is one of the rule's `at` (true for a
@@ -20,6 +21,16 @@ static inline bool cs_at_includes(const struct cs_rule *rule, uint64_t match)
 		if (rule->at[i] == match)
 			return true;
 	return false;
+}
+
+/* Whether the rule injects at its n-th match (counting from 0), before
+ * its `count` budget: past `after`, one of `at`, and chosen by the seed.
+ * The shim decides with it, and `bisect` works out what a seed did. */
+static inline bool cs_rule_selects(const struct cs_rule *rule, uint64_t seed,
+				   uint64_t rule_key, uint64_t n)
+{
+	return n >= rule->after && cs_at_includes(rule, n + 1) &&
+	       cs_decide(seed, rule_key, n, rule->probability);
 }
 
 /* Whether a `*` and `?` glob matches text; `*` also spans '/'. */
@@ -37,6 +48,13 @@ bool cs_process_matches(const struct cs_rule *rule, const char *execfn,
 static inline bool cs_has_window(const struct cs_rule *rule)
 {
 	return rule->start_after_ms || rule->duration_ms || rule->period_ms;
+}
+
+/* Whether any scheduling key is set: such a rule's answer depends on the
+ * match number, the program or the time, not on the call alone. */
+static inline bool cs_has_schedule(const struct cs_rule *rule)
+{
+	return rule->at[0] || rule->process[0] || cs_has_window(rule);
 }
 
 /* Whether now (CLOCK_MONOTONIC, ns) is inside the rule's window; when

@@ -42,6 +42,10 @@ struct cs_seg_header {
 	uint64_t instance; /* random at creation: not a later one of the name */
 	int32_t creator_pid; /* `run`, `load` or the shim that created it */
 	uint32_t reserved;
+	/* Event-log lines the shims could not write whole (full disk, no free
+	 * fd, a file they may not write): in the header's padding, so the
+	 * layout is unchanged and older segments read 0. */
+	_Atomic uint64_t log_lost;
 	/* Everything a publish, pause, resume or destroy changes for the
 	 * shim, in one word, so that a writer killed at any instant leaves it
 	 * whole: the number of publishes in the high half (its low bit picks
@@ -80,6 +84,9 @@ struct cs_segment {
 	struct cs_seg_counter counters[CS_MAX_RULES];
 	_Alignas(CS_CACHELINE) _Atomic int32_t pids[CS_MAX_PIDS];
 };
+
+_Static_assert(sizeof(struct cs_seg_header) == 2 * CS_CACHELINE,
+	       "the header's fields fit its two cache lines");
 
 /* A mapped segment, as a writer holds it. */
 struct cs_seg_handle {
@@ -132,9 +139,16 @@ int cs_segment_attach(const char *name, struct cs_seg_handle *handle,
 /* Writes "NAME:UID:INSTANCE", the value of CS_SEG_ID_ENV, for handle. */
 int cs_segment_id(const struct cs_seg_handle *handle, char *buf, size_t size);
 
-/* A private, empty segment in MAP_SHARED anonymous memory: shared with
- * children after fork, with no name and no file. */
+/* A private, empty segment with no name: shared memory that children share
+ * after fork. handle->fd is a close-on-exec memfd (or -1 where the kernel
+ * has none), which a process may hand to the programs it execs. */
 int cs_segment_anonymous(struct cs_seg_handle *handle, char *err,
+			 size_t errlen);
+
+/* Maps the private segment behind a descriptor handed down (a memfd of
+ * cs_segment_anonymous), with every check of cs_segment_open. Takes fd:
+ * on failure it is closed. */
+int cs_segment_attach_fd(int fd, struct cs_seg_handle *handle, char *err,
 			 size_t errlen);
 
 /* Closes the descriptor but keeps the mapping (what the shim wants). */

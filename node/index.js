@@ -95,12 +95,13 @@ class Segment {
 
   // Replaces the table with a profile file, or an empty one; zeroes counters.
   load(profile, { seed } = {}) {
+    if (!profile) return void this.loadText('', { seed });
     const env = seed === undefined ? undefined : String(seed);
-    if (env === undefined) return void ctl(['-s', this.name, 'load', profile || '/dev/null']);
+    if (env === undefined) return void ctl(['-s', this.name, 'load', profile]);
     const saved = process.env.CHAOS_SHIM_SEED;
     process.env.CHAOS_SHIM_SEED = env;
     try {
-      ctl(['-s', this.name, 'load', profile || '/dev/null']);
+      ctl(['-s', this.name, 'load', profile]);
     } finally {
       if (saved === undefined) delete process.env.CHAOS_SHIM_SEED;
       else process.env.CHAOS_SHIM_SEED = saved;

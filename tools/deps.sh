@@ -17,6 +17,7 @@ needs=(
 	iproute2
 	valgrind
 	python3-yaml
+	procps
 	python3-venv
 	python3-pytest
 	python3-requests

@@ -4,6 +4,7 @@ and the rule's counters."""
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -19,9 +20,13 @@ def fetch(url, timeout=5.0):
 
 
 def error_of(call, *args, **kwargs):
+    """What the client saw, whatever it is; urllib wraps an error of
+    sending the request (a reset that came first) in URLError."""
     try:
         call(*args, **kwargs)
-    except Exception as exc:  # what the client saw, whatever it is
+    except urllib.error.URLError as exc:
+        return exc.reason
+    except Exception as exc:
         return exc
     raise AssertionError(f"{call.__name__}{args}: expected an error, it succeeded")
 

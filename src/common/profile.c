@@ -3,9 +3,11 @@
 #include "cs_profile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -294,31 +296,128 @@ static int compile_parsed(const config_t *cfg, int parsed, const char *origin,
 	return -1;
 }
 
+/* Profiles are small: anything larger is a mistake, not a profile. */
+#define PROFILE_MAX (1 << 20)
+#define INCLUDE_DEPTH 10 /* as deep as libconfig follows them */
+
+/* Reads a regular file into a new NUL-terminated buffer. Opens without
+ * blocking, so that a FIFO or a device named as a profile is refused
+ * instead of hanging the program at start. */
+static char *read_regular(const char *path, const char *what, char *err,
+			  size_t errlen)
+{
+	struct stat st = {0};
+	char *text = NULL;
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read %s '%s': %s", what, path,
+			 strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read %s '%s': %s", what, path,
+			 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+		goto fail;
+	}
+	if (st.st_size > PROFILE_MAX) {
+		snprintf(err, errlen, "cannot read %s '%s': larger than %d bytes",
+			 what, path, PROFILE_MAX);
+		goto fail;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	while (text && len < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* shrank meanwhile: parse what was there */
+		len += (size_t)n;
+	}
+	if (!text) {
+		snprintf(err, errlen, "cannot read %s '%s': %s", what, path,
+			 strerror(ENOMEM));
+		goto fail;
+	}
+	text[len] = '\0';
+	close(fd);
+	return text;
+fail:
+	close(fd);
+	return NULL;
+}
+
+/* libconfig (1.5 has no hook for it) opens @include files itself, with a
+ * blocking fopen: every file the text includes, and every file those
+ * include, must be a regular file before libconfig may see the text. A
+ * file that does not exist is left for libconfig to report. */
+static int check_includes(const char *text, const char *dir, const char *file,
+			  int depth, char *err, size_t errlen)
+{
+	unsigned line = 1;
+
+	for (const char *p = text; *p; line++) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char name[CS_PATH_MAX], path[2 * CS_PATH_MAX];
+		struct stat st;
+		int len = 0;
+		const char *q = p + strspn(p, " \t");
+
+		p += n + (end != NULL);
+		if (strncmp(q, "@include", 8) != 0 ||
+		    sscanf(q + 8, " \"%1023[^\"]\"%n", name, &len) != 1 || !len)
+			continue;
+		snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : dir,
+			 name[0] == '/' ? "" : "/", name);
+		if (stat(path, &st) < 0)
+			continue;
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen,
+				 "cannot read included file '%s': not a regular file (%s:%u)",
+				 path, file, line);
+			return -1;
+		}
+		if (depth >= INCLUDE_DEPTH)
+			continue; /* libconfig refuses deeper ones itself */
+		char *inner = read_regular(path, "included file", err, errlen);
+		if (!inner)
+			return -1;
+		int rc = check_includes(inner, dir, path, depth + 1, err, errlen);
+		free(inner);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cs_profile_compile_file(const char *path, struct cs_table *table,
 			    char *err, size_t errlen)
 {
 	config_t cfg;
-	struct stat st;
-	char dir[CS_PATH_MAX];
-	FILE *f;
+	char buf[CS_PATH_MAX];
+	const char *dir;
+	char *text;
 	int rc;
 
 	memset(table, 0, sizeof(*table));
-	f = fopen(path, "re");
-	if (!f || (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))) {
-		int e = f ? EISDIR : errno;
-		if (f)
-			fclose(f);
-		snprintf(err, errlen, "cannot read profile '%s': %s", path, strerror(e));
+	text = read_regular(path, "profile", err, errlen);
+	if (!text)
+		return -1;
+	/* @include paths are relative to the profile, not to the cwd. */
+	snprintf(buf, sizeof(buf), "%s", path);
+	dir = dirname(buf);
+	if (check_includes(text, dir, path, 1, err, errlen) < 0) {
+		free(text);
 		return -1;
 	}
 	config_init(&cfg);
-	/* @include paths are relative to the profile, not to the cwd. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	config_set_include_dir(&cfg, dirname(dir));
-	rc = compile_parsed(&cfg, config_read(&cfg, f), path, table, err, errlen);
-	fclose(f);
+	config_set_include_dir(&cfg, dir);
+	rc = compile_parsed(&cfg, config_read_string(&cfg, text), path, table,
+			    err, errlen);
 	config_destroy(&cfg);
+	free(text);
 	return rc;
 }
 

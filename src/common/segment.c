@@ -500,16 +500,38 @@ fail:
 int cs_segment_anonymous(struct cs_seg_handle *handle, char *err,
 			 size_t errlen)
 {
-	struct cs_segment *seg = map_segment(-1);
+	/* A memfd where the kernel has them: a descriptor children can be
+	 * handed across exec (cs_segment_attach_fd); else plain memory. */
+	int fd = (int)syscall(SYS_memfd_create, "chaos-shim", MFD_CLOEXEC);
+	struct cs_segment *seg;
 
+	if (fd >= 0 && (fchmod(fd, 0600) < 0 ||
+			ftruncate(fd, (off_t)sizeof(struct cs_segment)) < 0)) {
+		close(fd);
+		fd = -1;
+	}
+	seg = map_segment(fd);
 	if (!seg) {
 		snprintf(err, errlen, "cannot map a private segment: %s",
 			 errno_text(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	init_header(seg, getuid());
-	fill_handle(handle, seg, -1, getuid(), "");
+	fill_handle(handle, seg, fd, getuid(), "");
 	return 0;
+}
+
+int cs_segment_attach_fd(int fd, struct cs_seg_handle *handle, char *err,
+			 size_t errlen)
+{
+	/* No path: nothing to remove. A private segment is never destroyed,
+	 * but one that says so is refused all the same. */
+	int rc = attach_existing(fd, getuid(), "", "", handle, err, errlen);
+	if (rc > 0)
+		snprintf(err, errlen, "segment was destroyed");
+	return rc ? -1 : 0;
 }
 
 void cs_segment_drop_fd(struct cs_seg_handle *handle)

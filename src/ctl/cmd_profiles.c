@@ -1,10 +1,13 @@
 /* `profiles`: the installed scenario profiles, one line each: the name
  * that `run -p NAME` takes and the first sentence of its description. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctl/ctl.h"
 
@@ -18,11 +21,19 @@ static void describe(const char *path, const char *name, char *out,
 {
 	char line[512];
 	size_t used = 0;
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	/* Only a regular file: a FIFO among the profiles must not block. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+			  ? fdopen(fd, "r")
+			  : NULL;
 
 	out[0] = '\0';
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while (fgets(line, sizeof(line), f) && line[0] == '#') {
 		char *text = line + 1 + (line[1] == ' ');
 		text[strcspn(text, "\n")] = '\0';

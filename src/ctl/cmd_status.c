@@ -212,6 +212,8 @@ void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view)
 		fputs("no rules\n", out);
 	else
 		print_grid(out, view, &stats_grid);
+	if (view->log_lost)
+		fprintf(out, "event log: %" PRIu64 " lines lost\n", view->log_lost);
 }
 
 /* ---- the two commands */
@@ -296,6 +298,7 @@ static void print_stats_json(const char *segment,
 	cs_json_object_begin(&j, NULL);
 	cs_json_string(&j, "segment", segment);
 	cs_json_bool(&j, "paused", view->paused);
+	cs_json_uint(&j, "log_lost", view->log_lost);
 	cs_json_array_begin(&j, "rules");
 	for (uint32_t i = 0; i < view->table.nrules; i++) {
 		cs_json_object_begin(&j, NULL);

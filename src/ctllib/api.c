@@ -68,14 +68,16 @@ int chaos_shim_load_file(chaos_shim_segment *seg, const char *path,
 			 const char *seed, struct chaos_shim_error *err)
 {
 	NEED(seg && path);
-	return cs_ctl_load(seg, CS_SEG_OPEN_OR_CREATE, path, NULL, seed, err);
+	return cs_ctl_load_profile(seg, CS_SEG_OPEN_OR_CREATE, path, NULL, seed,
+				   err);
 }
 
 int chaos_shim_load_text(chaos_shim_segment *seg, const char *text,
 			 const char *seed, struct chaos_shim_error *err)
 {
 	NEED(seg && text);
-	return cs_ctl_load(seg, CS_SEG_OPEN_OR_CREATE, NULL, text, seed, err);
+	return cs_ctl_load_profile(seg, CS_SEG_OPEN_OR_CREATE, NULL, text, seed,
+				   err);
 }
 
 int chaos_shim_add(chaos_shim_segment *seg, const char *rule,

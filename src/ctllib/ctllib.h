@@ -89,6 +89,7 @@ struct cs_ctl_view {
 	uint32_t armed;
 	uint64_t matched[CS_MAX_RULES];
 	uint64_t injected[CS_MAX_RULES];
+	uint64_t log_lost; /* event-log lines the shims could not write */
 	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run, once */
 	size_t npids;
 	pid_t creator;	/* the process that created it, while it runs; or 0 */
@@ -100,16 +101,23 @@ struct cs_ctl_view {
 int cs_ctl_collect(const struct chaos_shim_segment *seg, bool reset,
 		   struct cs_ctl_view *view, struct chaos_shim_error *err);
 
-/* load.c: replaces the table with the profile at path, or in text, or an
- * empty one when both are NULL, and zeroes the counters. The seed comes
- * from seed_text when not NULL, else $CHAOS_SHIM_SEED, else the profile,
- * else getrandom(). */
-int cs_ctl_load(const struct chaos_shim_segment *seg, enum cs_seg_mode mode,
-		const char *path, const char *text, const char *seed_text,
-		struct chaos_shim_error *err);
+/* load.c: compiles the profile at path, or in text, or an empty table
+ * when both are NULL, and gives it its seed: seed_text when not NULL,
+ * else $CHAOS_SHIM_SEED, else the profile's, else a random one. */
+int cs_ctl_compile_profile(const char *path, const char *text,
+			   const char *seed_text, struct cs_table *table,
+			   struct chaos_shim_error *err);
 
-/* Parses a decimal seed; returns 0 or -1. */
-int cs_ctl_parse_seed(const char *text, uint64_t *seed);
+/* Makes table the segment's rule table, counters from zero. */
+int cs_ctl_publish_table(const struct chaos_shim_segment *seg,
+			 enum cs_seg_mode mode, const struct cs_table *table,
+			 struct chaos_shim_error *err);
+
+/* Both: what `load` does. */
+int cs_ctl_load_profile(const struct chaos_shim_segment *seg,
+			enum cs_seg_mode mode, const char *path,
+			const char *text, const char *seed_text,
+			struct chaos_shim_error *err);
 
 /* rule_edits.c: the edits of add, remove, enable, disable and set. */
 

@@ -191,6 +191,8 @@ static int collect_locked(struct cs_seg_handle *handle, void *arg,
 		view->injected[i] = job->reset ? atomic_exchange(&c->injected, 0)
 					       : atomic_load(&c->injected);
 	}
+	view->log_lost = job->reset ? atomic_exchange(&seg->hdr.log_lost, 0)
+				    : atomic_load(&seg->hdr.log_lost);
 	view->npids = cs_segment_live_pids(seg, view->pids);
 	view->creator = cs_segment_creator(seg);
 	view->stale = cs_segment_is_stale(seg);

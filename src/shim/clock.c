@@ -28,21 +28,36 @@ static inline enum clock_class class_of(clockid_t id)
 	return monotonic_clocks & CLOCK_SET(id) ? MONOTONIC : UNTOUCHED;
 }
 
-/* The last value each monotonic clock returned under a skew: a step back
- * holds the clock still until the truth catches up. */
+/* Monotonic clocks never go backwards, whichever path serves a read. A
+ * skew can only take them ahead of the truth (which the program may have
+ * read already): the highest value each one returned above its truth is
+ * its floor, and every read returns at least that, standing still after a
+ * step back until the truth catches up; the floor goes back to 0 once the
+ * truth has passed it. Once a floor was raised, clock_gettime takes the
+ * slow path even with the clock family idle (a rule disabled, paused, or
+ * the segment gone): cs_clock_reads_hold. */
 static int64_t monotonic_floor[CLOCK_TAI + 1];
 
-static int64_t never_backwards(clockid_t id, int64_t ns)
+static int64_t monotonic_settle(clockid_t id, int64_t truth, int64_t skewed)
 {
 	int64_t *floor = &monotonic_floor[id];
-	int64_t seen = __atomic_load_n(floor, __ATOMIC_RELAXED);
-	do {
-		if (ns <= seen)
+	int64_t out = skewed > truth ? skewed : truth;
+	int64_t seen = __atomic_load_n(floor, __ATOMIC_ACQUIRE);
+	for (;;) {
+		if (seen >= out && seen)
 			return seen;
-	} while (!__atomic_compare_exchange_n(floor, &seen, ns, true,
-					      __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return ns;
+		if (out == truth && !seen)
+			return out;
+		/* Raise the floor to a value above the truth, or clear it
+		 * once the truth has passed it. */
+		int64_t next = out == truth ? 0 : out;
+		if (__atomic_compare_exchange_n(floor, &seen, next, true,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
+	if (out != truth)
+		cs_clock_reads_hold();
+	return out;
 }
 
 static int64_t realtime_ns(void)
@@ -84,34 +99,46 @@ static bool skew(clockid_t id, const char *name, int64_t *ns)
 	if (cs_skew_time(&action.skew, truth, &shifted) < 0 ||
 	    __builtin_add_overflow(*ns, shifted - truth, &out) || out < 0)
 		return false;
-	*ns = never_backwards(id, out);
+	*ns = out;
 	return true;
+}
+
+static void put_ns(struct timespec *ts, int64_t ns)
+{
+	ts->tv_sec = ns / NS;
+	ts->tv_nsec = ns % NS;
 }
 
 static void skew_timespec(clockid_t id, const char *name, struct timespec *ts)
 {
-	if (class_of(id) == REALTIME && cs_skewlane_apply(ts))
+	enum clock_class cls = class_of(id);
+	if (cls == REALTIME && cs_skewlane_apply(ts))
 		return;
-	if (!may_skew(id))
-		return;
-	int64_t ns = (int64_t)ts->tv_sec * NS + ts->tv_nsec;
-	if (skew(id, name, &ns)) {
-		ts->tv_sec = ns / NS;
-		ts->tv_nsec = ns % NS;
-	}
+	int64_t truth = (int64_t)ts->tv_sec * NS + ts->tv_nsec, ns = truth;
+	bool skewed = may_skew(id) && skew(id, name, &ns);
+	if (cls == MONOTONIC)
+		ns = monotonic_settle(id, truth, ns);
+	if (skewed || ns != truth)
+		put_ns(ts, ns);
 }
 
 static CS_SLOW_PATH int clock_gettime_slow(clockid_t id, struct timespec *ts)
 {
 	int rc = cs_real_clock_gettime(id, ts);
-	if (rc == 0)
+	if (rc != 0)
+		return rc;
+	if (cs_armed(CS_FAM_CLOCK)) {
 		skew_timespec(id, "clock_gettime", ts);
+	} else if (class_of(id) == MONOTONIC) {
+		int64_t truth = (int64_t)ts->tv_sec * NS + ts->tv_nsec;
+		put_ns(ts, monotonic_settle(id, truth, truth));
+	}
 	return rc;
 }
 
 CS_EXPORT int clock_gettime(clockid_t id, struct timespec *ts)
 {
-	if (cs_likely(!cs_armed(CS_FAM_CLOCK)))
+	if (cs_likely(!cs_clock_reads_armed()))
 		return cs_real_clock_gettime(id, ts);
 	return clock_gettime_slow(id, ts);
 }

@@ -105,10 +105,7 @@ static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 		return false;
 	uint64_t n = __atomic_fetch_add(&counter->matched, 1, __ATOMIC_RELAXED);
 	*nth = n;
-	if (n < rule->after || !cs_at_includes(rule, n + 1))
-		return false;
-	if (!cs_decide(snap->table.seed, snap->rule_keys[i], n,
-		       rule->probability))
+	if (!cs_rule_selects(rule, snap->table.seed, snap->rule_keys[i], n))
 		return false;
 	return take_injection(counter, rule->count);
 }
@@ -223,10 +220,17 @@ bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 	bool any = false;
 	const struct cs_snapshot *snap = cs_snapshot_read_lock();
 	if (snap->valid) {
+		bool confirmed = !call->sock || call->fd < 0;
 		for (uint32_t i = 0; i < snap->table.nrules; i++) {
 			const struct cs_rule *rule = &snap->table.rules[i];
 			uint64_t n, delay_ns;
-			if (!rule_matches(rule, call) || !injects(snap, i, &n))
+			if (!rule_matches(rule, call))
+				continue;
+			/* Before anything is counted, logged or applied. */
+			if (!confirmed && !cs_fdinfo_confirm(call->fd, call->sock))
+				break;
+			confirmed = true;
+			if (!injects(snap, i, &n))
 				continue;
 			any = true;
 			bool last = add_fault(snap, i, n, call, action, &delay_ns);

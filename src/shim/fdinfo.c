@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cs_addr.h"
 #include "shim/shim.h"
@@ -81,10 +82,20 @@ static uint8_t kind_of(int domain, int type)
 static bool lookup(int fd, struct cs_fdinfo *info)
 {
 	memset(info, 0, sizeof *info);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		info->kind = CS_FD_NOT_SOCKET;
+		return false; /* not open: whatever comes next is new */
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		info->kind = CS_FD_NOT_SOCKET;
+		return true;
+	}
+	info->ino = (uint64_t)st.st_ino;
 	int type = sock_type(fd);
 	if (type < 0) {
 		info->kind = CS_FD_NOT_SOCKET;
-		return errno == ENOTSOCK;
+		return false;
 	}
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -117,11 +128,12 @@ void cs_fdinfo_get(int fd, struct cs_fdinfo *info)
 bool cs_fdinfo_confirm(int fd, const struct cs_fdinfo *info)
 {
 	int saved = errno;
-	int type = sock_type(fd);
+	struct stat st;
+	bool socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 	errno = saved;
-	if (type < 0 && info->kind != CS_FD_NOT_SOCKET) {
-		cs_fdinfo_forget(fd);
-		return false;
-	}
-	return true;
+	if (info->kind == CS_FD_NOT_SOCKET ? !socket
+					   : socket && (uint64_t)st.st_ino == info->ino)
+		return true;
+	cs_fdinfo_forget(fd);
+	return false;
 }

@@ -7,15 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <urcu/urcu-bp.h>
 
 #include "cs_profile.h"
+#include "cs_seed.h"
 #include "shim/shim.h"
 
 static const uint32_t armed_zero;
 const uint32_t *cs_armed_word = &armed_zero;
+static const uint32_t clock_held = CS_BIT(CS_FAM_CLOCK);
+const uint32_t *cs_clock_reads_word = &armed_zero;
 struct cs_segment *cs_seg;
 static struct cs_seg_handle handle = {.fd = -1};
 static int detached;
@@ -38,6 +40,13 @@ void cs_say(const char *msg)
 void cs_detach(const char *reason)
 {
 	__atomic_store_n(&cs_armed_word, &armed_zero, __ATOMIC_RELEASE);
+	/* Clock reads follow, unless they hold a monotonic floor. */
+	const uint32_t *reads =
+		__atomic_load_n(&cs_clock_reads_word, __ATOMIC_ACQUIRE);
+	if (reads != &clock_held)
+		__atomic_compare_exchange_n(&cs_clock_reads_word, &reads,
+					    &armed_zero, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
 	if (__atomic_exchange_n(&detached, 1, __ATOMIC_ACQ_REL))
 		return;
 	char line[400];
@@ -50,40 +59,22 @@ void cs_detach(const char *reason)
 	cs_say(line);
 }
 
-static int parse_seed(const char *text, uint64_t *seed)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-')
-		return -1;
-	*seed = v;
-	return 0;
-}
-
-/* CHAOS_SHIM_PROFILE: the profile lives in this process and its children,
- * in anonymous shared memory, with the same layout as a named segment. */
+/* CHAOS_SHIM_PROFILE: the profile lives in this process tree, in private
+ * shared memory with the same layout as a named segment: compiled by the
+ * first process, attached by the programs it execs (inherit.c). */
 static int load_private_profile(const char *path, char *err, size_t errlen)
 {
 	static struct cs_table table; /* too large for the loader's stack */
+	if (cs_inherit_attach(path, &handle))
+		return 0;
 	if (cs_profile_compile_file(path, &table, err, errlen) < 0)
 		return -1;
-	const char *seed_env = getenv("CHAOS_SHIM_SEED");
-	if (seed_env && *seed_env) {
-		if (parse_seed(seed_env, &table.seed) < 0) {
-			snprintf(err, errlen,
-				 "CHAOS_SHIM_SEED '%s' is not a number", seed_env);
-			return -1;
-		}
-		table.has_seed = 1;
-	} else if (!table.has_seed &&
-		   getrandom(&table.seed, sizeof table.seed, 0) !=
-			   sizeof table.seed) {
-		table.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
-	}
+	if (cs_seed_choose(&table, NULL, NULL, err, errlen) < 0)
+		return -1;
 	if (cs_segment_anonymous(&handle, err, errlen) < 0)
 		return -1;
 	cs_segment_publish(handle.seg, &table, true);
+	cs_inherit_pass_down(path, &handle);
 	return 0;
 }
 
@@ -102,6 +93,7 @@ static void after_fork_child(void)
 	urcu_bp_after_fork_child();
 	cs_snapshot_after_fork_child();
 	cs_skewlane_after_fork_child();
+	cs_eventlog_after_fork_child();
 	if (cs_seg)
 		cs_segment_register_pid(cs_seg, getpid());
 }
@@ -155,8 +147,17 @@ __attribute__((constructor)) static void cs_init(void)
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	cs_skewlane_init();
 	cs_segment_register_pid(cs_seg, getpid());
+	__atomic_store_n(&cs_clock_reads_word,
+			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
 	__atomic_store_n(&cs_armed_word,
 			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
+}
+
+void cs_clock_reads_hold(void)
+{
+	if (__atomic_load_n(&cs_clock_reads_word, __ATOMIC_RELAXED) != &clock_held)
+		__atomic_store_n(&cs_clock_reads_word, &clock_held,
+				 __ATOMIC_RELEASE);
 }
 
 __attribute__((destructor)) static void cs_fini(void)

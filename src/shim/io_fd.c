@@ -1,5 +1,6 @@
 /* Interposers that only keep the per-fd socket cache honest: a number that
  * is closed, replaced or handed out again must not keep its old identity. */
+#include <linux/close_range.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,27 @@ CS_EXPORT int close(int fd)
 {
 	cs_fdinfo_forget(fd);
 	return cs_real_close(fd);
+}
+
+/* Forgets every cached fd from first to last (the cache ends first). */
+static void forget_range(unsigned int first, unsigned int last)
+{
+	for (unsigned int fd = first; fd <= last && fd < CS_FD_CACHE; fd++)
+		cs_fdinfo_forget((int)fd);
+}
+
+CS_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		forget_range(first, last);
+	return cs_real_close_range(first, last, flags);
+}
+
+CS_EXPORT void closefrom(int low)
+{
+	if (low >= 0)
+		forget_range((unsigned int)low, ~0u);
+	cs_real_closefrom(low);
 }
 
 CS_EXPORT int dup2(int oldfd, int newfd)

@@ -108,12 +108,21 @@ CS_REAL(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n),
 CS_REAL(ssize_t, readv, (int fd, const struct iovec *v, int c), (fd, v, c),
 	syscall(SYS_readv, fd, v, c))
 CS_REAL(int, close, (int fd), (fd), syscall(SYS_close, fd))
+CS_REAL(int, close_range, (unsigned int first, unsigned int last, int flags),
+	(first, last, flags), syscall(SYS_close_range, first, last, flags))
+CS_REAL(void, closefrom, (int low), (low),
+	(void)syscall(SYS_close_range, low, ~0u, 0))
 CS_REAL(int, dup2, (int o, int n), (o, n), syscall(SYS_dup2, o, n))
 CS_REAL(int, dup3, (int o, int n, int f), (o, n, f), syscall(SYS_dup3, o, n, f))
 CS_REAL(int, socket, (int d, int t, int p), (d, t, p),
 	syscall(SYS_socket, d, t, p))
 CS_REAL(int, socketpair, (int d, int t, int p, int sv[2]), (d, t, p, sv),
 	syscall(SYS_socketpair, d, t, p, sv))
+CS_REAL(int, sigaction,
+	(int sig, const struct sigaction *act, struct sigaction *old),
+	(sig, act, old), (errno = ENOSYS, -1))
+CS_REAL(sighandler_t, signal, (int sig, sighandler_t handler), (sig, handler),
+	(errno = ENOSYS, SIG_ERR))
 CS_REAL(int, clock_gettime, (clockid_t c, struct timespec *ts), (c, ts),
 	syscall(SYS_clock_gettime, c, ts))
 CS_REAL(int, gettimeofday, (struct timeval *tv, void *tz), (tv, tz),

@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <netdb.h>
+#include <signal.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -49,8 +50,31 @@ static inline bool cs_armed(enum cs_family family)
 	return cs_armed_bits(CS_BIT(family));
 }
 
+/* What clock_gettime tests instead: the armed mask, until a monotonic
+ * reading was skewed ahead of the truth; from then on a word with the
+ * clock bit always set, so that every monotonic read holds the floor
+ * (clock.c) at the same idle cost. */
+extern const uint32_t *cs_clock_reads_word;
+
+static inline bool cs_clock_reads_armed(void)
+{
+	return __atomic_load_n(cs_clock_reads_word, __ATOMIC_RELAXED) &
+	       CS_BIT(CS_FAM_CLOCK);
+}
+
+/* Sends every clock_gettime of this process to its slow path for good. */
+void cs_clock_reads_hold(void);
+
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
+
+/* inherit.c: one private segment for a CHAOS_SHIM_PROFILE process tree.
+ * attach returns 1 when this process attached to the segment its parent
+ * handed down for the same profile, else 0 (said on stderr when one was
+ * handed down but cannot be used); pass_down makes handle's memfd
+ * inheritable across exec and names it in the environment. */
+int cs_inherit_attach(const char *profile, struct cs_seg_handle *handle);
+void cs_inherit_pass_down(const char *profile, struct cs_seg_handle *handle);
 
 /* sigbus.c: survive a segment file truncated under the program. */
 void cs_sigbus_guard(void *segment, size_t len);
@@ -81,8 +105,13 @@ extern ssize_t (*cs_real_readv)(int, const struct iovec *, int);
 extern int (*cs_real_close)(int);
 extern int (*cs_real_dup2)(int, int);
 extern int (*cs_real_dup3)(int, int, int);
+extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
+extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
+extern int (*cs_real_sigaction)(int, const struct sigaction *,
+				struct sigaction *);
+extern sighandler_t (*cs_real_signal)(int, sighandler_t);
 extern int (*cs_real_clock_gettime)(clockid_t, struct timespec *);
 extern int (*cs_real_gettimeofday)(struct timeval *, void *);
 extern time_t (*cs_real_time)(time_t *);
@@ -143,6 +172,7 @@ enum cs_fd_kind {
 
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	uint64_t ino; /* the socket's inode: which socket the number held */
 	struct cs_sockaddr peer;
 	struct cs_sockaddr local;
 };
@@ -180,8 +210,11 @@ static inline void cs_fdinfo_forget(int fd)
 				   __ATOMIC_RELEASE);
 }
 
-/* Whether fd is still the socket kind the cache said, just before a fault
- * is applied: an fd closed behind the shim's back is never faulted. */
+/* Whether fd is still the very socket the cache said (its inode). The
+ * engine asks at the first rule that matches, before anything is counted,
+ * logged or applied (latency included): a number closed behind the shim's
+ * back (a raw system call, glibc's own closes) and handed to another socket
+ * or a file is forgotten, and the call passes through. */
 bool cs_fdinfo_confirm(int fd, const struct cs_fdinfo *info);
 
 /* ---- engine.c: match rules, decide, log ------------------------------- */
@@ -294,6 +327,7 @@ void cs_eventlog_set_override(const char *path); /* CHAOS_SHIM_LOG */
 void cs_eventlog_update(const struct cs_table *table);
 void cs_eventlog_write(const struct cs_call *call, const struct cs_rule *rule,
 		       uint64_t delay_ns);
+void cs_eventlog_after_fork_child(void);
 
 /* ---- sockio.c: the data calls of the send and recv families ------------ */
 

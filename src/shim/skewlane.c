@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "cs_schedule.h"
 #include "shim/shim.h"
 
 #define FLUSH_READS 256
@@ -50,8 +51,9 @@ void cs_skewlane_update(const struct cs_table *table, uint64_t generation)
 		if (!r->enabled || !(r->calls & CS_BIT(CS_FAM_CLOCK)) ||
 		    (r->fault == CS_FAULT_CLOCK_SKEW && r->scope == CS_SCOPE_TLS))
 			continue; /* never meets a clock read */
+		/* at, process and windows need the engine too. */
 		if (r->fault == CS_FAULT_CLOCK_SKEW && r->probability >= 1.0 &&
-		    !r->after && !r->count)
+		    !r->after && !r->count && !cs_has_schedule(r))
 			rule = (int32_t)i;
 		break; /* the first rule a read meets decides */
 	}

@@ -4,6 +4,7 @@
  * enough because the refresher waits for a grace period before reusing the
  * old one, and only one thread refreshes at a time (the others keep reading
  * the old copy instead of waiting). */
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <urcu/urcu-bp.h>
@@ -34,6 +35,12 @@ static char grace; /* what the grace-period annotations synchronise on */
  * snapshot: read without a read-side section by cs_snapshot_needs. */
 static uint8_t family_needs[CS_FAM_COUNT];
 static struct cs_snapshot *buffers; /* the two of them */
+/* A thread cancelled at a cancellation point inside the shim (the poll of
+ * a grace period, the event log's open and write) would leave the refresh
+ * flag, urcu's grace-period lock or a read-side section held for good:
+ * live changes would stop, and fork would deadlock in urcu's fork hook.
+ * Cancellation waits until the thread is out of the shim. */
+static CS_TLS int reader_cancel_state;
 
 int cs_snapshot_init(void)
 {
@@ -93,8 +100,12 @@ void cs_snapshot_refresh(void)
 	if (cs_likely(__atomic_load_n(&fresh_generation, __ATOMIC_ACQUIRE) ==
 		      generation + 1))
 		return;
-	if (__atomic_exchange_n(&refreshing, 1, __ATOMIC_ACQUIRE))
+	int cancel_state;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	if (__atomic_exchange_n(&refreshing, 1, __ATOMIC_ACQUIRE)) {
+		pthread_setcancelstate(cancel_state, NULL);
 		return;
+	}
 	if (fill_spare() == 0) {
 		cs_eventlog_update(&spare->table);
 		uint64_t published = spare->generation + 1;
@@ -113,6 +124,7 @@ void cs_snapshot_refresh(void)
 		spare = old;
 	}
 	__atomic_store_n(&refreshing, 0, __ATOMIC_RELEASE);
+	pthread_setcancelstate(cancel_state, NULL);
 }
 
 uint8_t cs_snapshot_needs(enum cs_family family)
@@ -126,6 +138,7 @@ uint8_t cs_snapshot_needs(enum cs_family family)
 
 const struct cs_snapshot *cs_snapshot_read_lock(void)
 {
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &reader_cancel_state);
 	urcu_bp_read_lock();
 	return __atomic_load_n(&current, __ATOMIC_ACQUIRE); /* rcu_dereference */
 }
@@ -134,4 +147,5 @@ void cs_snapshot_read_unlock(void)
 {
 	tsan_release(&grace);
 	urcu_bp_read_unlock();
+	pthread_setcancelstate(reader_cancel_state, NULL);
 }

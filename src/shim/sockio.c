@@ -53,6 +53,10 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 		cs_sleep_ns(cs_pace_charge(io->fd, dir,
 					   iov_total(cut, n), action->bytes_per_s));
 	ssize_t done = io->real(io, cut, n);
+	/* MSG_TRUNC makes a datagram socket return the datagram's whole
+	 * length: the program must not count bytes the slice never wrote. */
+	if (dir && done > 0 && (size_t)done > iov_total(cut, n))
+		done = (ssize_t)iov_total(cut, n);
 	if (action->bytes_per_s && dir && done > 0) {
 		int saved = errno;
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done,
@@ -60,14 +64,6 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 		errno = saved;
 	}
 	return done;
-}
-
-/* Whether the action does more than delay the call: only then must the fd
- * still be the socket the cache knew (a delay harms nothing). */
-static bool touches_data(const struct cs_action *action)
-{
-	return action->terminal >= 0 || action->max_bytes ||
-	       action->bytes_per_s;
 }
 
 ssize_t cs_sockio(const struct cs_io *io)
@@ -89,8 +85,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 	bool sending = io->family == CS_FAM_SEND;
 	for (;;) {
 		struct cs_action action;
-		if (!cs_engine_decide(&call, &action) ||
-		    (touches_data(&action) && !cs_fdinfo_confirm(io->fd, &sock)))
+		if (!cs_engine_decide(&call, &action))
 			return io->real(io, io->iov, io->iovcnt);
 		switch (cs_apply_common(&action)) {
 		case CS_FAULT_RESET:

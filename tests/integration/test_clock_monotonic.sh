@@ -50,3 +50,46 @@ assert_num "$jump" '>=' 1.9 "largest forward jump of time.monotonic() (offset_s 
 assert_num "$still" '>=' 1.3 "time.monotonic() standing still after offset_s 2 -> 0.5"
 assert_num "$still" '<' 1.8 "time.monotonic() standing still after offset_s 2 -> 0.5"
 assert_num "$wall_min" '<=' -1.3 "time.time() after offset_s 2 -> 0.5 (a step back)"
+
+# Monotonic reads never go back, whichever path serves them: a step far
+# ahead, then below the truth; a rule that skews only some reads; a rule
+# whose count runs out; a rule disabled (the clock family idle again). The
+# program reads time.monotonic() throughout and counts reads that went back.
+mono_run() { # CFG STEP... (each step: a ctl command line, or a pause)
+	local cfg=$1 step
+	shift
+	rm -f ready stop mono.log
+	new_segment
+	"$CTL" -s "$SEG" load "$cfg" >/dev/null || fail "cannot load $cfg"
+	bg env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" python3 -u mono.py >mono.log
+	for ((i = 0; i < 100; i++)); do [[ -e ready ]] && break; sleep 0.05; done
+	for step in "$@"; do
+		case $step in
+		sleep*) sleep "${step#sleep }" ;;
+		*) "$CTL" -s "$SEG" $step >/dev/null || fail "$step failed" ;;
+		esac
+	done
+	touch stop
+	wait "$BG_PID"
+	read -r _ back _ <mono.log || fail "no result: $(cat mono.log)"
+}
+cat >far.cfg <<CFG
+rules = ( { name = "mono"; calls = ["clock"]; fault = "clock_skew"; offset_s = 0; monotonic = true; } );
+CFG
+mono_run far.cfg 'sleep 0.3' 'set mono offset_s=1000' 'sleep 0.3' 'set mono offset_s=-5' 'sleep 0.5'
+assert_eq 0 "$back" "reads that went back after offset_s 1000 then -5"
+mono_run far.cfg 'sleep 0.3' 'set mono offset_s=1000' 'sleep 0.3' 'disable mono' 'sleep 0.5'
+assert_eq 0 "$back" "reads that went back after a skewed rule was disabled"
+mono_run far.cfg 'sleep 0.3' 'set mono offset_s=1000' 'sleep 0.3' 'pause' 'sleep 0.5'
+assert_eq 0 "$back" "reads that went back after the segment was paused"
+cat >half.cfg <<CFG
+rules = ( { name = "mono"; calls = ["clock"]; fault = "clock_skew"; offset_s = 100; monotonic = true; probability = 0.5; } );
+CFG
+mono_run half.cfg 'sleep 1'
+assert_eq 0 "$back" "reads that went back under probability 0.5"
+cat >counted.cfg <<CFG
+rules = ( { name = "mono"; calls = ["clock"]; fault = "clock_skew"; offset_s = 100; monotonic = true; count = 2000; } );
+CFG
+mono_run counted.cfg 'sleep 1'
+assert_eq 0 "$back" "reads that went back once count was spent"
+assert_eq 2000 "$(stat_of "$SEG" mono injected)" "skewed reads under count = 2000"

@@ -50,7 +50,8 @@ assert_contains "status down reset peer=*:$ECHO_PORT probability=1" "$out" "stat
 assert_contains "rules 0" "$out" "stats after remove"
 assert_match "reopen after destroy: failed code 3 no_segment 1: segment '$SEG'.* does not exist" "$out" "open after destroy"
 # The CLI says the same things.
-"$CTL" -s "$SEG" load /dev/null && "$CTL" -s "$SEG" add "$rule" || fail "cli add"
+: >empty.cfg
+"$CTL" -s "$SEG" load empty.cfg && "$CTL" -s "$SEG" add "$rule" || fail "cli add"
 assert_exit 1 "$CTL" -s "$SEG" add "$rule"
 assert_eq "chaos-shim-ctl: rule 'down' already exists in segment '$SEG'" "$ERR" "the CLI's message"
 echo ok

@@ -5,14 +5,7 @@
 need curl
 
 start_http_server
-cat >client.py <<'PY'
-import socket, sys
-try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()
-    print("ok")
-except ConnectionRefusedError:
-    print("refused")
-PY
+cp "$PROGS/connect_once.py" client.py
 
 # profile PATTERNS: a connect reset for the programs PATTERNS name.
 run_with() {

@@ -1,24 +1,21 @@
 # Time windows run from the load (or enable) and are shared by every
-# process: curl in a shell loop, one process per request, refused only
-# inside the window; a flapping rule alternates; status says which side of
-# its window a rule is on. Attempts close to an edge are not judged: the
-# bands leave 300 ms either way for a loaded machine.
+# process: python connecting in a shell loop, one process per attempt,
+# refused only inside the window; a flapping rule alternates; status says
+# which side of its window a rule is on. Attempts close to an edge are not
+# judged: the bands leave 300 ms either way for a loaded machine.
 . "$(dirname "$0")/lib.sh"
-need curl
 
 start_http_server
-real_refused=$(curl_refused_status)
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# attempts MS: curl every 100 ms for MS; lines "START END EXIT" in ms since
-# the load, which load_now stamped.
+# attempts MS: a connection every 100 ms for MS; lines "START END RESULT"
+# in ms since the load, which load_now stamped.
 attempts() {
 	local until=$(($(now_ms) + $1)) start rc
 	: >attempts.out
 	while (($(now_ms) < until)); do
 		start=$(now_ms)
-		under_segment "$SEG" curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/"
-		rc=$?
+		rc=$(under_segment "$SEG" python3 "$PROGS/connect_once.py" "$HTTP_PORT")
 		echo "$((start - loaded)) $(($(now_ms) - loaded)) $rc" >>attempts.out
 		sleep 0.1
 	done
@@ -27,15 +24,15 @@ load_now() {
 	loaded=$(now_ms)
 	"$CTL" -s "$SEG" load w.cfg || fail "load failed"
 }
-# judge WHO: every attempt wholly inside a band has the exit the band
+# judge WHO: every attempt wholly inside a band has the result the band
 # wants; $inside(ms) says 1 inside the window, 0 outside, - near an edge.
 judge() {
 	local start end rc a b want seen_in=0 seen_out=0
 	while read -r start end rc; do
 		a=$(inside "$start") b=$(inside "$end")
 		[[ $a == - || $a != "$b" ]] && continue
-		if [[ $a == 1 ]]; then want=$real_refused seen_in=$((seen_in + 1)); else want=0 seen_out=$((seen_out + 1)); fi
-		assert_eq "$want" "$rc" "$1: curl exit for an attempt at $start..$end ms"
+		if [[ $a == 1 ]]; then want=refused seen_in=$((seen_in + 1)); else want=ok seen_out=$((seen_out + 1)); fi
+		assert_eq "$want" "$rc" "$1: an attempt at $start..$end ms"
 	done <attempts.out
 	((seen_in >= 2 && seen_out >= 2)) ||
 		fail "$1: too few attempts to judge ($seen_in inside, $seen_out outside): $(tr '\n' ';' <attempts.out)"
@@ -91,3 +88,23 @@ inside() {
 	else echo -; fi
 }
 judge "start_after_ms = 1000 from enable"
+
+# The clock family too: a skew of one day from 1 s to 3 s after the load.
+# One python process reads the wall clock against its (unskewed)
+# monotonic clock before the window, inside it and after it.
+cat >w.cfg <<CFG
+rules = ( { name = "two-seconds-ahead"; calls = ["clock"]; fault = "clock_skew";
+            offset_s = 86400; start_after_ms = 1000; duration_ms = 2000; } );
+CFG
+load_now
+under_segment "$SEG" python3 -c '
+import time
+def shift():
+    return time.time() - time.monotonic()
+before = shift()
+time.sleep(1.9)
+inside = shift()
+time.sleep(2.0)
+after = shift()
+print(round(inside - before), round(after - before))' >skew.out
+assert_eq "86400 0" "$(cat skew.out)" "skew inside the window, not before or after it (seconds)"

@@ -1,8 +1,9 @@
 /* Process-life scenarios for the shim, one subcommand each: fork from a
  * multithreaded program while a thread is inside the shim, fork/vfork/
  * posix_spawn then exec, thread storms, intercepted calls from a signal
- * handler, a loop that shows whether faults still arrive, and a program
- * that holds still while its descriptors are listed. Each one ends on its
+ * handler, a loop that shows whether faults still arrive, a program that
+ * holds still while its descriptors are listed, and threads cancelled
+ * inside intercepted calls. Each one ends on its
  * own (an alarm kills it if it hangs) and exits 0 when all went well. */
 #include <errno.h>
 #include <pthread.h>
@@ -260,6 +261,51 @@ __attribute__((noreturn)) static int loop(void)
 	}
 }
 
+/* cancel SECONDS: for that long, starts 4 threads that make intercepted
+ * calls (and so take the shim's locks, refresh its table, write its event
+ * log) and cancels them at random moments; prints "cancelled N". Then the
+ * process must still follow the table: it waits for the rule `skew` to be
+ * switched off by the test ("unskewed"), and fork must work ("forked"). */
+static int cancel_storm(int seconds)
+{
+	struct timespec start, now;
+	unsigned seed = (unsigned)getpid();
+	int n = 0, never = 0; /* the threads end cancelled, in send or recv */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		pthread_t t[4];
+		for (int i = 0; i < 4; i++)
+			if (pthread_create(&t[i], NULL, busy, &never))
+				die("pthread_create");
+		usleep((useconds_t)(rand_r(&seed) % 3000));
+		for (int i = 0; i < 4; i++) {
+			pthread_cancel(t[i]);
+			pthread_join(t[i], NULL);
+			n++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < seconds);
+	printf("cancelled %d\n", n);
+	fflush(stdout);
+	while (skew_s() > 3600)
+		usleep(10000);
+	printf("unskewed\n");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int sv[2];
+		pair(sv);
+		ping(sv);
+		_exit(0);
+	}
+	if (wait_ok(pid, "child") < 0)
+		return 1;
+	printf("forked\n");
+	return 0;
+}
+
 /* hold FILE: makes intercepted calls, prints "ready PID" and waits until
  * FILE exists, so the test can look at the process meanwhile. */
 static int hold(const char *release)
@@ -294,7 +340,10 @@ int main(int argc, char **argv)
 		return loop();
 	if (strcmp(cmd, "hold") == 0 && argc == 3)
 		return hold(argv[2]);
+	if (strcmp(cmd, "cancel") == 0 && argc == 3)
+		return cancel_storm(atoi(argv[2]));
 	fprintf(stderr, "usage: life fork ROUNDS | exec fork|vfork|spawn PROGRAM ARG... |\n"
-			"       threads N | signals SECONDS | loop | hold FILE\n");
+			"       threads N | signals SECONDS | loop | hold FILE |\n"
+			"       cancel SECONDS\n");
 	return 2;
 }
