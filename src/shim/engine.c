@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cs_addr.h"
+#include "cs_backoff.h"
 #include "cs_decide.h"
 #include "cs_schedule.h"
 #include "shim/shim.h"
@@ -48,7 +49,8 @@ static bool clock_matches(const struct cs_rule *rule, const struct cs_call *call
 	return rule->scope != CS_SCOPE_TLS || call->cert_check;
 }
 
-static bool rule_matches(const struct cs_rule *rule, const struct cs_call *call)
+static inline __attribute__((always_inline)) bool
+rule_matches(const struct cs_rule *rule, const struct cs_call *call)
 {
 	if (!rule->enabled || !(rule->calls & CS_BIT(call->family)))
 		return false;
@@ -110,11 +112,46 @@ static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 	return take_injection(counter, rule->count);
 }
 
+/* Whether a loss on this call is retransmitted (a stream) rather than a
+ * datagram gone for good. */
+static bool retransmits(const struct cs_call *call)
+{
+	return !call->sock || call->sock->kind != CS_FD_UDP;
+}
+
+/* Consecutive losses per fd, with the close count they belong to:
+ * epoch << 32 | losses. */
+static uint64_t loss_runs[CS_FD_CACHE];
+
+static uint32_t call_epoch(const struct cs_call *call)
+{
+	return call->sock && call->sock->lasting ? call->sock->epoch
+						 : cs_fdinfo_epoch(call->fd);
+}
+
+static uint32_t losses_in_a_row(const struct cs_call *call)
+{
+	if ((unsigned)call->fd >= CS_FD_CACHE)
+		return 0;
+	uint64_t run = __atomic_load_n(&loss_runs[call->fd], __ATOMIC_RELAXED);
+	return (uint32_t)(run >> 32) == call_epoch(call) ? (uint32_t)run : 0;
+}
+
+static void set_losses_in_a_row(const struct cs_call *call, uint32_t losses)
+{
+	if ((unsigned)call->fd >= CS_FD_CACHE)
+		return;
+	uint64_t run = (uint64_t)call_epoch(call) << 32 | losses;
+	if (__atomic_load_n(&loss_runs[call->fd], __ATOMIC_RELAXED) != run)
+		__atomic_store_n(&loss_runs[call->fd], run, __ATOMIC_RELAXED);
+}
+
 /* Folds one injected rule into the action; true when it ends evaluation.
- * *delay_ns gets this rule's own delay, for the event log. */
+ * *delay_ns gets this rule's own delay, for the event log; losses is the
+ * call's connection's run of losses before this call. */
 static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
-		      const struct cs_call *call, struct cs_action *action,
-		      uint64_t *delay_ns)
+		      const struct cs_call *call, uint32_t losses,
+		      struct cs_action *action, uint64_t *delay_ns)
 {
 	const struct cs_rule *rule = &snap->table.rules[i];
 	*delay_ns = 0;
@@ -137,9 +174,9 @@ static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
 		action->skew = cs_skew_of(rule);
 		return true; /* one clock, one skew: the first rule wins */
 	case CS_FAULT_LOSS:
-		if (!call->sock || call->sock->kind != CS_FD_UDP) {
-			/* TCP retransmits: the data arrives, one RTO late. */
-			*delay_ns = (uint64_t)rule->rto_ms * 1000000ull;
+		if (retransmits(call)) {
+			/* The data arrives, one retransmission timeout late. */
+			*delay_ns = cs_rto_backoff_ns(rule->rto_ms, losses);
 			action->delay_ns += *delay_ns;
 			return false;
 		}
@@ -208,11 +245,83 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
 	return (needs & CS_NEEDS_REALTIME) && monotonic;
 }
 
+/* The families of the quiet lane that no enabled rule can match on a
+ * socket like sock, for a call without an address of its own. Only what
+ * stays true until the next generation may make a family quiet. */
+static uint32_t quiet_families(const struct cs_snapshot *snap,
+			       const struct cs_fdinfo *sock)
+{
+	uint32_t quiet = 0;
+	for (int f = 0; f < CS_FAM_COUNT; f++) {
+		if (!(CS_QUIET_FAMILIES & CS_BIT(f)))
+			continue;
+		struct cs_call probe = {.family = (enum cs_family)f,
+					.sock = sock};
+		uint32_t i = 0;
+		while (i < snap->table.nrules &&
+		       !rule_matches(&snap->table.rules[i], &probe))
+			i++;
+		if (i == snap->table.nrules)
+			quiet |= CS_BIT(f);
+	}
+	return quiet;
+}
+
+/* Whether this call's fd has a quiet word to work out. */
+static bool learns_quiet(const struct cs_call *call)
+{
+	return call->sock && call->fd >= 0 &&
+	       !cs_fdinfo_quiet_known(call->fd, call->sock,
+				      __atomic_load_n(&cs_seg->hdr.generation,
+						      __ATOMIC_ACQUIRE));
+}
+
+/* Runs the rules of snap for call into action; true when any injected. */
+static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call,
+		      struct cs_action *action)
+{
+	bool any = false, loss_matched = false, lost = false;
+	bool confirmed = !call->sock || call->fd < 0;
+	uint32_t losses = 0;
+	for (uint32_t i = 0; i < snap->table.nrules; i++) {
+		const struct cs_rule *rule = &snap->table.rules[i];
+		uint64_t n, delay_ns;
+		if (!rule_matches(rule, call))
+			continue;
+		/* Before anything is counted, logged or applied. */
+		if (!confirmed && !cs_fdinfo_confirm(call->fd, call->sock))
+			break;
+		confirmed = true;
+		bool loss = rule->fault == CS_FAULT_LOSS && retransmits(call);
+		if (loss && !loss_matched) {
+			losses = losses_in_a_row(call);
+			loss_matched = true;
+		}
+		if (!injects(snap, i, &n))
+			continue;
+		any = true;
+		lost |= loss;
+		bool last = add_fault(snap, i, n, call, losses, action,
+				      &delay_ns);
+		if (should_log(snap, i))
+			cs_eventlog_write(call, rule, delay_ns);
+		if (last)
+			break;
+	}
+	/* A delivered call ends the run: the next loss waits rto_ms again. */
+	if (loss_matched)
+		set_losses_in_a_row(call, lost ? losses + 1 : 0);
+	return any;
+}
+
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 {
 	memset(action, 0, sizeof *action);
 	action->terminal = -1;
-	if (depth || cs_engine_skips(call->family, call->sock, call->monotonic))
+	if (depth)
+		return false;
+	bool learn = learns_quiet(call);
+	if (!learn && cs_engine_skips(call->family, call->sock, call->monotonic))
 		return false;
 	depth++;
 	int saved = errno;
@@ -220,25 +329,11 @@ bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 	bool any = false;
 	const struct cs_snapshot *snap = cs_snapshot_read_lock();
 	if (snap->valid) {
-		bool confirmed = !call->sock || call->fd < 0;
-		for (uint32_t i = 0; i < snap->table.nrules; i++) {
-			const struct cs_rule *rule = &snap->table.rules[i];
-			uint64_t n, delay_ns;
-			if (!rule_matches(rule, call))
-				continue;
-			/* Before anything is counted, logged or applied. */
-			if (!confirmed && !cs_fdinfo_confirm(call->fd, call->sock))
-				break;
-			confirmed = true;
-			if (!injects(snap, i, &n))
-				continue;
-			any = true;
-			bool last = add_fault(snap, i, n, call, action, &delay_ns);
-			if (should_log(snap, i))
-				cs_eventlog_write(call, rule, delay_ns);
-			if (last)
-				break;
-		}
+		if (learn)
+			cs_fdinfo_set_quiet(call->fd, call->sock,
+					    snap->generation,
+					    quiet_families(snap, call->sock));
+		any = run_rules(snap, call, action);
 	}
 	cs_snapshot_read_unlock();
 	errno = saved;

@@ -460,6 +460,10 @@ static void put_details(struct line *l, const struct cs_call *call,
 	case CS_FAULT_LOSS:
 		put_key(l, "rto_ms");
 		put_uint(l, rule->rto_ms, 1);
+		if (delay_ns) { /* TCP: this retransmission's wait */
+			put_key(l, "delay_ms");
+			put_uint(l, delay_ns / 1000000ull, 1);
+		}
 		break;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:

@@ -114,15 +114,46 @@ static bool lookup(int fd, struct cs_fdinfo *info)
 	return info->local.port != 0 && (connected || info->kind == CS_FD_UDP);
 }
 
+/* A file or a pipe: the data calls pass it straight through whatever the
+ * rules, so every family of the quiet lane is quiet on it. */
+static void note_not_socket(int fd, const struct cs_fdinfo *info)
+{
+	uint64_t generation =
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_ACQUIRE);
+	if (!cs_fdinfo_quiet_known(fd, info, generation))
+		cs_fdinfo_set_quiet(fd, info, generation, CS_QUIET_FAMILIES);
+}
+
 void cs_fdinfo_get(int fd, struct cs_fdinfo *info)
 {
-	if (cached(fd, info))
+	if (!cached(fd, info)) {
+		int saved = errno;
+		uint32_t epoch = cs_fdinfo_epoch(fd);
+		bool lasting = lookup(fd, info);
+		info->lasting = lasting;
+		info->epoch = epoch;
+		if (lasting)
+			store(fd, epoch, info);
+		errno = saved;
+	}
+	if (info->kind == CS_FD_NOT_SOCKET && info->lasting)
+		note_not_socket(fd, info);
+}
+
+void cs_fdinfo_set_quiet(int fd, const struct cs_fdinfo *info,
+			 uint64_t generation, uint32_t families)
+{
+	if (!info->lasting || (unsigned)fd >= CS_FD_CACHE)
 		return;
-	int saved = errno;
-	uint32_t epoch = cs_fdinfo_epoch(fd);
-	if (lookup(fd, info))
-		store(fd, epoch, info);
-	errno = saved;
+	struct cs_fd_slot *s = &cs_fd_slots[fd];
+	/* A slot never written is not told of closes (cs_fdinfo_forget):
+	 * its close count cannot vouch for the word. */
+	if (!__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&s->quiet,
+			 cs_fd_quiet_key(generation, info->epoch) |
+				 (families & CS_QUIET_FAMILIES),
+			 __ATOMIC_RELAXED);
 }
 
 bool cs_fdinfo_confirm(int fd, const struct cs_fdinfo *info)

@@ -9,14 +9,18 @@
 CS_EXPORT int close(int fd)
 {
 	cs_fdinfo_forget(fd);
+	cs_hold_forget(fd);
 	return cs_real_close(fd);
 }
 
-/* Forgets every cached fd from first to last (the cache ends first). */
+/* Forgets every cached fd, and what is held on it, from first to last (the
+ * cache ends first). */
 static void forget_range(unsigned int first, unsigned int last)
 {
-	for (unsigned int fd = first; fd <= last && fd < CS_FD_CACHE; fd++)
+	for (unsigned int fd = first; fd <= last && fd < CS_FD_CACHE; fd++) {
 		cs_fdinfo_forget((int)fd);
+		cs_hold_forget((int)fd);
+	}
 }
 
 CS_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
@@ -36,12 +40,14 @@ CS_EXPORT void closefrom(int low)
 CS_EXPORT int dup2(int oldfd, int newfd)
 {
 	cs_fdinfo_forget(newfd);
+	cs_hold_forget(newfd);
 	return cs_real_dup2(oldfd, newfd);
 }
 
 CS_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	cs_fdinfo_forget(newfd);
+	cs_hold_forget(newfd);
 	return cs_real_dup3(oldfd, newfd, flags);
 }
 
@@ -49,6 +55,7 @@ CS_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd = cs_real_socket(domain, type, protocol);
 	cs_fdinfo_forget(fd);
+	cs_hold_forget(fd);
 	return fd;
 }
 
@@ -58,6 +65,8 @@ CS_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	if (rc == 0) {
 		cs_fdinfo_forget(sv[0]);
 		cs_fdinfo_forget(sv[1]);
+		cs_hold_forget(sv[0]);
+		cs_hold_forget(sv[1]);
 	}
 	return rc;
 }

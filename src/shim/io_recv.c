@@ -46,12 +46,41 @@ static ssize_t real_readv(const struct cs_io *io, struct iovec *iov, int n)
 	return cs_real_readv(io->fd, iov, n);
 }
 
+/* The slow paths, out of line so that each interposer's idle path stays a
+ * test and a jump. A call on an fd that no rule can match (the quiet lane)
+ * goes straight to the real function, before any frame is built. */
+static CS_SLOW_PATH ssize_t recv_io(int fd, void *buf, size_t len, int flags,
+				    struct sockaddr *from, socklen_t *fromlen,
+				    const char *name)
+{
+	CS_ONE_BUFFER_IO(CS_FAM_RECV, from ? real_recvfrom : real_recv, name,
+			 buf, len, flags);
+	io.from = from;
+	io.fromlen = fromlen;
+	return cs_sockio(&io);
+}
+
+static CS_SLOW_PATH ssize_t recv_slow(int fd, void *buf, size_t len, int flags)
+{
+	if (cs_fd_quiet(fd, CS_FAM_RECV))
+		return cs_real_recv(fd, buf, len, flags);
+	return recv_io(fd, buf, len, flags, NULL, NULL, "recv");
+}
+
 CS_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	if (cs_likely(!cs_armed(CS_FAM_RECV)))
 		return cs_real_recv(fd, buf, len, flags);
-	CS_ONE_BUFFER_IO(CS_FAM_RECV, real_recv, "recv", buf, len, flags);
-	return cs_sockio(&io);
+	return recv_slow(fd, buf, len, flags);
+}
+
+static CS_SLOW_PATH ssize_t recvfrom_slow(int fd, void *buf, size_t len,
+					  int flags, struct sockaddr *from,
+					  socklen_t *fromlen)
+{
+	if (cs_fd_quiet(fd, CS_FAM_RECV))
+		return cs_real_recvfrom(fd, buf, len, flags, from, fromlen);
+	return recv_io(fd, buf, len, flags, from, fromlen, "recvfrom");
 }
 
 CS_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
@@ -59,17 +88,11 @@ CS_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 {
 	if (cs_likely(!cs_armed(CS_FAM_RECV)))
 		return cs_real_recvfrom(fd, buf, len, flags, from, fromlen);
-	CS_ONE_BUFFER_IO(CS_FAM_RECV, real_recvfrom, "recvfrom", buf, len,
-			 flags);
-	io.from = from;
-	io.fromlen = fromlen;
-	return cs_sockio(&io);
+	return recvfrom_slow(fd, buf, len, flags, from, fromlen);
 }
 
-CS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+static CS_SLOW_PATH ssize_t recvmsg_io(int fd, struct msghdr *msg, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_RECV)))
-		return cs_real_recvmsg(fd, msg, flags);
 	struct cs_io io = {.family = CS_FAM_RECV,
 			   .name = "recvmsg",
 			   .fd = fd,
@@ -81,18 +104,43 @@ CS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return cs_sockio(&io);
 }
 
-CS_EXPORT ssize_t read(int fd, void *buf, size_t len)
+static CS_SLOW_PATH ssize_t recvmsg_slow(int fd, struct msghdr *msg, int flags)
+{
+	if (cs_fd_quiet(fd, CS_FAM_RECV))
+		return cs_real_recvmsg(fd, msg, flags);
+	return recvmsg_io(fd, msg, flags);
+}
+
+CS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	if (cs_likely(!cs_armed(CS_FAM_RECV)))
-		return cs_real_read(fd, buf, len);
+		return cs_real_recvmsg(fd, msg, flags);
+	return recvmsg_slow(fd, msg, flags);
+}
+
+static CS_SLOW_PATH ssize_t read_io(int fd, void *buf, size_t len)
+{
 	CS_ONE_BUFFER_IO(CS_FAM_RECV, real_read, "read", buf, len, 0);
 	return cs_sockio(&io);
 }
 
-CS_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+static CS_SLOW_PATH ssize_t read_slow(int fd, void *buf, size_t len)
+{
+	if (cs_fd_quiet(fd, CS_FAM_RECV))
+		return cs_real_read(fd, buf, len);
+	return read_io(fd, buf, len);
+}
+
+CS_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	if (cs_likely(!cs_armed(CS_FAM_RECV)))
-		return cs_real_readv(fd, iov, iovcnt);
+		return cs_real_read(fd, buf, len);
+	return read_slow(fd, buf, len);
+}
+
+static CS_SLOW_PATH ssize_t readv_io(int fd, const struct iovec *iov,
+				     int iovcnt)
+{
 	struct cs_io io = {.family = CS_FAM_RECV,
 			   .name = "readv",
 			   .fd = fd,
@@ -100,6 +148,21 @@ CS_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 			   .iovcnt = iovcnt,
 			   .real = real_readv};
 	return cs_sockio(&io);
+}
+
+static CS_SLOW_PATH ssize_t readv_slow(int fd, const struct iovec *iov,
+				       int iovcnt)
+{
+	if (cs_fd_quiet(fd, CS_FAM_RECV))
+		return cs_real_readv(fd, iov, iovcnt);
+	return readv_io(fd, iov, iovcnt);
+}
+
+CS_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (cs_likely(!cs_armed(CS_FAM_RECV)))
+		return cs_real_readv(fd, iov, iovcnt);
+	return readv_slow(fd, iov, iovcnt);
 }
 
 CS_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,

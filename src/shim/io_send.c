@@ -35,12 +35,34 @@ static ssize_t real_writev(const struct cs_io *io, struct iovec *iov, int n)
 	return cs_real_writev(io->fd, iov, n);
 }
 
+/* The slow paths, out of line so that each interposer's idle path stays a
+ * test and a jump. A call on an fd that no rule can match (the quiet lane)
+ * goes straight to the real function, before any frame is built; an
+ * address of the call's own may match a rule that the fd's does not. */
+static CS_SLOW_PATH ssize_t send_io(int fd, const void *buf, size_t len,
+				    int flags, const struct sockaddr *to,
+				    socklen_t tolen, const char *name)
+{
+	CS_ONE_BUFFER_IO(CS_FAM_SEND, to ? real_sendto : real_send, name, buf,
+			 len, flags);
+	io.to = to;
+	io.tolen = tolen;
+	return cs_sockio(&io);
+}
+
+static CS_SLOW_PATH ssize_t send_slow(int fd, const void *buf, size_t len,
+				      int flags)
+{
+	if (cs_fd_quiet(fd, CS_FAM_SEND))
+		return cs_real_send(fd, buf, len, flags);
+	return send_io(fd, buf, len, flags, NULL, 0, "send");
+}
+
 CS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	if (cs_likely(!cs_armed(CS_FAM_SEND)))
 		return cs_real_send(fd, buf, len, flags);
-	CS_ONE_BUFFER_IO(CS_FAM_SEND, real_send, "send", buf, len, flags);
-	return cs_sockio(&io);
+	return send_slow(fd, buf, len, flags);
 }
 
 CS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -48,16 +70,12 @@ CS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 {
 	if (cs_likely(!cs_armed(CS_FAM_SEND)))
 		return cs_real_sendto(fd, buf, len, flags, to, tolen);
-	CS_ONE_BUFFER_IO(CS_FAM_SEND, real_sendto, "sendto", buf, len, flags);
-	io.to = to;
-	io.tolen = tolen;
-	return cs_sockio(&io);
+	return send_io(fd, buf, len, flags, to, tolen, "sendto");
 }
 
-CS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+static CS_SLOW_PATH ssize_t sendmsg_io(int fd, const struct msghdr *msg,
+				       int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
-		return cs_real_sendmsg(fd, msg, flags);
 	struct cs_io io = {.family = CS_FAM_SEND,
 			   .name = "sendmsg",
 			   .fd = fd,
@@ -71,18 +89,44 @@ CS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return cs_sockio(&io);
 }
 
-CS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+static CS_SLOW_PATH ssize_t sendmsg_slow(int fd, const struct msghdr *msg,
+					 int flags)
+{
+	if (!msg->msg_name && cs_fd_quiet(fd, CS_FAM_SEND))
+		return cs_real_sendmsg(fd, msg, flags);
+	return sendmsg_io(fd, msg, flags);
+}
+
+CS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	if (cs_likely(!cs_armed(CS_FAM_SEND)))
-		return cs_real_write(fd, buf, len);
+		return cs_real_sendmsg(fd, msg, flags);
+	return sendmsg_slow(fd, msg, flags);
+}
+
+static CS_SLOW_PATH ssize_t write_io(int fd, const void *buf, size_t len)
+{
 	CS_ONE_BUFFER_IO(CS_FAM_SEND, real_write, "write", buf, len, 0);
 	return cs_sockio(&io);
 }
 
-CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+static CS_SLOW_PATH ssize_t write_slow(int fd, const void *buf, size_t len)
+{
+	if (cs_fd_quiet(fd, CS_FAM_SEND))
+		return cs_real_write(fd, buf, len);
+	return write_io(fd, buf, len);
+}
+
+CS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	if (cs_likely(!cs_armed(CS_FAM_SEND)))
-		return cs_real_writev(fd, iov, iovcnt);
+		return cs_real_write(fd, buf, len);
+	return write_slow(fd, buf, len);
+}
+
+static CS_SLOW_PATH ssize_t writev_io(int fd, const struct iovec *iov,
+				      int iovcnt)
+{
 	struct cs_io io = {.family = CS_FAM_SEND,
 			   .name = "writev",
 			   .fd = fd,
@@ -90,4 +134,19 @@ CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 			   .iovcnt = iovcnt,
 			   .real = real_writev};
 	return cs_sockio(&io);
+}
+
+static CS_SLOW_PATH ssize_t writev_slow(int fd, const struct iovec *iov,
+					int iovcnt)
+{
+	if (cs_fd_quiet(fd, CS_FAM_SEND))
+		return cs_real_writev(fd, iov, iovcnt);
+	return writev_io(fd, iov, iovcnt);
+}
+
+CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+		return cs_real_writev(fd, iov, iovcnt);
+	return writev_slow(fd, iov, iovcnt);
 }

@@ -3,6 +3,8 @@
  * constructor (from another library's constructor, or the loader) still
  * works; while dlsym itself is busy, the raw system call stands in. */
 #include <dlfcn.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -107,6 +109,22 @@ CS_REAL(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n),
 	syscall(SYS_read, fd, b, n))
 CS_REAL(ssize_t, readv, (int fd, const struct iovec *v, int c), (fd, v, c),
 	syscall(SYS_readv, fd, v, c))
+CS_REAL(ssize_t, sendfile, (int o, int i, off_t *off, size_t n),
+	(o, i, off, n), syscall(SYS_sendfile, o, i, off, n))
+CS_REAL(ssize_t, sendfile64, (int o, int i, off64_t *off, size_t n),
+	(o, i, off, n), syscall(SYS_sendfile, o, i, off, n))
+CS_REAL(ssize_t, splice,
+	(int i, loff_t *ioff, int o, loff_t *ooff, size_t n, unsigned f),
+	(i, ioff, o, ooff, n, f), syscall(SYS_splice, i, ioff, o, ooff, n, f))
+CS_REAL(ssize_t, copy_file_range,
+	(int i, loff_t *ioff, int o, loff_t *ooff, size_t n, unsigned f),
+	(i, ioff, o, ooff, n, f),
+	syscall(SYS_copy_file_range, i, ioff, o, ooff, n, f))
+CS_REAL(int, sendmmsg, (int fd, struct mmsghdr *v, unsigned n, int f),
+	(fd, v, n, f), syscall(SYS_sendmmsg, fd, v, n, f))
+CS_REAL(int, recvmmsg,
+	(int fd, struct mmsghdr *v, unsigned n, int f, struct timespec *t),
+	(fd, v, n, f, t), syscall(SYS_recvmmsg, fd, v, n, f, t))
 CS_REAL(int, close, (int fd), (fd), syscall(SYS_close, fd))
 CS_REAL(int, close_range, (unsigned int first, unsigned int last, int flags),
 	(first, last, flags), syscall(SYS_close_range, first, last, flags))
@@ -118,6 +136,34 @@ CS_REAL(int, socket, (int d, int t, int p), (d, t, p),
 	syscall(SYS_socket, d, t, p))
 CS_REAL(int, socketpair, (int d, int t, int p, int sv[2]), (d, t, p, sv),
 	syscall(SYS_socketpair, d, t, p, sv))
+CS_REAL(int, getsockopt, (int fd, int l, int o, void *v, socklen_t *n),
+	(fd, l, o, v, n), syscall(SYS_getsockopt, fd, l, o, v, n))
+CS_REAL(int, ioctl, (int fd, unsigned long r, void *a), (fd, r, a),
+	syscall(SYS_ioctl, fd, r, a))
+CS_REAL(int, poll, (struct pollfd * f, unsigned long n, int t), (f, n, t),
+	syscall(SYS_poll, f, n, t))
+CS_REAL(int, ppoll,
+	(struct pollfd * f, unsigned long n, const struct timespec *t,
+	 const sigset_t *m),
+	(f, n, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, select,
+	(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t),
+	(n, r, w, e, t), syscall(SYS_select, n, r, w, e, t))
+CS_REAL(int, pselect,
+	(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
+	 const sigset_t *m),
+	(n, r, w, e, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, epoll_ctl, (int e, int op, int fd, struct epoll_event *ev),
+	(e, op, fd, ev), syscall(SYS_epoll_ctl, e, op, fd, ev))
+CS_REAL(int, epoll_wait, (int e, struct epoll_event *ev, int n, int t),
+	(e, ev, n, t), syscall(SYS_epoll_wait, e, ev, n, t))
+CS_REAL(int, epoll_pwait,
+	(int e, struct epoll_event *ev, int n, int t, const sigset_t *m),
+	(e, ev, n, t, m), (errno = ENOSYS, -1))
+CS_REAL(int, epoll_pwait2,
+	(int e, struct epoll_event *ev, int n, const struct timespec *t,
+	 const sigset_t *m),
+	(e, ev, n, t, m), (errno = ENOSYS, -1))
 CS_REAL(int, sigaction,
 	(int sig, const struct sigaction *act, struct sigaction *old),
 	(sig, act, old), (errno = ENOSYS, -1))
@@ -150,6 +196,19 @@ CS_REAL_SSL(int, SSL_connect, (SSL * s), (s))
 CS_REAL_SSL(int, SSL_accept, (SSL * s), (s))
 CS_REAL_SSL(int, SSL_do_handshake, (SSL * s), (s))
 CS_REAL_SSL(int, SSL_get_fd, (const SSL *s), (s))
+#define CS_REAL_CRYPTO(ret, name, params, args, fallback)                      \
+	CS_REAL_FROM(resolve_openssl(#name, libcrypto), ret, name, params,     \
+		     args, fallback)
+CS_REAL_FROM(resolve_openssl("SSL_get_rbio", libssl), BIO *, SSL_get_rbio,
+	     (const SSL *s), (s), NULL)
+CS_REAL_FROM(resolve_openssl("SSL_get_wbio", libssl), BIO *, SSL_get_wbio,
+	     (const SSL *s), (s), NULL)
+CS_REAL_CRYPTO(cs_bio_callback_ex, BIO_get_callback_ex, (const BIO *b), (b),
+	       NULL)
+CS_REAL_CRYPTO(void *, BIO_get_callback, (const BIO *b), (b), NULL)
+CS_REAL_CRYPTO(void, BIO_set_callback_ex, (BIO * b, cs_bio_callback_ex cb),
+	       (b, cb), (void)0)
+CS_REAL_CRYPTO(void, BIO_set_flags, (BIO * b, int flags), (b, flags), (void)0)
 CS_REAL_FROM(resolve_openssl("X509_verify_cert", libcrypto), int,
 	     X509_verify_cert, (X509_STORE_CTX * ctx), (ctx),
 	     (errno = ENOSYS, -1))

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -16,6 +18,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "cs_deadline.h"
+#include "cs_delayq.h"
+#include "cs_ready.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
 #include "cs_table.h"
@@ -102,6 +107,15 @@ extern ssize_t (*cs_real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
 extern ssize_t (*cs_real_recvmsg)(int, struct msghdr *, int);
 extern ssize_t (*cs_real_read)(int, void *, size_t);
 extern ssize_t (*cs_real_readv)(int, const struct iovec *, int);
+extern ssize_t (*cs_real_sendfile)(int, int, off_t *, size_t);
+extern ssize_t (*cs_real_sendfile64)(int, int, off64_t *, size_t);
+extern ssize_t (*cs_real_splice)(int, loff_t *, int, loff_t *, size_t,
+				 unsigned);
+extern ssize_t (*cs_real_copy_file_range)(int, loff_t *, int, loff_t *,
+					  size_t, unsigned);
+extern int (*cs_real_sendmmsg)(int, struct mmsghdr *, unsigned, int);
+extern int (*cs_real_recvmmsg)(int, struct mmsghdr *, unsigned, int,
+			       struct timespec *);
 extern int (*cs_real_close)(int);
 extern int (*cs_real_dup2)(int, int);
 extern int (*cs_real_dup3)(int, int, int);
@@ -109,6 +123,23 @@ extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
 extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
+extern int (*cs_real_getsockopt)(int, int, int, void *, socklen_t *);
+extern int (*cs_real_ioctl)(int, unsigned long, void *);
+struct pollfd;
+struct epoll_event;
+extern int (*cs_real_poll)(struct pollfd *, unsigned long, int);
+extern int (*cs_real_ppoll)(struct pollfd *, unsigned long,
+			    const struct timespec *, const sigset_t *);
+extern int (*cs_real_select)(int, fd_set *, fd_set *, fd_set *,
+			     struct timeval *);
+extern int (*cs_real_pselect)(int, fd_set *, fd_set *, fd_set *,
+			      const struct timespec *, const sigset_t *);
+extern int (*cs_real_epoll_ctl)(int, int, int, struct epoll_event *);
+extern int (*cs_real_epoll_wait)(int, struct epoll_event *, int, int);
+extern int (*cs_real_epoll_pwait)(int, struct epoll_event *, int, int,
+				  const sigset_t *);
+extern int (*cs_real_epoll_pwait2)(int, struct epoll_event *, int,
+				   const struct timespec *, const sigset_t *);
 extern int (*cs_real_sigaction)(int, const struct sigaction *,
 				struct sigaction *);
 extern sighandler_t (*cs_real_signal)(int, sighandler_t);
@@ -132,6 +163,14 @@ extern int (*cs_real_SSL_connect)(SSL *);
 extern int (*cs_real_SSL_accept)(SSL *);
 extern int (*cs_real_SSL_do_handshake)(SSL *);
 extern int (*cs_real_SSL_get_fd)(const SSL *);
+extern BIO *(*cs_real_SSL_get_rbio)(const SSL *);
+extern BIO *(*cs_real_SSL_get_wbio)(const SSL *);
+typedef long (*cs_bio_callback_ex)(BIO *, int, const char *, size_t, int, long,
+				   int, size_t *);
+extern cs_bio_callback_ex (*cs_real_BIO_get_callback_ex)(const BIO *);
+extern void *(*cs_real_BIO_get_callback)(const BIO *); /* set or not */
+extern void (*cs_real_BIO_set_callback_ex)(BIO *, cs_bio_callback_ex);
+extern void (*cs_real_BIO_set_flags)(BIO *, int);
 extern int (*cs_real_X509_verify_cert)(X509_STORE_CTX *);
 extern void (*cs_real_X509_STORE_CTX_set_time)(X509_STORE_CTX *,
 					       unsigned long, time_t);
@@ -160,6 +199,8 @@ void cs_skewlane_after_fork_child(void);
 uint64_t cs_pace_charge(int fd, int dir, uint64_t bytes, uint64_t rate);
 /* The largest single transfer worth pacing as one: 100 ms at rate. */
 size_t cs_pace_chunk(uint64_t rate);
+/* Until when fd's link in that direction is busy (0: idle or new). */
+uint64_t cs_pace_busy_until(int fd, int dir);
 
 /* ---- fdinfo.c: what kind of socket an fd is, cached ------------------- */
 
@@ -172,6 +213,10 @@ enum cs_fd_kind {
 
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	/* The info holds for as long as the fd's close count is epoch (it was
+	 * cached, or is final enough to be). */
+	bool lasting;
+	uint32_t epoch;
 	uint64_t ino; /* the socket's inode: which socket the number held */
 	struct cs_sockaddr peer;
 	struct cs_sockaddr local;
@@ -196,9 +241,37 @@ struct cs_fd_slot {
 	uint32_t seq;    /* odd while a writer fills the slot; 0: never */
 	uint32_t closes; /* bumped by every close of this fd number */
 	uint32_t epoch;  /* the closes value the info was read under */
+	/* The families no enabled rule can match on this fd, as of a profile
+	 * generation and a close count: cs_fd_quiet_key | family bits. */
+	uint64_t quiet;
 	uint64_t info[CS_FD_INFO_WORDS];
 };
 extern struct cs_fd_slot cs_fd_slots[CS_FD_CACHE];
+
+/* The quiet lane: the families it can tell about, and the upper bits of a
+ * quiet word that must agree: 24 bits of the count of profile publishes
+ * (the high half of the segment's state word, whose low half, the armed
+ * mask, may stay the same across a publish) and 24 of the close count. */
+#define CS_QUIET_FAMILIES (CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV))
+static inline uint64_t cs_fd_quiet_key(uint64_t generation, uint32_t closes)
+{
+	return generation >> 32 << 40 | ((uint64_t)closes << 40 >> 24);
+}
+
+/* Whether fd's quiet word was worked out for this generation and info
+ * (or there is nothing to work out: the info does not last). */
+static inline bool cs_fdinfo_quiet_known(int fd, const struct cs_fdinfo *info,
+					 uint64_t generation)
+{
+	if (!info->lasting || (unsigned)fd >= CS_FD_CACHE)
+		return true;
+	uint64_t word = __atomic_load_n(&cs_fd_slots[fd].quiet, __ATOMIC_RELAXED);
+	return ((word ^ cs_fd_quiet_key(generation, info->epoch)) >> 16) == 0;
+}
+/* Records the families no rule of generation can match on fd, whose info
+ * is lasting. */
+void cs_fdinfo_set_quiet(int fd, const struct cs_fdinfo *info,
+			 uint64_t generation, uint32_t families);
 
 /* Forgets fd (close, dup2 target, a new socket that reuses the number).
  * Inline: every close pays it, a load and a branch for an uncached fd. */
@@ -300,25 +373,206 @@ void cs_snapshot_read_unlock(void);
 uint64_t cs_now_ns(void);
 /* Sleeps the calling thread, resuming after signal handlers. */
 void cs_sleep_ns(uint64_t ns);
+/* The one way a blocking socket call waits for a fault (a delay until
+ * `until`, or a blackhole: CS_NEVER, which gives up after the default
+ * hang): it sleeps, but no longer than the socket's own timeout for that
+ * direction (timeout_opt, SO_RCVTIMEO or SO_SNDTIMEO). Returns 0 when the
+ * wait ran to its end, -1 with errno EAGAIN when the socket's timeout came
+ * first, as with a slow real peer. */
+int cs_wait_blocking(int fd, int timeout_opt, uint64_t until);
+/* A call into a blackhole: EAGAIN at once when it must not block, else it
+ * waits for until and fails with ETIMEDOUT (EAGAIN at its own timeout). */
+int cs_blackhole(int fd, int timeout_opt, bool nonblocking, uint64_t until);
+/* When a blackhole that starts at now gives up: hang_ms later, or never. */
+uint64_t cs_hang_until(uint32_t hang_ms, uint64_t now);
+/* Raises the action's signal if any and returns the terminal fault left
+ * for the call site, or -1; the call site applies the delay, blocking or
+ * by holding the socket back. */
+int cs_apply_signal(const struct cs_action *action);
 /* Resets a connection for real: an RST for TCP, a shutdown otherwise. */
 void cs_reset_socket(int fd, const struct cs_fdinfo *info);
 /* Raises sig in the calling thread. */
 void cs_raise(int sig);
-/* How long a blackholed call hangs: the rule's hang_ms, else the socket's
- * timeout for that direction, else the default. Sets *has_timeout when the
- * socket had its own timeout (the call then ends in EAGAIN). */
-uint64_t cs_hang_ns(int fd, uint32_t hang_ms, int timeout_opt,
-		    bool *has_timeout);
 /* Whether a call must not block: O_NONBLOCK on fd or MSG_DONTWAIT. */
 bool cs_nonblocking(int fd, int flags);
 /* Sleeps the action's delay and raises its signal if any; returns the
- * terminal fault left for the call site to apply, or -1. */
+ * terminal fault left for the call site to apply, or -1. For calls that
+ * are not about a socket (clock, DNS). */
 int cs_apply_common(const struct cs_action *action);
 /* Truncates an iovec array to at most max bytes into out (of outcap). */
 int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 		    struct iovec *out, int outcap);
 
 #define CS_DEFAULT_HANG_MS 30000u
+
+/* ---- hold.c: what is held back on a socket, and readiness ------------- */
+
+#define CS_HOLD_REGS 2 /* epoll sets tracked per fd */
+/* How much a partitioned connection accepts before sends block. */
+#define CS_PARTITION_WINDOW 65536u
+
+#define CS_ASIDE 8 /* delayed connections kept per listening socket */
+
+struct cs_aside {
+	int fd;       /* an accepted connection, not handed over yet */
+	uint64_t due; /* when it is */
+};
+
+#define CS_SENDQ_BYTES (256u * 1024u) /* in flight per delayed socket */
+
+/* Bytes a program sent that are not on the wire yet (sendq.c). */
+struct cs_sendq {
+	struct cs_delayq q; /* seen: queued; read: sent; batches: when due */
+	unsigned char data[CS_SENDQ_BYTES]; /* a ring, by stream offset */
+};
+
+struct cs_hold_reg {
+	bool used;
+	int epfd;
+	uint32_t events; /* what the program asked for */
+	uint32_t shown;  /* what the kernel has */
+	uint64_t data;
+};
+
+/* The per-fd state; the fields from ino on are cleared when fd closes. */
+struct cs_hold {
+	uintptr_t lock; /* 0, or the thread that holds it (hold.c) */
+	uint32_t used;
+	int fd;
+	/* send latency: mapped on first use; read without the lock by the
+	 * flusher, so only ever stored atomically */
+	struct cs_sendq *sendq;
+	uint64_t ino;        /* the socket the data calls held it for */
+	struct cs_delayq q;  /* recv latency: bytes not visible yet */
+	uint64_t delay_ns;   /* the delay of bytes seen from now on */
+	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
+	uint64_t out_until;  /* nothing writable until then */
+	int32_t in_errno;    /* once in_until passed, receives fail so */
+	int32_t out_errno;   /* once out_until passed, SO_ERROR says so */
+	bool out_all;        /* hide the fd altogether until out_until */
+	bool partitioned;    /* a TCP drop: a blackhole both ways */
+	bool send_later;     /* a send told EAGAIN passes at out_until */
+	bool recv_later;     /* a receive told EAGAIN passes at in_until */
+	uint64_t void_bytes; /* sent into the partition */
+	uint8_t aside_head, aside_count;
+	struct cs_aside aside[CS_ASIDE];
+	struct cs_hold_reg reg[CS_HOLD_REGS];
+};
+
+/* Bytes waiting in the kernel's receive queue of a TCP socket fd. */
+uint64_t cs_hold_queued(int fd);
+
+/* How many fds hold something back: readiness calls that see 0 pass. */
+extern unsigned cs_hold_active;
+
+static inline bool cs_hold_nothing(void)
+{
+	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
+}
+/* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
+extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+/* The fds whose state was ever taken (since their last close). */
+extern uint64_t cs_hold_used[CS_FD_CACHE / 64];
+/* The first fd from `from` on whose bit is set in bits, or -1. */
+int cs_hold_next(const uint64_t *bits, int from);
+
+static inline bool cs_hold_active_fd(int fd)
+{
+	return (unsigned)fd < CS_FD_CACHE &&
+	       (__atomic_load_n(&cs_hold_bits[fd / 64], __ATOMIC_ACQUIRE) &
+		(1ull << (fd % 64)));
+}
+
+/* Takes fd's state: with create, a new one if need be; without, only when
+ * it holds something back. NULL when fd is out of range, there is nothing
+ * to take, or the lock stays busy. */
+struct cs_hold *cs_hold_lock(int fd, bool create);
+/* Applies the state to fd's epoll registrations and lets it go. */
+void cs_hold_unlock(struct cs_hold *h, uint64_t now);
+/* What h hides at now (CS_HIDE_*), lowering *wake (0: none) to the
+ * moment that changes. */
+uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake);
+/* Shows what came due on the fds registered in epfd; returns the next
+ * moment one of them changes, or 0. Events the shim must report itself
+ * (CS_SHOW_IN) go to shown, at most *n of them; *n is set to their count. */
+uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
+		       int *n);
+/* epoll_ctl, with the registration tracked and narrowed while hidden. */
+int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* Partitions fd's connection (socket inode ino; from then on, until
+ * hang_ms if set) and returns its state locked, or NULL when fd is out of
+ * range. */
+struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms);
+/* A listening socket with connections kept aside is not readable until the
+ * first is due. */
+void cs_hold_aside_due(struct cs_hold *h);
+void cs_hold_forget_slow(int fd);
+/* Ties h to the socket with inode ino; what h held for another socket that
+ * had the number before (closed behind the shim's back) is let go. */
+void cs_hold_claim(struct cs_hold *h, uint64_t ino);
+
+/* A closed or replaced fd holds nothing back any more. */
+extern struct cs_hold cs_holds[CS_FD_CACHE];
+static inline void cs_hold_forget(int fd)
+{
+	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1) &&
+	    __atomic_load_n(&cs_holds[fd].used, __ATOMIC_RELAXED))
+		cs_hold_forget_slow(fd);
+}
+
+/* ---- fdinfo.c: the quiet lane, which needs the holds ------------------ */
+
+/* Whether no enabled rule of family can match a call on fd, and fd holds
+ * nothing back (a delay queue, a partition: those calls belong to the slow
+ * path that owns them, even once no rule matches): the data calls test it
+ * right after the armed mask and go straight to the real function, a
+ * dozen instructions for a socket nothing targets. Lock-free and
+ * async-signal-safe: a few relaxed loads. */
+static inline bool cs_fd_quiet(int fd, enum cs_family family)
+{
+	if ((unsigned)fd >= CS_FD_CACHE)
+		return false;
+	const struct cs_fd_slot *s = &cs_fd_slots[fd];
+	uint64_t word = __atomic_load_n(&s->quiet, __ATOMIC_RELAXED);
+	uint64_t key = cs_fd_quiet_key(
+		__atomic_load_n(&cs_seg->hdr.generation, __ATOMIC_RELAXED),
+		__atomic_load_n(&s->closes, __ATOMIC_RELAXED));
+	return ((word ^ key) >> 16) == 0 && (word & CS_BIT(family)) &&
+	       !cs_hold_active_fd(fd);
+}
+
+/* ---- sendq.c: delayed sends on non-blocking TCP sockets -------------- */
+
+/* Queues the bytes of iov to go out delay_ns from now, as many as fit;
+ * -1 with EAGAIN when none fit, -2 when no queue can be made. Called with
+ * h locked; once it is let go, cs_sendq_kick. */
+ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
+		     uint64_t delay_ns);
+/* Starts the flusher in this process, or wakes it to look again. */
+void cs_sendq_kick(void);
+/* Whether h's queue holds bytes (every later send must queue behind). */
+bool cs_sendq_pending(const struct cs_hold *h);
+/* Holds writability back while the queue is full. */
+void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
+/* The fd closes (flush: what is queued goes now), or is another socket's
+ * (what is queued is dropped); the queue is unmapped. */
+void cs_sendq_close(struct cs_hold *h, bool flush);
+void cs_sendq_after_fork_child(void);
+
+/* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
+
+/* Whether ssl's calls can be held back without waiting: its socket fd is
+ * non-blocking and the shim can watch its BIOs. */
+bool cs_tls_gate_usable(SSL *ssl, int fd);
+/* Whether fd holds something back for this TLS family already (a call
+ * then goes to the gate without meeting the rules again). */
+bool cs_tls_gate_held(int fd, enum cs_family family);
+/* Holds fd back for a TLS family's delay. */
+void cs_tls_gate_hold(int fd, enum cs_family family, uint64_t delay_ns);
+/* Around a real TLS call on fd: its socket reads and writes are refused
+ * with a retry (SSL_ERROR_WANT_READ/WRITE) while fd holds them back. */
+void cs_tls_gate_open(SSL *ssl, int fd);
+void cs_tls_gate_close(SSL *ssl);
 
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 
@@ -346,6 +600,12 @@ struct cs_io {
 	struct sockaddr *from; /* recvfrom */
 	socklen_t *fromlen;
 	ssize_t (*real)(const struct cs_io *io, struct iovec *iov, int iovcnt);
+	/* The interposer's own arguments, for its real callback (sendfile's
+	 * source and offset, a message batch...). */
+	void *args;
+	/* iov holds lengths only, with no bytes behind them (a copy between
+	 * two fds, a batch of messages): cut it, never read or copy it. */
+	bool lengths_only;
 };
 
 /* The first buffer of a (possibly truncated) one-buffer call. */

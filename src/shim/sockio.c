@@ -1,6 +1,9 @@
 /* The slow path shared by every data call of the send and recv families:
  * it passes non-sockets straight through, asks the engine, and turns the
- * decision into what the program sees. */
+ * decision into what the program sees. A blocking call waits as it would
+ * for a slow network (up to its socket's own timeout); a non-blocking one
+ * never waits: the socket's hold keeps the data, or the readiness, back
+ * until it is due, and the call says EAGAIN until then. */
 #include <string.h>
 
 #include "cs_addr.h"
@@ -22,48 +25,261 @@ static ssize_t fail(int err)
 	return -1;
 }
 
-/* A blackholed stream call: nothing arrives, and it ends as a timeout. */
-static ssize_t hang(const struct cs_io *io, const struct cs_action *action,
-		    int timeout_opt)
+static bool sending(const struct cs_io *io)
 {
-	if (cs_nonblocking(io->fd, io->flags))
-		return fail(EAGAIN);
-	bool has_timeout;
-	cs_sleep_ns(cs_hang_ns(io->fd, action->hang_ms, timeout_opt,
-			       &has_timeout));
-	return fail(has_timeout ? EAGAIN : ETIMEDOUT);
+	return io->family == CS_FAM_SEND;
 }
 
-/* The call itself, cut to the slice and paced to the bandwidth cap: a send
- * waits for its link before it goes, a receive after it arrived. */
-static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
+static int timeout_opt(const struct cs_io *io)
 {
-	size_t max = action->max_bytes;
-	if (action->bytes_per_s) {
-		size_t chunk = cs_pace_chunk(action->bytes_per_s);
-		if (!max || chunk < max)
-			max = chunk;
-	}
+	return sending(io) ? SO_SNDTIMEO : SO_RCVTIMEO;
+}
+
+/* The call itself, cut to at most max bytes (0: whole). */
+static ssize_t cut_call(const struct cs_io *io, size_t max)
+{
 	if (!max)
 		return io->real(io, io->iov, io->iovcnt);
 	struct iovec cut[CS_IOV_CUT];
 	int n = cs_iov_truncate(io->iov, io->iovcnt, max, cut, CS_IOV_CUT);
-	int dir = io->family == CS_FAM_RECV;
-	if (action->bytes_per_s && !dir)
-		cs_sleep_ns(cs_pace_charge(io->fd, dir,
-					   iov_total(cut, n), action->bytes_per_s));
 	ssize_t done = io->real(io, cut, n);
 	/* MSG_TRUNC makes a datagram socket return the datagram's whole
-	 * length: the program must not count bytes the slice never wrote. */
-	if (dir && done > 0 && (size_t)done > iov_total(cut, n))
+	 * length: the program must not count bytes the cut never wrote. */
+	if (!sending(io) && done > 0 && (size_t)done > iov_total(cut, n))
 		done = (ssize_t)iov_total(cut, n);
-	if (action->bytes_per_s && dir && done > 0) {
+	return done;
+}
+
+/* Keeps a non-blocking call's direction hidden until `until`, when the
+ * call, told EAGAIN, may come back. False when fd has no room for a hold. */
+static bool come_back_at(const struct cs_io *io, const struct cs_fdinfo *sock,
+			 uint64_t until)
+{
+	struct cs_hold *h = cs_hold_lock(io->fd, true);
+	if (!h)
+		return false;
+	cs_hold_claim(h, sock->ino);
+	uint64_t *mine = sending(io) ? &h->out_until : &h->in_until;
+	if (*mine < until)
+		*mine = until;
+	cs_hold_unlock(h, cs_now_ns());
+	return true;
+}
+
+/* The call itself, cut to the slice and paced to the bandwidth cap: a send
+ * waits for its link before it goes, a receive after it arrived; on a
+ * non-blocking socket a busy link is EAGAIN instead, and not ready. */
+static ssize_t shaped(const struct cs_io *io, const struct cs_fdinfo *sock,
+		      const struct cs_action *action)
+{
+	size_t max = action->max_bytes;
+	uint64_t rate = action->bytes_per_s;
+	if (rate) {
+		size_t chunk = cs_pace_chunk(rate);
+		if (!max || chunk < max)
+			max = chunk;
+	}
+	if (!rate)
+		return cut_call(io, max);
+	int dir = io->family == CS_FAM_RECV;
+	if (cs_nonblocking(io->fd, io->flags)) {
+		uint64_t busy = cs_pace_busy_until(io->fd, dir), now = cs_now_ns();
+		if (busy > now && come_back_at(io, sock, busy))
+			return fail(EAGAIN);
+		if (busy > now) /* past the holds' range: it waits after all */
+			cs_sleep_ns(busy - now);
+		ssize_t done = cut_call(io, max);
+		if (done > 0)
+			cs_pace_charge(io->fd, dir, (uint64_t)done, rate);
+		return done;
+	}
+	if (!dir) {
+		size_t going = iov_total(io->iov, io->iovcnt);
+		cs_sleep_ns(cs_pace_charge(io->fd, dir, going < max ? going : max,
+					   rate));
+	}
+	ssize_t done = cut_call(io, max);
+	if (dir && done > 0) {
 		int saved = errno;
-		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done,
-					   action->bytes_per_s));
+		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done, rate));
 		errno = saved;
 	}
 	return done;
+}
+
+/* A receive from a socket whose delay queue holds bytes: only the visible
+ * ones are read; with none, EAGAIN, or a blocking wait for the next
+ * batch. Called with h locked; lets it go. */
+static ssize_t from_queue(const struct cs_io *io, struct cs_hold *h)
+{
+	for (;;) {
+		uint64_t now = cs_now_ns();
+		cs_delayq_observe(&h->q, cs_hold_queued(io->fd), now, h->delay_ns);
+		uint64_t visible = cs_delayq_visible(&h->q, now);
+		if (visible) {
+			ssize_t got = cut_call(io, visible);
+			int saved = errno;
+			if (got <= 0) /* read behind the queue's back: start over */
+				memset(&h->q, 0, sizeof h->q);
+			else if (!(io->flags & MSG_PEEK))
+				cs_delayq_consume(&h->q, (uint64_t)got);
+			cs_hold_unlock(h, cs_now_ns());
+			errno = saved;
+			return got;
+		}
+		uint64_t due = cs_delayq_next_due(&h->q);
+		cs_hold_unlock(h, now);
+		if (cs_nonblocking(io->fd, io->flags))
+			return fail(EAGAIN);
+		if (cs_wait_blocking(io->fd, SO_RCVTIMEO, due) < 0)
+			return -1;
+		h = cs_hold_lock(io->fd, false);
+		if (!h)
+			return io->real(io, io->iov, io->iovcnt);
+	}
+}
+
+/* A call on a partitioned TCP connection: nothing is delivered either way.
+ * Sends vanish into the void until a window's worth is there, then block;
+ * everything times out at the partition's end, if it has one. Called with
+ * h locked; lets it go. */
+static ssize_t partitioned(const struct cs_io *io, struct cs_hold *h)
+{
+	uint64_t now = cs_now_ns(), until = h->in_until;
+	if (until <= now) {
+		cs_hold_unlock(h, now);
+		return fail(ETIMEDOUT);
+	}
+	if (sending(io) && h->void_bytes < CS_PARTITION_WINDOW) {
+		uint64_t room = CS_PARTITION_WINDOW - h->void_bytes;
+		uint64_t n = iov_total(io->iov, io->iovcnt);
+		if (n > room)
+			n = room;
+		h->void_bytes += n;
+		cs_hold_unlock(h, now);
+		return (ssize_t)n;
+	}
+	if (sending(io))
+		h->out_until = until; /* the window is full: not writable */
+	cs_hold_unlock(h, now);
+	return cs_blackhole(io->fd, timeout_opt(io),
+			    cs_nonblocking(io->fd, io->flags), until);
+}
+
+/* A call that must wait for an earlier decision on this fd: a partition,
+ * bytes in the delay queue, or a non-blocking call told to come back
+ * later (then this one passes). True when *r is the call's result. */
+static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
+		 ssize_t *r)
+{
+	struct cs_hold *h = cs_hold_lock(io->fd, false);
+	if (!h)
+		return false;
+	cs_hold_claim(h, sock->ino);
+	uint64_t now = cs_now_ns();
+	if (h->partitioned) {
+		*r = partitioned(io, h);
+		return true;
+	}
+	if (!sending(io) && !cs_delayq_idle(&h->q)) {
+		*r = from_queue(io, h);
+		return true;
+	}
+	uint64_t *until = sending(io) ? &h->out_until : &h->in_until;
+	bool *comeback = sending(io) ? &h->send_later : &h->recv_later;
+	if (*comeback) {
+		bool due = *until <= now;
+		if (due)
+			*comeback = false;
+		cs_hold_unlock(h, now);
+		if (!due)
+			*r = fail(EAGAIN);
+		else
+			*r = io->real(io, io->iov, io->iovcnt);
+		return true;
+	}
+	cs_hold_unlock(h, now);
+	return false;
+}
+
+/* A send with no bytes the queue could take (a copy between fds, a batch
+ * of messages) on a socket whose queue still holds some: it goes once they
+ * are out, as behind a full socket buffer. True when *r is its result. */
+static bool behind_queue(const struct cs_io *io, ssize_t *r)
+{
+	bool nonblocking = cs_nonblocking(io->fd, io->flags);
+	for (;;) {
+		struct cs_hold *h = cs_hold_lock(io->fd, false);
+		if (!h)
+			return false;
+		bool pending = cs_sendq_pending(h);
+		cs_hold_unlock(h, cs_now_ns());
+		if (!pending)
+			return false;
+		if (nonblocking) {
+			*r = fail(EAGAIN);
+			return true;
+		}
+		cs_sleep_ns(1000000);
+	}
+}
+
+/* A send on a TCP socket that goes through its send queue: delayed, or
+ * behind bytes still queued (order is kept). True when *r is its result. */
+static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
+			uint64_t delay_ns, ssize_t *r)
+{
+	if (io->lengths_only)
+		return behind_queue(io, r);
+	if (io->msg && io->msg->msg_controllen)
+		return false; /* ancillary data cannot wait in a queue */
+	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
+	if (!h)
+		return false;
+	cs_hold_claim(h, sock->ino);
+	ssize_t put = -2;
+	if (delay_ns || cs_sendq_pending(h))
+		put = cs_sendq_put(h, io->iov, io->iovcnt, delay_ns);
+	int saved = errno;
+	cs_hold_unlock(h, cs_now_ns());
+	if (put > 0)
+		cs_sendq_kick();
+	errno = saved;
+	*r = put;
+	return put != -2;
+}
+
+/* A delay on a non-blocking call: a TCP receive puts the waiting bytes in
+ * the delay queue, a TCP send its bytes in the send queue; any other call
+ * is told to come back when it is due, and readiness hides the fd until
+ * then. False when there is nothing to hold (no bytes arrived yet: the
+ * next arrival meets the rules) or no room. */
+static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
+		       uint64_t delay_ns, ssize_t *r)
+{
+	if (sending(io) && sock->kind == CS_FD_TCP && !io->lengths_only)
+		return send_queued(io, sock, delay_ns, r);
+	bool stream_recv = !sending(io) && sock->kind == CS_FD_TCP;
+	uint64_t waiting = stream_recv ? cs_hold_queued(io->fd) : 0;
+	if (stream_recv && !waiting)
+		return false;
+	struct cs_hold *h = cs_hold_lock(io->fd, true);
+	if (!h)
+		return false;
+	cs_hold_claim(h, sock->ino);
+	uint64_t now = cs_now_ns();
+	if (stream_recv) {
+		h->delay_ns = delay_ns;
+		cs_delayq_observe(&h->q, waiting, now, delay_ns);
+		*r = from_queue(io, h);
+		return true;
+	}
+	*(sending(io) ? &h->out_until : &h->in_until) =
+		cs_deadline_add(now, delay_ns);
+	*(sending(io) ? &h->send_later : &h->recv_later) = true;
+	cs_hold_unlock(h, now);
+	*r = fail(EAGAIN);
+	return true;
 }
 
 ssize_t cs_sockio(const struct cs_io *io)
@@ -72,6 +288,9 @@ ssize_t cs_sockio(const struct cs_io *io)
 	cs_fdinfo_get(io->fd, &sock);
 	if (sock.kind == CS_FD_NOT_SOCKET)
 		return io->real(io, io->iov, io->iovcnt);
+	ssize_t r;
+	if (held(io, &sock, &r))
+		return r;
 
 	struct cs_sockaddr to;
 	struct cs_call call = {.family = io->family,
@@ -82,22 +301,34 @@ ssize_t cs_sockio(const struct cs_io *io)
 		cs_sockaddr_from(io->to, io->tolen, &to);
 		call.peer = &to;
 	}
-	bool sending = io->family == CS_FAM_SEND;
+	bool stream_send = sending(io) && sock.kind == CS_FD_TCP;
 	for (;;) {
 		struct cs_action action;
-		if (!cs_engine_decide(&call, &action))
+		if (!cs_engine_decide(&call, &action)) {
+			if (stream_send && send_queued(io, &sock, 0, &r))
+				return r;
 			return io->real(io, io->iov, io->iovcnt);
-		switch (cs_apply_common(&action)) {
+		}
+		switch (cs_apply_signal(&action)) {
 		case CS_FAULT_RESET:
 			cs_reset_socket(io->fd, &sock);
 			return fail(ECONNRESET);
 		case CS_FAULT_ERROR:
 			return fail(action.error);
 		case CS_FAULT_DROP:
-			if (sending) /* the data vanishes on the way */
+			if (sock.kind == CS_FD_TCP) {
+				struct cs_hold *h = cs_hold_partition(
+					io->fd, sock.ino, action.hang_ms);
+				if (h)
+					return partitioned(io, h);
+				return cs_blackhole(
+					io->fd, timeout_opt(io),
+					cs_nonblocking(io->fd, io->flags),
+					cs_hang_until(action.hang_ms,
+						      cs_now_ns()));
+			}
+			if (sending(io)) /* the datagram is lost on the way */
 				return (ssize_t)iov_total(io->iov, io->iovcnt);
-			if (sock.kind != CS_FD_UDP)
-				return hang(io, &action, SO_RCVTIMEO);
 			/* A lost datagram: consume it, and wait for the next. */
 			ssize_t got = io->real(io, io->iov, io->iovcnt);
 			if (got < 0)
@@ -106,6 +337,20 @@ ssize_t cs_sockio(const struct cs_io *io)
 		default:
 			break;
 		}
-		return shaped(io, &action);
+		if (stream_send && !action.delay_ns &&
+		    send_queued(io, &sock, 0, &r))
+			return r;
+		if (action.delay_ns) {
+			if (cs_nonblocking(io->fd, io->flags)) {
+				if (hold_delay(io, &sock, action.delay_ns, &r))
+					return r;
+			} else if (cs_wait_blocking(
+					   io->fd, timeout_opt(io),
+					   cs_deadline_add(cs_now_ns(),
+							   action.delay_ns)) < 0) {
+				return -1;
+			}
+		}
+		return shaped(io, &sock, &action);
 	}
 }

@@ -11,7 +11,9 @@
 enum outcome { PROCEED, FAIL };
 
 /* Runs the rules for a TLS call; on FAIL errno says why. *action keeps the
- * slice and bandwidth for the caller. */
+ * slice and bandwidth for the caller. On a session that can be held back
+ * without waiting (tls_gate.c), a delay is held back on its socket, and
+ * the gate is open for the real call: the caller closes it after. */
 static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 			       const char *name, struct cs_action *action,
 			       int *fd)
@@ -20,14 +22,22 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	*fd = cs_real_SSL_get_fd(ssl);
 	if (*fd >= 0)
 		cs_fdinfo_get(*fd, &sock);
+	bool gated = cs_tls_gate_usable(ssl, *fd);
+	if (gated && cs_tls_gate_held(*fd, family)) {
+		/* Decided earlier: only the gate decides this call. */
+		*action = (struct cs_action){.terminal = -1};
+		cs_tls_gate_open(ssl, *fd);
+		return PROCEED;
+	}
 	struct cs_call call = {.family = family,
 			       .name = name,
 			       .fd = *fd,
 			       .sock = *fd >= 0 ? &sock : NULL};
 	if (!cs_engine_decide(&call, action))
 		return PROCEED;
-	bool has_timeout;
-	switch (cs_apply_common(action)) {
+	int opt = family == CS_FAM_SSL_WRITE ? SO_SNDTIMEO : SO_RCVTIMEO;
+	bool nonblocking = *fd >= 0 && cs_nonblocking(*fd, 0);
+	switch (cs_apply_signal(action)) {
 	case CS_FAULT_RESET:
 		/* The peer gets a real RST; the call fails as OpenSSL reports a
 		 * reset (SSL_ERROR_SYSCALL with ECONNRESET). A session on the
@@ -39,16 +49,34 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	case CS_FAULT_ERROR:
 		errno = action->error;
 		return FAIL;
-	case CS_FAULT_DROP:
-		cs_sleep_ns(cs_hang_ns(*fd, action->hang_ms,
-				       family == CS_FAM_SSL_WRITE ? SO_SNDTIMEO
-								  : SO_RCVTIMEO,
-				       &has_timeout));
-		errno = has_timeout ? EAGAIN : ETIMEDOUT;
+	case CS_FAULT_DROP: {
+		/* The connection under the session is partitioned. */
+		uint64_t until = cs_hang_until(action->hang_ms, cs_now_ns());
+		struct cs_hold *h = sock.kind == CS_FD_TCP
+					    ? cs_hold_partition(*fd, sock.ino,
+								action->hang_ms)
+					    : NULL;
+		if (h) {
+			until = h->in_until;
+			cs_hold_unlock(h, cs_now_ns());
+		}
+		cs_blackhole(*fd, opt, nonblocking, until);
 		return FAIL;
-	default:
-		return PROCEED;
 	}
+	default:
+		break;
+	}
+	if (action->delay_ns && gated)
+		cs_tls_gate_hold(*fd, family, action->delay_ns);
+	else if (action->delay_ns && *fd >= 0 &&
+		 cs_wait_blocking(*fd, opt,
+				  cs_deadline_add(cs_now_ns(), action->delay_ns)) < 0)
+		return FAIL;
+	else if (action->delay_ns && *fd < 0)
+		cs_sleep_ns(action->delay_ns);
+	if (gated)
+		cs_tls_gate_open(ssl, *fd);
+	return PROCEED;
 }
 
 /* The most one call may move under the action's slice and bandwidth. */
@@ -80,6 +108,7 @@ static CS_SLOW_PATH int ssl_read_slow(SSL *ssl, void *buf, int num)
 	int got = cs_real_SSL_read(ssl, buf,
 				   num > 0 ? (int)ssl_limit(&action, (size_t)num)
 					   : num);
+	cs_tls_gate_close(ssl);
 	ssl_pace(&action, fd, 1, got > 0 ? (size_t)got : 0);
 	return got;
 }
@@ -100,6 +129,7 @@ static CS_SLOW_PATH int ssl_read_ex_slow(SSL *ssl, void *buf, size_t num,
 	    FAIL)
 		return 0;
 	int ok = cs_real_SSL_read_ex(ssl, buf, ssl_limit(&action, num), got);
+	cs_tls_gate_close(ssl);
 	ssl_pace(&action, fd, 1, ok == 1 && got ? *got : 0);
 	return ok;
 }
@@ -135,9 +165,12 @@ static CS_SLOW_PATH int ssl_write_slow(SSL *ssl, const void *buf, int num)
 	int fd, last;
 	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write", &action, &fd) == FAIL)
 		return -1;
+	size_t done = 0;
 	if (num <= 0)
-		return cs_real_SSL_write(ssl, buf, num);
-	size_t done = ssl_write_cut(ssl, &action, fd, buf, (size_t)num, &last);
+		last = cs_real_SSL_write(ssl, buf, num);
+	else
+		done = ssl_write_cut(ssl, &action, fd, buf, (size_t)num, &last);
+	cs_tls_gate_close(ssl);
 	return done ? (int)done : last;
 }
 
@@ -157,6 +190,7 @@ static CS_SLOW_PATH int ssl_write_ex_slow(SSL *ssl, const void *buf,
 	    FAIL)
 		return 0;
 	size_t done = ssl_write_cut(ssl, &action, fd, buf, num, &last);
+	cs_tls_gate_close(ssl);
 	if (put)
 		*put = done;
 	return done || num == 0 ? 1 : 0;
@@ -186,6 +220,7 @@ static int handshake(SSL *ssl, int (**real)(SSL *), const char *name)
 	in_handshake++;
 	int rc = (*real)(ssl);
 	in_handshake--;
+	cs_tls_gate_close(ssl);
 	return rc;
 }
 

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -167,6 +171,130 @@ static void setup_file(void)
 	unlink(path);
 }
 
+/* A file of MSG bytes, and a second one, for the copy rows. */
+static int source, target;
+/* A pipe, for the splice row. */
+static int pipe_ends[2];
+
+static int temp_file(void)
+{
+	char path[] = "/tmp/bench_calls.XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		die("mkstemp");
+	unlink(path);
+	return fd;
+}
+
+static void setup_sendfile(void)
+{
+	setup_socketpair();
+	source = temp_file();
+	exact(pwrite(source, msg, MSG, 0), MSG, "pwrite");
+}
+
+/* A file sent into a socket, read out at the other end. */
+static void loop_sendfile(long n)
+{
+	for (long i = 0; i < n; i++) {
+		off_t at = 0;
+		exact(sendfile(ends[0], source, &at, MSG), MSG, "sendfile");
+		exact(recv(ends[1], msg, MSG, MSG_WAITALL), MSG, "recv");
+	}
+}
+
+static void setup_splice(void)
+{
+	setup_socketpair();
+	if (pipe(pipe_ends) < 0)
+		die("pipe");
+}
+
+/* A send, spliced from the socket into a pipe, read from the pipe. */
+static void loop_splice(long n)
+{
+	for (long i = 0; i < n; i++) {
+		exact(send(ends[0], msg, MSG, 0), MSG, "send");
+		exact(splice(ends[1], NULL, pipe_ends[1], NULL, MSG, 0), MSG,
+		      "splice");
+		exact(read(pipe_ends[0], msg, MSG), MSG, "read");
+	}
+}
+
+static void setup_datagrams(void)
+{
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, ends) < 0)
+		die("socketpair");
+}
+
+/* One datagram there through sendmmsg, and in through recvmmsg. */
+static void loop_mmsg(long n)
+{
+	struct iovec iov = {.iov_base = msg, .iov_len = MSG};
+	struct mmsghdr vec = {.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
+	for (long i = 0; i < n; i++) {
+		exact(sendmmsg(ends[0], &vec, 1, 0), 1, "sendmmsg");
+		exact(recvmmsg(ends[1], &vec, 1, 0, NULL), 1, "recvmmsg");
+	}
+}
+
+static void setup_copy(void)
+{
+	setup_sendfile();
+	target = temp_file();
+}
+
+/* A file to file copy: what any copy_file_range pays while the send and
+ * recv families are armed. */
+static void loop_copy_file_range(long n)
+{
+	for (long i = 0; i < n; i++) {
+		loff_t in = 0, out = 0;
+		exact(copy_file_range(source, &in, target, &out, MSG, 0), MSG,
+		      "copy_file_range");
+	}
+}
+
+/* A socketpair whose second end always has data to read, and an epoll
+ * set watching it, for the readiness rows. */
+static int ready_set;
+
+static void setup_ready(void)
+{
+	setup_socketpair();
+	exact(send(ends[0], msg, MSG, 0), MSG, "send");
+	ready_set = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = ends[1]};
+	if (ready_set < 0 || epoll_ctl(ready_set, EPOLL_CTL_ADD, ends[1], &ev) < 0)
+		die("epoll");
+}
+
+static void loop_poll(long n)
+{
+	struct pollfd pfd = {.fd = ends[1], .events = POLLIN};
+	for (long i = 0; i < n; i++)
+		exact(poll(&pfd, 1, 0), 1, "poll");
+}
+
+static void loop_epoll_wait(long n)
+{
+	struct epoll_event ev;
+	for (long i = 0; i < n; i++)
+		exact(epoll_wait(ready_set, &ev, 1, 0), 1, "epoll_wait");
+}
+
+static void loop_select(long n)
+{
+	for (long i = 0; i < n; i++) {
+		fd_set readable;
+		FD_ZERO(&readable);
+		FD_SET(ends[1], &readable);
+		struct timeval now = {0};
+		exact(select(ends[1] + 1, &readable, NULL, NULL, &now), 1,
+		      "select");
+	}
+}
+
 struct row {
 	const char *name;
 	void (*setup)(void);
@@ -180,6 +308,13 @@ static const struct row rows[] = {
 	{"socketpair", setup_socketpair, loop_ping_pong},
 	{"tcp", setup_tcp, loop_ping_pong},
 	{"file", setup_file, loop_file},
+	{"sendfile", setup_sendfile, loop_sendfile},
+	{"splice", setup_splice, loop_splice},
+	{"mmsg", setup_datagrams, loop_mmsg},
+	{"copy_file_range", setup_copy, loop_copy_file_range},
+	{"poll", setup_ready, loop_poll},
+	{"epoll_wait", setup_ready, loop_epoll_wait},
+	{"select", setup_ready, loop_select},
 };
 
 /* Prints ns per iteration of a row's loop, after a warm-up that resolves
@@ -203,6 +338,34 @@ static void delay_samples(long n)
 		long long start = now_ns();
 		exact(send(ends[0], msg, MSG, 0), MSG, "send");
 		exact(recv(ends[1], msg, MSG, MSG_WAITALL), MSG, "recv");
+		printf("%lld\n", now_ns() - start);
+	}
+}
+
+/* Prints, for each of n messages, how long after it was sent an epoll
+ * client on a non-blocking socket got it, in ns: what a latency rule on
+ * recv delivers to an event loop. The client waits in epoll_wait and reads
+ * with MSG_DONTWAIT, again after any EAGAIN. */
+static void epoll_delay_samples(long n)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ends) < 0)
+		die("socketpair");
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = ends[1]};
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, ends[1], &ev) < 0)
+		die("epoll");
+	for (long i = 0; i < n; i++) {
+		long long start = now_ns();
+		exact(send(ends[0], msg, MSG, 0), MSG, "send");
+		for (;;) {
+			if (epoll_wait(ep, &ev, 1, -1) < 0 && errno != EINTR)
+				die("epoll_wait");
+			ssize_t got = recv(ends[1], msg, MSG, MSG_DONTWAIT);
+			if (got == MSG)
+				break;
+			if (got >= 0 || errno != EAGAIN)
+				die("recv");
+		}
 		printf("%lld\n", now_ns() - start);
 	}
 }
@@ -273,6 +436,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: bench_calls ROW ITER\n"
 			"       bench_calls delay_samples N\n"
+			"       bench_calls epoll_delay_samples N\n"
 			"       bench_calls tcp_bulk MIB [LISTEN_PORT CONNECT_PORT]\n"
 			"rows:");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
@@ -288,6 +452,10 @@ int main(int argc, char **argv)
 	long n = atol(argv[2]);
 	if (strcmp(argv[1], "delay_samples") == 0) {
 		delay_samples(n);
+		return 0;
+	}
+	if (strcmp(argv[1], "epoll_delay_samples") == 0) {
+		epoll_delay_samples(n);
 		return 0;
 	}
 	if (strcmp(argv[1], "tcp_bulk") == 0) {

@@ -13,6 +13,12 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 CLOCK_ROWS = ["clock_gettime", "gettimeofday", "time"]
 NET_ROWS = ["socketpair", "tcp", "file"]
 CALL_ROWS = CLOCK_ROWS + NET_ROWS
+INSTR_ONLY_ROWS = ["sendfile", "splice", "mmsg", "copy_file_range", "poll",
+                   "epoll_wait", "select"]
+SERVERS = {"redis": "redis-server, redis-benchmark -c 50 GET",
+           "nginx": "nginx, one worker, wrk -c 50",
+           "node": "node http server, wrk -c 50",
+           "asyncio": "python asyncio http server, wrk -c 50"}
 RATE_ROWS = ["tcp_bulk", "redis_set", "redis_get"]
 CLOCK_VARIANTS = ["native", "idle", "attached", "zero", "libfaketime"]
 NET_VARIANTS = ["native", "idle", "attached", "zero", "libfiu", "trickle"]
@@ -28,6 +34,13 @@ MEASUREMENTS = {
     "tcp_bulk": ("loopback TCP bulk transfer, both ends on one CPU", "MB/s"),
     "redis_set": ("redis-benchmark SET, 50 clients", "requests/s"),
     "redis_get": ("redis-benchmark GET, 50 clients", "requests/s"),
+    "sendfile": ("64 B sendfile into a socketpair + recv", "ns/round trip"),
+    "splice": ("64 B send + splice socket to pipe + read", "ns/round trip"),
+    "mmsg": ("one 64 B datagram, sendmmsg + recvmmsg", "ns/round trip"),
+    "copy_file_range": ("64 B copy_file_range, file to file", "ns/call"),
+    "poll": ("poll of one readable socket, timeout 0", "ns/call"),
+    "epoll_wait": ("epoll_wait on a set with one readable socket, timeout 0", "ns/call"),
+    "select": ("select of one readable socket, timeout 0", "ns/call"),
 }
 
 
@@ -107,6 +120,7 @@ class Report:
         self.csv = []       # dicts for results.csv
         self.budgets = []   # (budget, measured, met)
         self.accuracy = []  # rows of the second table
+        self.eventloop = []  # rows of the event-loop table
 
     def budget(self, what, bound, measured, met):
         """Notes a budget for the summary; the short form for the row."""
@@ -167,7 +181,7 @@ class Report:
         return ""
 
     def instruction_rows(self):
-        for row in CALL_ROWS:
+        for row in CALL_ROWS + INSTR_ONLY_ROWS:
             native = self.samples.get(("instr", row, "native"))
             for variant in (CLOCK_VARIANTS if row in CLOCK_ROWS else NET_VARIANTS):
                 rounds = self.samples.get(("instr", row, variant))
@@ -225,6 +239,18 @@ class Report:
                 self.spread_row("accuracy", f"latency_{ms}ms",
                                 f"latency delay_ms={ms}: error of a send round trip",
                                 values(rounds))
+        for ms in [10, 100]:
+            rounds = self.samples.get(("accuracy", f"epoll_{ms}ms", "zero"))
+            if not rounds:
+                continue
+            xs = values(rounds)
+            p50, p99 = statistics.median(xs), percentile(xs, 99)
+            what = f"epoll client, recv latency {ms} ms, delivery error"
+            note = (self.budget(what + " p50", "< 0.2 ms", fmt_us(p50), p50 < 0.2e6)
+                    + "; " + self.budget(what + " p99", "< 1 ms", fmt_us(p99), p99 < 1e6))
+            self.spread_row("accuracy", f"epoll_{ms}ms",
+                            f"latency delay_ms={ms} on recv: error of delivery to "
+                            "an epoll client (non-blocking socket)", xs, note)
         rounds = self.samples.get(("bandwidth", "recv_cap_2MiB", "zero"))
         if rounds:
             mib = values(rounds)[0] * 1e6 / 1048576
@@ -243,6 +269,38 @@ class Report:
             self.spread_row("toggle", "live_toggle",
                             "live toggle: `enable` returned → first failed send", xs,
                             budget)
+
+    def eventloop_rows(self):
+        """The event-loop table: the other clients' p50 and p99 while one
+        client is slowed 200 ms server side, against the same run with the
+        rule disabled, paired by round."""
+        for server, label in SERVERS.items():
+            cells, ok = [label], True
+            for stat in ("p50", "p99"):
+                free = self.samples.get(("eventloop", f"{server}_{stat}", "free"))
+                slowed = self.samples.get(("eventloop", f"{server}_{stat}", "slowed"))
+                if not free or not slowed:
+                    ok = False
+                    break
+                ratio = paired_ratio(slowed, free)
+                cells += [f"{statistics.median(values(free)):.3f}",
+                          f"{statistics.median(values(slowed)):.3f}",
+                          self.budget(f"event-loop isolation, {label}, others' {stat}",
+                                      "≤ 1.2×", f"{ratio:.2f}×", ratio <= 1.2)
+                          .replace("≤ 1.2×: ", f"{ratio:.2f}×, ")]
+                self.csv.append({"section": "eventloop", "row": f"{server}_{stat}",
+                                 "variant": "slowed", "measurement": label,
+                                 "unit": "ms", "samples": len(values(slowed)),
+                                 "median": statistics.median(values(slowed)),
+                                 "versus_native": ratio,
+                                 "command": self.commands["eventloop", f"{server}_{stat}",
+                                                          "slowed"]})
+            if not ok:
+                continue
+            delayed = self.samples.get(("eventloop", f"{server}_delayed", "slowed"))
+            cells.append(f"{statistics.median(values(delayed)):.0f}" if delayed else "")
+            cells.append(f"`{self.commands['eventloop', f'{server}_p50', 'slowed']}`")
+            self.eventloop.append(cells)
 
     def plot_data(self, out):
         for name, rows, variants in [("clock", CLOCK_ROWS, CLOCK_VARIANTS),
@@ -297,6 +355,16 @@ def markdown(report):
         table(["measurement", "samples", "p50", "p99", "max", "", "command"],
               report.accuracy),
         "",
+        *([f"Event-loop isolation ({info.get('eventloop', '?').split()[0]} rounds): one more "
+           "client's receives delayed 200 ms on the server side (rule on `local` = the "
+           "server's port and `peer` = that client's source port); the other clients' "
+           "latency in ms, with the rule disabled (free) and enabled (slowed), and the "
+           "median of the per-round ratios (budget ≤ 1.2×):",
+           "",
+           table(["server, load", "p50 free", "p50 slowed", "p50 ratio", "p99 free",
+                  "p99 slowed", "p99 ratio", "delayed receives", "command"],
+                 report.eventloop),
+           ""] if report.eventloop else []),
         "Budgets:",
         "",
         table(["budget", "measured", "result"], report.budgets),
@@ -323,6 +391,7 @@ def main():
     report.instruction_rows()
     report.syscall_rows()
     report.accuracy_rows()
+    report.eventloop_rows()
     text = markdown(report)
     print(text)
     (out / "results.md").write_text(text)

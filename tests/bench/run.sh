@@ -7,6 +7,8 @@
 #   BENCH_QUICK=1  a smoke run of a few seconds
 #   BENCH_DOCS=1   also rewrite the table in docs/PERFORMANCE.md and
 #                  docs/performance.png
+#   BENCH_ONLY="eventloop accuracy"  only these sections (calls, rate,
+#                  instr, syscalls, accuracy, toggle, eventloop)
 set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -30,13 +32,26 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	N_CLOCK=200000 N_PAIR=10000 N_TCP=4000 N_FILE=20000
 	CG_CLOCK=10000 CG_NET=1000 STRACE_N=10000
 	ACC_CALLS=(50 20 5)
+	EPOLL_CALLS=(20 5)
+	EVL_ROUNDS=1 EVL_REQUESTS=300 EVL_SECONDS=1
 else
 	ROUNDS=9 RATE_ROUNDS=9 BULK_ROUNDS=9 BULK_MIB=1024 REDIS_N=100000 TOGGLES=50 BW_MIB=4
 	N_CLOCK=2000000 N_PAIR=100000 N_TCP=40000 N_FILE=200000
 	CG_CLOCK=100000 CG_NET=10000 STRACE_N=100000
 	ACC_CALLS=(1000 1000 1000)
+	EPOLL_CALLS=(1000 300)
+	EVL_ROUNDS=3 EVL_REQUESTS=2000 EVL_SECONDS=5
 fi
 ACC_MS=(1 10 100)
+EPOLL_MS=(10 100)
+# Rows of the callgrind section alone, for the other interposers:
+# native, idle and attached.
+INSTR_ONLY_ROWS=(sendfile splice mmsg copy_file_range poll epoll_wait select)
+
+# True when section $1 is to run (BENCH_ONLY empty: all of them).
+wanted() {
+	[[ -z ${BENCH_ONLY:-} || " $BENCH_ONLY " == *" $1 "* ]]
+}
 
 for f in "$BENCH" "$PROBE" "$SHIM" "$CTL"; do
 	[[ -x $f || -f $f ]] || { echo "bench: '$f' is missing (run make bench)" >&2; exit 1; }
@@ -116,7 +131,8 @@ interleave() {
 calls_of() {
 	case $1 in
 	socketpair | tcp) echo 4 ;;
-	file) echo 2 ;;
+	splice) echo 3 ;;
+	file | sendfile | mmsg) echo 2 ;;
 	*) echo 1 ;;
 	esac
 }
@@ -240,26 +256,32 @@ machine() {
 	echo "toggles=$TOGGLES"
 	echo "bulk_mib=$BULK_MIB"
 	echo "redis_n=$REDIS_N"
+	echo "epoll_calls=${EPOLL_CALLS[*]}"
+	echo "eventloop=$EVL_ROUNDS $EVL_REQUESTS $EVL_SECONDS"
 }
 machine >"$OUT/machine.txt"
 echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
-echo "bench: per-call rows ($ROUNDS interleaved rounds)" >&2
-for ROW in clock_gettime gettimeofday time; do
-	interleave calls "$ROW" "$ROUNDS" call_cmd "native idle attached zero libfaketime"
-done
-for ROW in socketpair tcp file; do
-	interleave calls "$ROW" "$ROUNDS" call_cmd "native idle attached zero libfiu trickle"
-done
-
-echo "bench: throughput rows ($BULK_ROUNDS and $RATE_ROUNDS interleaved rounds)" >&2
-interleave rate tcp_bulk "$BULK_ROUNDS" bulk_cmd "native idle attached zero socat"
-if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
-	interleave rate "redis_set redis_get" "$RATE_ROUNDS" redis_cmd \
-		"native idle attached zero socat"
+if wanted calls; then
+	echo "bench: per-call rows ($ROUNDS interleaved rounds)" >&2
+	for ROW in clock_gettime gettimeofday time; do
+		interleave calls "$ROW" "$ROUNDS" call_cmd "native idle attached zero libfaketime"
+	done
+	for ROW in socketpair tcp file; do
+		interleave calls "$ROW" "$ROUNDS" call_cmd "native idle attached zero libfiu trickle"
+	done
 fi
 
-if command -v valgrind >/dev/null; then
+if wanted rate; then
+	echo "bench: throughput rows ($BULK_ROUNDS and $RATE_ROUNDS interleaved rounds)" >&2
+	interleave rate tcp_bulk "$BULK_ROUNDS" bulk_cmd "native idle attached zero socat"
+	if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+		interleave rate "redis_set redis_get" "$RATE_ROUNDS" redis_cmd \
+			"native idle attached zero socat"
+	fi
+fi
+
+if wanted instr && command -v valgrind >/dev/null; then
 	echo "bench: instructions per call (callgrind)" >&2
 	for row in clock_gettime gettimeofday time socketpair tcp file; do
 		peer=$([[ $(family_of "$row") == clock ]] && echo libfaketime || echo libfiu)
@@ -267,9 +289,14 @@ if command -v valgrind >/dev/null; then
 			have "$v" && instructions "$row" "$v"
 		done
 	done
+	for row in "${INSTR_ONLY_ROWS[@]}"; do
+		for v in native idle attached; do
+			instructions "$row" "$v"
+		done
+	done
 fi
 
-if command -v strace >/dev/null; then
+if wanted syscalls && command -v strace >/dev/null; then
 	echo "bench: syscalls per intercepted call (strace)" >&2
 	for v in native zero libfaketime; do
 		have "$v" && syscalls_per_call clock_gettime "$v" "$STRACE_N"
@@ -279,36 +306,76 @@ if command -v strace >/dev/null; then
 	done
 fi
 
-echo "bench: accuracy of injected latency and bandwidth" >&2
-if new_segment latency latency.cfg; then
-	for i in "${!ACC_MS[@]}"; do
-		ms=${ACC_MS[i]} n=${ACC_CALLS[i]}
+# delay_rows NAME PROFILE SAMPLER ROW_PREFIX "MS..." "CALLS...": for each
+# delay, sets the profile's rule `delay` to it on a fresh segment, runs
+# `bench_calls SAMPLER CALLS` under the shim and records each sample's
+# error (its time minus the delay) as row ROW_PREFIX_<MS>ms.
+delay_rows() {
+	local name=$1 profile=$2 sampler=$3 prefix=$4 i ms n cmd err
+	local -a all_ms all_n
+	read -ra all_ms <<<"$5"
+	read -ra all_n <<<"$6"
+	new_segment "$name" "$profile" || { FAILED=$((FAILED + 1)); return; }
+	for i in "${!all_ms[@]}"; do
+		ms=${all_ms[i]} n=${all_n[i]}
 		"$CTL" -s "$SEG" set delay "delay_ms=$ms" 2>>"$ERRLOG" || { FAILED=$((FAILED + 1)); continue; }
-		cmd="$CTL -s NAME load $PROF/latency.cfg; $CTL -s NAME set delay delay_ms=$ms;"
-		cmd+=" CHAOS_SHIM_SEGMENT=NAME LD_PRELOAD=$SHIM $BENCH delay_samples $n"
-		CHAOS_SHIM_SEGMENT=$SEG LD_PRELOAD=$SHIM "$BENCH" delay_samples "$n" 2>>"$ERRLOG" |
+		cmd="$CTL -s NAME load $PROF/$profile; $CTL -s NAME set delay delay_ms=$ms;"
+		cmd+=" CHAOS_SHIM_SEGMENT=NAME LD_PRELOAD=$SHIM $BENCH $sampler $n"
+		CHAOS_SHIM_SEGMENT=$SEG LD_PRELOAD=$SHIM "$BENCH" "$sampler" "$n" 2>>"$ERRLOG" |
 			awk -v want=$((ms * 1000000)) '{ print $1 - want }' >"$OUT/delays.txt"
 		[[ -s $OUT/delays.txt ]] || FAILED=$((FAILED + 1))
 		while read -r err; do
-			record accuracy "latency_${ms}ms" zero 1 "$err" "$cmd"
+			record accuracy "${prefix}_${ms}ms" zero 1 "$err" "$cmd"
 		done <"$OUT/delays.txt"
 	done
-else
-	FAILED=$((FAILED + 1))
-fi
-CMD=("$CTL" run -p "$PROF/bandwidth.cfg" -- "$BENCH" tcp_bulk "$BW_MIB")
-sample bandwidth recv_cap_2MiB zero 1 "${CMD[@]}"
+}
 
-echo "bench: live toggle ($TOGGLES toggles)" >&2
-if new_segment toggle toggle.cfg; then
-	cmd="$CTL -s NAME load $PROF/toggle.cfg; $PROBE drive $CTL $SHIM NAME fail-send $TOGGLES"
-	"$PROBE" drive "$CTL" "$SHIM" "$SEG" fail-send "$TOGGLES" 2>>"$ERRLOG" >"$OUT/toggles.txt" ||
+if wanted accuracy; then
+	echo "bench: accuracy of injected latency and bandwidth" >&2
+	delay_rows latency latency.cfg delay_samples latency "${ACC_MS[*]}" "${ACC_CALLS[*]}"
+	# The same delays as an event loop gets them: an epoll client on a
+	# non-blocking socket, the rule on its receives.
+	delay_rows epoll latency-recv.cfg epoll_delay_samples epoll "${EPOLL_MS[*]}" "${EPOLL_CALLS[*]}"
+	CMD=("$CTL" run -p "$PROF/bandwidth.cfg" -- "$BENCH" tcp_bulk "$BW_MIB")
+	sample bandwidth recv_cap_2MiB zero 1 "${CMD[@]}"
+fi
+
+if wanted toggle; then
+	echo "bench: live toggle ($TOGGLES toggles)" >&2
+	if new_segment toggle toggle.cfg; then
+		cmd="$CTL -s NAME load $PROF/toggle.cfg; $PROBE drive $CTL $SHIM NAME fail-send $TOGGLES"
+		"$PROBE" drive "$CTL" "$SHIM" "$SEG" fail-send "$TOGGLES" 2>>"$ERRLOG" >"$OUT/toggles.txt" ||
+			FAILED=$((FAILED + 1))
+		while read -r ns; do
+			record toggle live_toggle zero 1 "$ns" "$cmd"
+		done <"$OUT/toggles.txt"
+	else
 		FAILED=$((FAILED + 1))
-	while read -r ns; do
-		record toggle live_toggle zero 1 "$ns" "$cmd"
-	done <"$OUT/toggles.txt"
-else
-	FAILED=$((FAILED + 1))
+	fi
+fi
+
+# Event-loop isolation: one client of a server slowed 200 ms on the server
+# side, the others measured with and without the rule, rounds interleaved.
+server_ready() {
+	case $1 in
+	redis) command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ;;
+	nginx) command -v nginx >/dev/null && command -v wrk >/dev/null ;;
+	node) command -v node >/dev/null && command -v wrk >/dev/null ;;
+	asyncio) command -v wrk >/dev/null ;;
+	esac
+}
+if wanted eventloop; then
+	echo "bench: event-loop isolation ($EVL_ROUNDS interleaved rounds)" >&2
+	for ((round = 1; round <= EVL_ROUNDS; round++)); do
+		for server in redis nginx node asyncio; do
+			server_ready "$server" || continue
+			amount=$([[ $server == redis ]] && echo "$EVL_REQUESTS" || echo "$EVL_SECONDS")
+			for mode in free slowed; do
+				sample eventloop "${server}_p50 ${server}_p99 ${server}_delayed" "$mode" "$round" \
+					tests/bench/eventloop/run_one.sh "$server" "$mode" "$amount"
+			done
+		done
+	done
 fi
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
@@ -316,7 +383,7 @@ echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 DOCS=()
 [[ ${BENCH_DOCS:-0} == 1 ]] && DOCS=(--docs docs/PERFORMANCE.md)
 python3 tests/bench/report.py "$OUT" "${DOCS[@]}" || exit 1
-if command -v gnuplot >/dev/null; then
+if wanted calls && command -v gnuplot >/dev/null; then
 	gnuplot -e "dir='$OUT'" tests/bench/plot.gp 2>>"$ERRLOG" || FAILED=$((FAILED + 1))
 	if ((${#DOCS[@]})) && [[ -f $OUT/performance.png ]]; then
 		cp "$OUT/performance.png" docs/performance.png

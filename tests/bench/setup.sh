@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the benchmark measures against (its peers) and with (redis,
-# valgrind, strace, gnuplot) from Debian packages when run as root; as
+# valgrind, strace, gnuplot, and the event-loop servers redis and nginx
+# with the load generator wrk) from Debian packages when run as root; as
 # another user prints the apt-get line. Exits 0 when everything is there,
 # 1 when something is missing, so that run.sh can skip those rows.
 set -uo pipefail
@@ -15,6 +16,8 @@ needs=(
 	"socat /usr/bin/socat"
 	"redis-server /usr/bin/redis-server"
 	"redis-tools /usr/bin/redis-benchmark"
+	"nginx-light /usr/sbin/nginx"
+	"wrk /usr/bin/wrk"
 	"valgrind /usr/bin/valgrind"
 	"strace /usr/bin/strace"
 	"gnuplot-nox /usr/bin/gnuplot"

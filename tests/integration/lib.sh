@@ -150,6 +150,13 @@ start_echo_server() {
 	ECHO_PORT=$(port_from_log echo.log "echo server") || exit 1
 }
 
+# Starts progs/slow_server.py, which answers each request $1 seconds late:
+# sets SLOW_SERVER_PORT.
+start_slow_server() {
+	bg python3 -u "$PROGS/slow_server.py" "$1" >"slow-$1.log" 2>&1
+	SLOW_SERVER_PORT=$(port_from_log "slow-$1.log" "a server $1 s late") || exit 1
+}
+
 # Runs a command with the shim preloaded and the given profile.
 under_profile() {
 	local profile=$1
@@ -213,6 +220,14 @@ assert_contains() { # needle haystack what
 assert_num() { # seen op bound what
 	python3 -c 'import sys; sys.exit(0 if eval(sys.argv[1] + sys.argv[2] + sys.argv[3]) else 1)' \
 		"$1" "$2" "$3" || fail "$4: expected $2 $3, seen $1"
+}
+
+# The value of NAME in a line of NAME=VALUE words: value_of NAME TEXT.
+value_of() {
+	local v=" $2"
+	[[ $v == *" $1="* ]] || { echo "(no $1 in '$2')"; return; }
+	v=${v#* $1=}
+	echo "${v%% *}"
 }
 
 # Runs a command and checks its exit status; output is in $OUT / $ERR.

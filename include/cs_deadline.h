@@ -1,0 +1,31 @@
+/* Deadline arithmetic for waits the shim shortens or ends early: a
+ * program's own timeout (poll milliseconds, a timespec, a socket timeout)
+ * against the earliest moment something held back becomes due. Times are
+ * CLOCK_MONOTONIC nanoseconds; CS_NEVER is a deadline that never comes. */
+#ifndef CS_DEADLINE_H
+#define CS_DEADLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CS_NS_PER_MS 1000000ull
+#define CS_NS_PER_S 1000000000ull
+#define CS_NEVER UINT64_MAX
+
+/* a + b, CS_NEVER when it would overflow. */
+uint64_t cs_deadline_add(uint64_t a, uint64_t b);
+/* The earlier of two deadlines, 0 meaning none. */
+uint64_t cs_deadline_min(uint64_t a, uint64_t b);
+/* The deadline of a poll-style timeout in ms started at now (negative:
+ * CS_NEVER). */
+uint64_t cs_deadline_of_ms(int timeout_ms, uint64_t now);
+/* The deadline of a timespec timeout started at now (NULL: CS_NEVER). */
+uint64_t cs_deadline_of_ts(const struct timespec *timeout, uint64_t now);
+/* A poll-style timeout in ms that wakes at deadline: -1 for CS_NEVER,
+ * rounded up so the wait never ends before it. */
+int cs_deadline_to_ms(uint64_t deadline, uint64_t now);
+/* The same as a relative timespec; false for CS_NEVER (wait forever). */
+bool cs_deadline_to_ts(uint64_t deadline, uint64_t now, struct timespec *out);
+
+#endif

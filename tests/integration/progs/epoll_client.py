@@ -1,0 +1,54 @@
+"""An event-loop client for the integration tests: connects to PORT, sends
+a request, and reads the answer on a non-blocking socket through epoll
+(level-triggered, edge-triggered or one-shot), giving up after --timeout
+seconds. Prints one line:
+
+  ok n=BYTES t=SECONDS wakeups=N eagain=N
+  timeout t=SECONDS wakeups=N eagain=N
+
+Usage: epoll_client.py PORT {lt,et,oneshot} [--timeout S]
+"""
+import argparse
+import select
+import socket
+import time
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("port", type=int)
+    parser.add_argument("mode", choices=["lt", "et", "oneshot"])
+    parser.add_argument("--timeout", type=float, default=10.0)
+    args = parser.parse_args()
+    flags = select.EPOLLIN | {"lt": 0, "et": select.EPOLLET,
+                              "oneshot": select.EPOLLONESHOT}[args.mode]
+    sock = socket.create_connection(("127.0.0.1", args.port))
+    sock.setblocking(False)
+    ep = select.epoll()
+    ep.register(sock.fileno(), flags)
+    start = time.monotonic()
+    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    wakeups = eagain = 0
+    while True:
+        left = start + args.timeout - time.monotonic()
+        if left <= 0:
+            print(f"timeout t={time.monotonic() - start:.3f} "
+                  f"wakeups={wakeups} eagain={eagain}")
+            return
+        if not ep.poll(left):
+            continue
+        wakeups += 1
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            eagain += 1
+            if args.mode == "oneshot":
+                ep.modify(sock.fileno(), flags)
+            continue
+        print(f"ok n={len(data)} t={time.monotonic() - start:.3f} "
+              f"wakeups={wakeups} eagain={eagain}")
+        return
+
+
+if __name__ == "__main__":
+    main()
