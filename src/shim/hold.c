@@ -217,7 +217,7 @@ void cs_hold_claim(struct cs_hold *h, uint64_t ino)
 void cs_hold_forget_slow(int fd)
 {
 	struct cs_hold *h = slot(fd);
-	if (!lock_slot(h, 0))
+	if (!h || !lock_slot(h, 0))
 		return; /* a signal handler closing an fd its thread is using */
 	release(h, true);
 	set_active(fd, false);
