@@ -71,8 +71,8 @@ $(CTL): $(CTL_OBJ) $(COMMON_LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CS_CFLAGS) -Wno-unused-parameter -o $@ $< $(COMMON_LIB) $(CONFIG_LIBS) $(CMOCKA_LIBS) -lm
+	@mkdir -p $(dir $@) $(BUILD)/unit-deps
+	$(Q)$(CC) $(CS_CFLAGS) -Wno-unused-parameter -MMD -MT $@ -MF $(BUILD)/unit-deps/$*.d -o $@ $< $(COMMON_LIB) $(CONFIG_LIBS) $(CMOCKA_LIBS) -lm
 
 # `make bench` measures the shim beside native calls and its peers
 # (tests/bench/run.sh; BENCH_QUICK=1 for a smoke run).

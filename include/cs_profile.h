@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cs_table.h"
 
@@ -21,6 +22,11 @@ int cs_profile_compile_file(const char *path, struct cs_table *table,
 /* The same for text in memory; origin names it in messages. */
 int cs_profile_compile_string(const char *text, const char *origin,
 			      struct cs_table *table, char *err, size_t errlen);
+
+/* Writes table as profile text that compiles back to the same seed, log
+ * and rules (the time windows' clocks start again). Returns 0, or -1 when
+ * out failed. */
+int cs_profile_write(FILE *out, const struct cs_table *table);
 
 /* Sets one parameter of a compiled rule from its profile spelling, as
  * `chaos-shim-ctl set RULE KEY=VALUE` does: key and value are checked as the

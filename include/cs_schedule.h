@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cs_decide.h"
 #include "cs_table.h"
 
 /* Whether the 1-based match number is one of the rule's `at` (true for a
@@ -20,6 +21,16 @@ static inline bool cs_at_includes(const struct cs_rule *rule, uint64_t match)
 		if (rule->at[i] == match)
 			return true;
 	return false;
+}
+
+/* Whether the rule injects at its n-th match (counting from 0), before
+ * its `count` budget: past `after`, one of `at`, and chosen by the seed.
+ * The shim decides with it, and `bisect` works out what a seed did. */
+static inline bool cs_rule_selects(const struct cs_rule *rule, uint64_t seed,
+				   uint64_t rule_key, uint64_t n)
+{
+	return n >= rule->after && cs_at_includes(rule, n + 1) &&
+	       cs_decide(seed, rule_key, n, rule->probability);
 }
 
 /* Whether a `*` and `?` glob matches text; `*` also spans '/'. */

@@ -17,6 +17,7 @@ needs=(
 	iproute2
 	valgrind
 	python3-yaml
+	procps
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/rule_keys.h"
+#include "cs_int_literals.h"
 
 #define TEXT_MAX 1024 /* longest value `set` takes */
 
@@ -19,13 +20,17 @@
  * only, so that it cannot hold an @include. */
 static const config_setting_t *read_value(config_t *cfg, const char *text)
 {
-	char line[TEXT_MAX + 8];
+	char line[2 * TEXT_MAX + 8]; /* room for the L suffixes */
 	const config_setting_t *root;
 
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			return NULL;
-	snprintf(line, sizeof(line), "v = %s;", text);
+	char *wide = cs_wide_ints_suffixed(text);
+	if (!wide)
+		return NULL;
+	snprintf(line, sizeof(line), "v = %s;", wide);
+	free(wide);
 	if (!config_read_string(cfg, line))
 		return NULL;
 	root = config_root_setting(cfg);

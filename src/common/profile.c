@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/rule_keys.h"
+#include "cs_int_literals.h"
 #include "cs_names.h"
 
 /* What every step needs: the profile as the user named it, and room for
@@ -348,6 +349,22 @@ fail:
 	return NULL;
 }
 
+/* libconfig reads an included file itself, where no suffix can be added:
+ * there, an integer too wide for 32 bits must carry its L. */
+static int check_wide_ints(const char *text, const char *file, char *err,
+			   size_t errlen)
+{
+	unsigned line = 1;
+	const char *end, *lit = cs_wide_int_next(text, &end, &line);
+
+	if (!lit)
+		return 0;
+	snprintf(err, errlen,
+		 "integer %.*s is wider than 32 bits: in an included file, write it %.*sL (%s:%u)",
+		 (int)(end - lit), lit, (int)(end - lit), lit, file, line);
+	return -1;
+}
+
 /* libconfig (1.5 has no hook for it) opens @include files itself, with a
  * blocking fopen: every file the text includes, and every file those
  * include, must be a regular file before libconfig may see the text. A
@@ -384,7 +401,9 @@ static int check_includes(const char *text, const char *dir, const char *file,
 		char *inner = read_regular(path, "included file", err, errlen);
 		if (!inner)
 			return -1;
-		int rc = check_includes(inner, dir, path, depth + 1, err, errlen);
+		int rc = check_wide_ints(inner, path, err, errlen);
+		if (rc == 0)
+			rc = check_includes(inner, dir, path, depth + 1, err, errlen);
 		free(inner);
 		if (rc < 0)
 			return -1;
@@ -392,10 +411,33 @@ static int check_includes(const char *text, const char *dir, const char *file,
 	return 0;
 }
 
+/* Parses text, its wide integers made 64-bit, and compiles it. */
+static int compile_text(const char *text, const char *include_dir,
+			const char *origin, struct cs_table *table, char *err,
+			size_t errlen)
+{
+	config_t cfg;
+	char *wide = cs_wide_ints_suffixed(text);
+	int rc;
+
+	if (!wide) {
+		snprintf(err, errlen, "cannot read profile '%s': %s", origin,
+			 strerror(ENOMEM));
+		return -1;
+	}
+	config_init(&cfg);
+	if (include_dir)
+		config_set_include_dir(&cfg, include_dir);
+	rc = compile_parsed(&cfg, config_read_string(&cfg, wide), origin, table,
+			    err, errlen);
+	config_destroy(&cfg);
+	free(wide);
+	return rc;
+}
+
 int cs_profile_compile_file(const char *path, struct cs_table *table,
 			    char *err, size_t errlen)
 {
-	config_t cfg;
 	char buf[CS_PATH_MAX];
 	const char *dir;
 	char *text;
@@ -412,11 +454,7 @@ int cs_profile_compile_file(const char *path, struct cs_table *table,
 		free(text);
 		return -1;
 	}
-	config_init(&cfg);
-	config_set_include_dir(&cfg, dir);
-	rc = compile_parsed(&cfg, config_read_string(&cfg, text), path, table,
-			    err, errlen);
-	config_destroy(&cfg);
+	rc = compile_text(text, dir, path, table, err, errlen);
 	free(text);
 	return rc;
 }
@@ -424,13 +462,6 @@ int cs_profile_compile_file(const char *path, struct cs_table *table,
 int cs_profile_compile_string(const char *text, const char *origin,
 			      struct cs_table *table, char *err, size_t errlen)
 {
-	config_t cfg;
-	int rc;
-
 	memset(table, 0, sizeof(*table));
-	config_init(&cfg);
-	rc = compile_parsed(&cfg, config_read_string(&cfg, text), origin, table,
-			    err, errlen);
-	config_destroy(&cfg);
-	return rc;
+	return compile_text(text, NULL, origin, table, err, errlen);
 }

@@ -15,28 +15,46 @@ static int publish_locked(struct cs_seg_handle *handle, void *arg, char *err,
 	return 0;
 }
 
+int cs_ctl_compile(const char *profile, const char *seed_text,
+		   struct cs_table *table)
+{
+	char err[512], found[PATH_MAX];
+
+	memset(table, 0, sizeof(*table));
+	if (profile &&
+	    cs_profile_compile_file(cs_ctl_profile_path(profile, found, sizeof(found)),
+				    table, err, sizeof(err)) < 0) {
+		cs_ctl_error("%s", err);
+		return -1;
+	}
+	if (cs_seed_choose(table, seed_text, "--seed", err, sizeof(err)) < 0) {
+		cs_ctl_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int cs_ctl_publish(const char *segment, enum cs_seg_mode mode,
+		   const struct cs_table *table)
+{
+	char err[512];
+
+	if (cs_ctl_with_segment(segment, mode, publish_locked, (void *)table,
+				err, sizeof(err)) < 0) {
+		cs_ctl_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
 		const char *profile, const char *seed_text)
 {
 	struct cs_table table;
-	char err[512], found[PATH_MAX];
 
-	memset(&table, 0, sizeof(table));
-	if (profile &&
-	    cs_profile_compile_file(cs_ctl_profile_path(profile, found, sizeof(found)),
-				    &table, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	if (cs_ctl_compile(profile, seed_text, &table) < 0 ||
+	    cs_ctl_publish(segment, mode, &table) < 0)
 		return CS_EXIT_FAILED;
-	}
-	if (cs_seed_choose(&table, seed_text, "--seed", err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		return CS_EXIT_FAILED;
-	}
-	if (cs_ctl_with_segment(segment, mode, publish_locked, &table, err,
-				sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		return CS_EXIT_FAILED;
-	}
 	return CS_EXIT_OK;
 }
 

@@ -5,17 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cs_seed.h"
 #include "ctl/ctl.h"
-
-#define LIBRARY "libchaos-shim.so"
-#define EXIT_CANNOT_RUN 127
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
 				SIGUSR2};
@@ -35,66 +29,11 @@ static void forward(int sig, siginfo_t *info, void *context)
 	errno = saved;
 }
 
-/* $CHAOS_SHIM_LIB, else next to the installed or built program. The path
- * is made absolute: the command may change its directory and exec again. */
-static int find_library(char *out)
-{
-	const char *env = getenv("CHAOS_SHIM_LIB");
-	char dir[PATH_MAX], tried[2][PATH_MAX + 32];
-
-	if (env && *env) {
-		if (!realpath(env, out)) {
-			cs_ctl_error("cannot use CHAOS_SHIM_LIB '%s': %s", env,
-				     strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (cs_ctl_program_dir(dir, sizeof(dir)) < 0) {
-		cs_ctl_error("cannot find " LIBRARY ": /proc/self/exe: %s",
-			     strerror(errno));
-		return -1;
-	}
-	snprintf(tried[0], sizeof(tried[0]), "%s/../lib/" LIBRARY, dir);
-	snprintf(tried[1], sizeof(tried[1]), "%s/" LIBRARY, dir);
-	for (int i = 0; i < 2; i++)
-		if (access(tried[i], R_OK) == 0 && realpath(tried[i], out))
-			return 0;
-	cs_ctl_error("cannot find " LIBRARY " (tried %s and %s; set CHAOS_SHIM_LIB)",
-		     tried[0], tried[1]);
-	return -1;
-}
-
-/* The file execvp will run, for the warnings; -1 when there is none. */
-static int resolve_command(const char *cmd, char *out, size_t size)
-{
-	const char *path = getenv("PATH");
-	struct stat st;
-
-	if (strchr(cmd, '/')) {
-		snprintf(out, size, "%s", cmd);
-		return 0;
-	}
-	if (!path)
-		path = "/bin:/usr/bin";
-	for (const char *dir = path;; dir++) {
-		size_t len = strcspn(dir, ":");
-		/* An empty entry is the current directory. */
-		snprintf(out, size, "%.*s%s%s", (int)len, dir, len ? "/" : "", cmd);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(out, X_OK) == 0)
-			return 0;
-		dir += len;
-		if (!*dir)
-			return -1;
-	}
-}
-
 static void warn_if_unseen(const char *cmd)
 {
 	char path[PATH_MAX];
 
-	if (resolve_command(cmd, path, sizeof(path)) < 0)
+	if (cs_ctl_resolve_command(cmd, path, sizeof(path)) < 0)
 		return;
 	switch (cs_ctl_inspect_binary(path)) {
 	case CS_BINARY_STATIC:
@@ -111,57 +50,7 @@ static void warn_if_unseen(const char *cmd)
 	}
 }
 
-static int set_environment(const char *library, const char *segment,
-			   const char *id, const char *log)
-{
-	const char *old = getenv("LD_PRELOAD");
-	char *preload, *log_path = NULL, cwd[PATH_MAX];
-	int rc;
-
-	/* LD_PRELOAD splits on both. */
-	if (strpbrk(library, ": ")) {
-		cs_ctl_error("library path '%s' holds ':' or ' ', which LD_PRELOAD cannot carry",
-			     library);
-		return -1;
-	}
-	if (asprintf(&preload, "%s%s%s", library, old && *old ? ":" : "",
-		     old ? old : "") < 0) {
-		cs_ctl_error("out of memory");
-		return -1;
-	}
-	if (log && log[0] != '/') {
-		if (!getcwd(cwd, sizeof(cwd))) {
-			cs_ctl_error("cannot make '%s' absolute: %s", log,
-				     strerror(errno));
-			free(preload);
-			return -1;
-		}
-		if (asprintf(&log_path, "%s/%s", cwd, log) < 0)
-			log_path = NULL;
-	}
-	/* The identity makes the command's tree attach to this very segment,
-	 * and never make it again once it is removed. */
-	rc = setenv("LD_PRELOAD", preload, 1) |
-	     setenv("CHAOS_SHIM_SEGMENT", segment, 1) |
-	     setenv(CS_SEG_ID_ENV, id, 1) |
-	     (log ? setenv("CHAOS_SHIM_LOG", log_path ? log_path : log, 1) : 0);
-	free(preload);
-	free(log_path);
-	if (rc) {
-		cs_ctl_error("cannot set the environment: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-static int run_child(char **args)
+static int run_child(char **args, char **envp)
 {
 	struct sigaction handler = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO};
 	struct sigaction saved[NFORWARDED];
@@ -174,18 +63,10 @@ static int run_child(char **args)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaddset(&block, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	fflush(NULL);
-	pid = fork();
+	pid = cs_ctl_spawn(args, envp, false, &old);
 	if (pid < 0) {
-		cs_ctl_error("cannot start '%s': %s", args[0], strerror(errno));
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		return EXIT_CANNOT_RUN;
-	}
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		execvp(args[0], args);
-		cs_ctl_error("cannot run '%s': %s", args[0], strerror(errno));
-		_exit(EXIT_CANNOT_RUN);
+		return CS_EXIT_CANNOT_RUN;
 	}
 	child = pid;
 	for (size_t i = 0; i < NFORWARDED; i++) {
@@ -199,14 +80,14 @@ static int run_child(char **args)
 		if (errno != EINTR) {
 			cs_ctl_error("cannot wait for '%s': %s", args[0],
 				     strerror(errno));
-			status = EXIT_CANNOT_RUN << 8;
+			status = CS_EXIT_CANNOT_RUN << 8;
 			break;
 		}
 	}
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], &saved[i], NULL);
 	child = 0;
-	return exit_status(status);
+	return cs_ctl_exit_status(status);
 }
 
 static void print_summary(const char *segment)
@@ -243,10 +124,9 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		{"stats", 0, &stats, NULL},
 		{0},
 	};
-	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[512],
-		id[CS_CTL_ID_MAX];
+	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[512];
+	struct cs_ctl_environ env;
 	uint64_t seed;
-	uint32_t salt = (uint32_t)time(NULL);
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, true, &first);
 
 	if (rc != CS_CTL_CONTINUE)
@@ -261,27 +141,23 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	if (!segment && ctl->segment_given)
 		segment = ctl->segment;
 	if (!segment) {
-		if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) < 0)
-			salt ^= (uint32_t)clock();
-		snprintf(name, sizeof(name), "run-%d-%08x", (int)getpid(), salt);
+		cs_ctl_fresh_name("run", name, sizeof(name));
 		segment = name;
 	}
 	if (cs_segment_name_check(segment, err, sizeof(err)) < 0)
 		return cs_ctl_usage_error(cmd, "%s", err);
-	if (find_library(library) < 0)
+	if (cs_ctl_find_library(library) < 0)
 		return CS_EXIT_FAILED;
 
 	rc = cs_ctl_load(segment, CS_SEG_CREATE_NEW, profile, seed_text);
 	if (rc != CS_EXIT_OK)
 		return rc;
-	if (cs_ctl_segment_id(segment, id, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		rc = CS_EXIT_FAILED;
-	} else if (set_environment(library, segment, id, log) < 0) {
+	if (cs_ctl_environ_make(&env, library, segment, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {
 		warn_if_unseen(argv[first]);
-		rc = run_child(argv + first);
+		rc = run_child(argv + first, env.envp);
+		cs_ctl_environ_free(&env);
 		if (stats)
 			print_summary(segment);
 	}

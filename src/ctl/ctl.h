@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -38,7 +40,8 @@ struct cs_ctl_command {
 
 extern const struct cs_ctl_command cs_cmd_run, cs_cmd_load, cs_cmd_enable,
 	cs_cmd_disable, cs_cmd_set, cs_cmd_pause, cs_cmd_resume, cs_cmd_status,
-	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles;
+	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles,
+	cs_cmd_sweep, cs_cmd_bisect;
 
 /* installed.c: the program's companions, found from its own path. */
 /* The directory of the running program. Returns 0, or -1 with errno. */
@@ -158,6 +161,16 @@ struct cs_ctl_view {
 int cs_ctl_collect(const char *segment, bool reset, struct cs_ctl_view *view,
 		   char *err, size_t errlen);
 
+/* cmd_load.c: compiles profile (an empty table when NULL) and gives it its
+ * seed, as cs_ctl_load does. Prints any error; returns 0 or -1. */
+int cs_ctl_compile(const char *profile, const char *seed_text,
+		   struct cs_table *table);
+
+/* Makes table the segment's rule table, counters from zero. Prints any
+ * error; returns 0 or -1. */
+int cs_ctl_publish(const char *segment, enum cs_seg_mode mode,
+		   const struct cs_table *table);
+
 /* cmd_load.c: replaces the table with profile (empty when NULL) and resets
  * the counters. The seed comes from seed_text when not NULL, else
  * $CHAOS_SHIM_SEED, else the profile, else getrandom(). Prints any error;
@@ -167,6 +180,103 @@ int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
 
 /* cmd_status.c: the per-rule summary of `stats` and `run --stats`. */
 void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view);
+
+/* child_run.c: commands started under the shim, each on its own segment. */
+#define CS_EXIT_CANNOT_RUN 127
+
+/* The library: $CHAOS_SHIM_LIB, else next to the installed or built
+ * program, made absolute (the command may change its directory and exec
+ * again). Prints why not; returns 0 or -1. */
+int cs_ctl_find_library(char *out);
+
+/* The file execvp would run for cmd; -1 when there is none. */
+int cs_ctl_resolve_command(const char *cmd, char *out, size_t size);
+
+/* A fresh segment name: PREFIX-PID-RANDOM. */
+void cs_ctl_fresh_name(const char *prefix, char *name, size_t size);
+
+/* A wait status as `run` exits with it: 128+N after signal N. */
+int cs_ctl_exit_status(int status);
+
+/* The caller's environment with the shim preloaded (LD_PRELOAD prepended
+ * to), attached to segment, which exists, and the event log at log
+ * (made absolute) unless NULL. */
+struct cs_ctl_environ {
+	char **envp;
+	char *made[4];
+	size_t nmade;
+};
+/* Prints why not; returns 0 or -1. */
+int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
+			const char *segment, const char *log);
+void cs_ctl_environ_free(struct cs_ctl_environ *env);
+
+/* Forks and runs argv (found on PATH) with envp and the signal mask;
+ * detached, in a process group of its own with stdin, stdout and stderr on
+ * /dev/null. Returns the pid, or -1 after saying why. The child exits
+ * CS_EXIT_CANNOT_RUN when argv cannot be run. */
+pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
+		   const sigset_t *mask);
+
+/* One command run many times, each with a table of its own. */
+struct cs_ctl_runner {
+	char **argv;
+	char library[PATH_MAX];
+	char name[CS_SEG_NAME_MAX - 12]; /* segments are NAME-SERIAL */
+	unsigned jobs;			/* at most so many at a time, >= 1 */
+	unsigned timeout_s;		/* a run is killed after it; 0: never */
+	int interrupted;		/* the stop signal that ended a batch */
+	unsigned serial;		/* of the next run's segment */
+};
+
+#define CS_CTL_MAX_JOBS 64
+
+/* A decimal in [min, max] into *value; -1 when text is not one. */
+int cs_ctl_parse_count(const char *text, unsigned min, unsigned max,
+		       unsigned *value);
+
+/* The runner of a subcommand that takes -j N and --timeout S (NULL when
+ * not given) and runs argv, which must exist. Returns CS_CTL_CONTINUE, or
+ * an exit status after saying what is wrong. */
+int cs_ctl_runner_setup(struct cs_ctl_runner *runner,
+			const struct cs_ctl_command *cmd, const struct cs_ctl *ctl,
+			const char *jobs, const char *timeout, char **argv);
+
+/* What one run did. */
+struct cs_ctl_outcome {
+	int status;	/* as `run` exits: 128+N after signal N */
+	bool timed_out; /* killed after the runner's timeout */
+	uint64_t matched[CS_MAX_RULES];
+	uint64_t injected[CS_MAX_RULES];
+};
+
+/* Fills table with the rules of the i-th run. */
+typedef void (*cs_ctl_table_fn)(void *arg, size_t i, struct cs_table *table);
+
+/* Runs the command once for each i < n, on a fresh segment with the table
+ * make gives (its event log off), at most runner->jobs at a time, in
+ * process groups of their own; outcomes[i] gets what the i-th run did,
+ * and its segment is removed. Returns 0; or -1 after saying why a run
+ * could not be started or counted, or when SIGINT, SIGTERM or SIGHUP came
+ * (runner->interrupted says which): the runs still going are then ended
+ * (SIGTERM to their groups, SIGKILL 2 s later) and their segments removed. */
+int cs_ctl_run_batch(struct cs_ctl_runner *runner, size_t n,
+		     cs_ctl_table_fn make, void *arg,
+		     struct cs_ctl_outcome *outcomes);
+
+/* repro.c: what sweep and bisect hand out. */
+
+/* Makes the rule inject exactly at these n (<= CS_AT_MAX) match numbers:
+ * at = [...], probability 1, no after, no count, enabled. With n = 0 it
+ * injects nothing but still counts its matches. */
+void cs_ctl_inject_at(struct cs_rule *rule, const uint64_t *matches, size_t n);
+
+/* "chaos-shim-ctl run -p PROFILE -- ARGV...", quoted for a shell, in
+ * memory the caller frees; NULL when out of memory. */
+char *cs_ctl_reproducer(const char *profile, char **argv);
+
+/* Writes table as a profile at path. Prints why not; returns 0 or -1. */
+int cs_ctl_write_profile(const char *path, const struct cs_table *table);
 
 /* elf.c: what a program is made of, for the warnings of `run`. */
 enum cs_ctl_binary {

@@ -15,7 +15,7 @@ static const struct cs_ctl_command *const commands[] = {
 	&cs_cmd_run,   &cs_cmd_load,   &cs_cmd_enable, &cs_cmd_disable,
 	&cs_cmd_set,   &cs_cmd_pause,  &cs_cmd_resume, &cs_cmd_status,
 	&cs_cmd_stats, &cs_cmd_check,  &cs_cmd_list,   &cs_cmd_destroy,
-	&cs_cmd_profiles,
+	&cs_cmd_profiles, &cs_cmd_sweep, &cs_cmd_bisect,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -107,10 +107,7 @@ static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 		return false;
 	uint64_t n = __atomic_fetch_add(&counter->matched, 1, __ATOMIC_RELAXED);
 	*nth = n;
-	if (n < rule->after || !cs_at_includes(rule, n + 1))
-		return false;
-	if (!cs_decide(snap->table.seed, snap->rule_keys[i], n,
-		       rule->probability))
+	if (!cs_rule_selects(rule, snap->table.seed, snap->rule_keys[i], n))
 		return false;
 	return take_injection(counter, rule->count);
 }

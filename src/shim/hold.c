@@ -1,13 +1,16 @@
 /* What the shim holds back on a socket so that a delay or a blackhole is
  * applied as the network applies it, without blocking or spinning a
  * non-blocking caller: per fd, data that arrived but is not visible yet
- * (the delay queue), a connect under way, a partition. While something is
+ * (the delay queue), a connect under way, a partition, connections kept
+ * aside by accept, sent bytes not on the wire yet. While something is
  * held, readiness (poll, select, epoll) does not report it: the fd's epoll
  * registrations, tracked through epoll_ctl, are narrowed in the kernel and
  * widened again when it is due, which makes the kernel queue the event
  * (edge-triggered and one-shot included). Each fd's state has a tiny lock
  * that is only ever tried: a caller that cannot take it (another thread, or
- * a signal handler interrupting its own thread) passes through. */
+ * a signal handler interrupting its own thread) passes through. Only a
+ * close waits for it, so that nothing held for a closed socket is left for
+ * the next one with its number. */
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
@@ -19,11 +22,26 @@
 
 struct cs_hold cs_holds[CS_FD_CACHE];
 
-/* One bit per fd that holds something back: what readiness calls sweep. */
+/* One bit per fd that holds something back, and how many: what readiness
+ * calls sweep. */
 uint64_t cs_hold_bits[CS_FD_CACHE / 64];
 unsigned cs_hold_active;
+/* One bit per fd whose state was ever taken: what a fork or the flusher
+ * goes over, instead of the whole table. */
+uint64_t cs_hold_used[CS_FD_CACHE / 64];
 
-#define REG_ABSENT CS_READY_ABSENT
+int cs_hold_next(const uint64_t *bits, int from)
+{
+	for (int w = from / 64; from < CS_FD_CACHE && w < CS_FD_CACHE / 64; w++) {
+		uint64_t word = __atomic_load_n(&bits[w], __ATOMIC_ACQUIRE);
+		if (w == from / 64)
+			word &= ~0ull << (from % 64);
+		if (word)
+			return w * 64 + __builtin_ctzll(word);
+	}
+	return -1;
+}
+
 #define LOCK_TRIES 256
 
 static struct cs_hold *slot(int fd)
@@ -31,11 +49,23 @@ static struct cs_hold *slot(int fd)
 	return (unsigned)fd < CS_FD_CACHE ? &cs_holds[fd] : NULL;
 }
 
-static bool lock_slot(struct cs_hold *h)
+/* A per-thread address: who holds a lock. */
+static CS_TLS char thread_mark;
+
+/* Takes h's lock, trying `tries` times (0: until it is free). Never
+ * waits for the calling thread itself (a signal handler that interrupted
+ * it while it held the lock). */
+static bool lock_slot(struct cs_hold *h, int tries)
 {
-	for (int i = 0; i < LOCK_TRIES; i++) {
-		if (!__atomic_exchange_n(&h->lock, 1, __ATOMIC_ACQUIRE))
+	uintptr_t me = (uintptr_t)&thread_mark;
+	for (int i = 0; !tries || i < tries; i++) {
+		uintptr_t free_lock = 0;
+		if (__atomic_compare_exchange_n(&h->lock, &free_lock, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
 			return true;
+		if (free_lock == me)
+			return false;
 		sched_yield();
 	}
 	return false;
@@ -44,10 +74,14 @@ static bool lock_slot(struct cs_hold *h)
 struct cs_hold *cs_hold_lock(int fd, bool create)
 {
 	struct cs_hold *h = slot(fd);
-	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h))
+	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h, LOCK_TRIES))
 		return NULL;
 	h->fd = fd;
-	__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
+	if (!h->used) {
+		__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&cs_hold_used[fd / 64], 1ull << (fd % 64),
+				  __ATOMIC_RELEASE);
+	}
 	return h;
 }
 
@@ -79,9 +113,9 @@ static void sync_reg(int fd, struct cs_hold_reg *r, uint32_t hidden)
 		return;
 	struct epoll_event ev = {.events = want, .data.u64 = r->data};
 	int rc;
-	if (want == REG_ABSENT) {
+	if (want == CS_READY_ABSENT) {
 		rc = cs_real_epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
-	} else if (r->shown == REG_ABSENT) {
+	} else if (r->shown == CS_READY_ABSENT) {
 		rc = cs_real_epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
 	} else if (r->events & EPOLLEXCLUSIVE) { /* cannot be modified */
 		cs_real_epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -137,9 +171,11 @@ void cs_hold_unlock(struct cs_hold *h, uint64_t now)
 	errno = saved;
 }
 
-struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms)
+struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 {
 	struct cs_hold *h = cs_hold_lock(fd, true);
+	if (h)
+		cs_hold_claim(h, ino);
 	if (h && !h->partitioned) {
 		h->partitioned = true;
 		h->in_until = cs_hang_until(hang_ms, cs_now_ns());
@@ -153,19 +189,41 @@ void cs_hold_aside_due(struct cs_hold *h)
 	h->in_until = h->aside_count ? h->aside[h->aside_head].due : 0;
 }
 
-void cs_hold_forget_slow(int fd)
+/* Lets go of everything h holds: its fd is closed (bytes still queued go
+ * out now), or the number is another socket's now (they are dropped, and
+ * the epoll registrations, which follow the number, stay). */
+static void release(struct cs_hold *h, bool closing)
 {
-	struct cs_hold *h = slot(fd);
-	if (!lock_slot(h))
-		return;
-	cs_sendq_close(h);
+	cs_sendq_close(h, closing);
 	/* Connections kept aside for a closed listener are refused. */
 	for (int i = 0; i < h->aside_count; i++)
 		cs_real_close(h->aside[(h->aside_head + i) % CS_ASIDE].fd);
+	struct cs_hold_reg regs[CS_HOLD_REGS];
+	memcpy(regs, h->reg, sizeof regs);
+	memset(&h->ino, 0, sizeof *h - offsetof(struct cs_hold, ino));
 	/* The kernel drops a closed fd from its epoll sets by itself. */
-	memset(&h->q, 0, sizeof *h - offsetof(struct cs_hold, q));
+	if (!closing)
+		memcpy(h->reg, regs, sizeof regs);
+}
+
+void cs_hold_claim(struct cs_hold *h, uint64_t ino)
+{
+	if (h->ino && ino && h->ino != ino)
+		release(h, false);
+	if (ino)
+		h->ino = ino;
+}
+
+void cs_hold_forget_slow(int fd)
+{
+	struct cs_hold *h = slot(fd);
+	if (!lock_slot(h, 0))
+		return; /* a signal handler closing an fd its thread is using */
+	release(h, true);
 	set_active(fd, false);
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&cs_hold_used[fd / 64], ~(1ull << (fd % 64)),
+			   __ATOMIC_RELEASE);
 	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -175,27 +233,23 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 	uint64_t wake = 0;
 	int max = *n;
 	*n = 0;
-	for (int w = 0; w < CS_FD_CACHE / 64; w++) {
-		uint64_t bits = __atomic_load_n(&cs_hold_bits[w], __ATOMIC_ACQUIRE);
-		while (bits) {
-			int fd = w * 64 + __builtin_ctzll(bits);
-			bits &= bits - 1;
-			struct cs_hold *h = cs_hold_lock(fd, false);
-			if (!h)
+	for (int fd = cs_hold_next(cs_hold_bits, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_bits, fd + 1)) {
+		struct cs_hold *h = cs_hold_lock(fd, false);
+		if (!h)
+			continue;
+		for (int i = 0; i < CS_HOLD_REGS; i++) {
+			struct cs_hold_reg *r = &h->reg[i];
+			if (!r->used || r->epfd != epfd)
 				continue;
-			for (int i = 0; i < CS_HOLD_REGS; i++) {
-				struct cs_hold_reg *r = &h->reg[i];
-				if (!r->used || r->epfd != epfd)
-					continue;
-				uint32_t hidden = cs_hold_hidden(h, now, &wake);
-				if ((hidden & CS_SHOW_IN) && (r->events & EPOLLIN) &&
-				    *n < max)
-					shown[(*n)++] = (struct epoll_event){
-						.events = EPOLLIN, .data.u64 = r->data};
-				break;
-			}
-			cs_hold_unlock(h, now);
+			uint32_t hidden = cs_hold_hidden(h, now, &wake);
+			if ((hidden & CS_SHOW_IN) && (r->events & EPOLLIN) &&
+			    *n < max)
+				shown[(*n)++] = (struct epoll_event){
+					.events = EPOLLIN, .data.u64 = r->data};
+			break;
 		}
+		cs_hold_unlock(h, now);
 	}
 	return wake;
 }
@@ -230,17 +284,17 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		err = errno;
 	} else if (change) {
 		if (op == EPOLL_CTL_ADD)
-			r->shown = REG_ABSENT; /* whatever a closed epfd had */
+			r->shown = CS_READY_ABSENT; /* whatever a closed epfd had */
 		r->events = ev->events;
 		r->data = ev->data.u64;
 		uint32_t want = cs_ready_epoll_events(r->events,
 					     cs_hold_hidden(h, now, NULL));
 		struct epoll_event shown = {.events = want, .data = ev->data};
-		if (want == REG_ABSENT && r->shown != REG_ABSENT)
+		if (want == CS_READY_ABSENT && r->shown != CS_READY_ABSENT)
 			rc = cs_real_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-		else if (want != REG_ABSENT)
+		else if (want != CS_READY_ABSENT)
 			rc = cs_real_epoll_ctl(epfd,
-					       r->shown == REG_ABSENT
+					       r->shown == CS_READY_ABSENT
 						       ? EPOLL_CTL_ADD
 						       : op,
 					       fd, &shown);
@@ -250,7 +304,7 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		else if (op == EPOLL_CTL_ADD)
 			r->used = false;
 	} else {
-		if (r->shown != REG_ABSENT)
+		if (r->shown != CS_READY_ABSENT)
 			rc = cs_real_epoll_ctl(epfd, op, fd, ev);
 		err = errno;
 		r->used = false;
@@ -264,9 +318,9 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
  * parent puts its queued bytes on the wire itself. */
 static void after_fork_child(void)
 {
-	for (int fd = 0; fd < CS_FD_CACHE; fd++)
-		if (__atomic_load_n(&cs_holds[fd].lock, __ATOMIC_RELAXED))
-			__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1))
+		__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
 	cs_sendq_after_fork_child();
 }
 

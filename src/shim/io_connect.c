@@ -27,13 +27,17 @@ static int held_connect(int fd, const struct sockaddr *addr, socklen_t len,
 		/* SO_SNDTIMEO came first: Linux says EINPROGRESS, and the
 		 * connect goes on behind the program's back. */
 	}
+	int rc = 0, real_err = EINPROGRESS;
+	if (!err) { /* made before the lock: it may take a while */
+		rc = cs_real_connect(fd, addr, len);
+		real_err = errno;
+		if (rc < 0 && real_err != EINPROGRESS)
+			return -1; /* failed at once: nothing to show late */
+	}
 	struct cs_hold *h = cs_hold_lock(fd, true);
-	if (!h) /* fd out of the table's range: the fault is lost */
-		return err ? fail(EINPROGRESS) : cs_real_connect(fd, addr, len);
-	if (!err && cs_real_connect(fd, addr, len) < 0 && errno != EINPROGRESS) {
-		int real_err = errno;
-		cs_hold_unlock(h, cs_now_ns());
-		return fail(real_err);
+	if (!h) { /* fd out of the table's range: the fault is lost */
+		errno = real_err;
+		return err ? -1 : rc;
 	}
 	h->out_until = until;
 	h->out_all = true;

@@ -55,15 +55,10 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 	}
 }
 
-static bool nothing_held(void)
-{
-	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
-}
-
 static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 				  int timeout)
 {
-	if (nothing_held())
+	if (cs_hold_nothing())
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
 			 NULL);
@@ -79,7 +74,7 @@ CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 				   int timeout, const sigset_t *mask)
 {
-	if (nothing_held())
+	if (cs_hold_nothing())
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
 			 mask);
@@ -97,7 +92,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 				    const struct timespec *timeout,
 				    const sigset_t *mask)
 {
-	if (nothing_held())
+	if (cs_hold_nothing())
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ts(timeout, cs_now_ns()),
 			 mask);

@@ -13,11 +13,14 @@ CS_EXPORT int close(int fd)
 	return cs_real_close(fd);
 }
 
-/* Forgets every cached fd from first to last (the cache ends first). */
+/* Forgets every cached fd, and what is held on it, from first to last (the
+ * cache ends first). */
 static void forget_range(unsigned int first, unsigned int last)
 {
-	for (unsigned int fd = first; fd <= last && fd < CS_FD_CACHE; fd++)
+	for (unsigned int fd = first; fd <= last && fd < CS_FD_CACHE; fd++) {
 		cs_fdinfo_forget((int)fd);
+		cs_hold_forget((int)fd);
+	}
 }
 
 CS_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

@@ -79,7 +79,7 @@ static int held_poll(struct pollfd *fds, unsigned long n, uint64_t deadline,
 
 static CS_SLOW_PATH int poll_slow(struct pollfd *fds, nfds_t n, int timeout)
 {
-	if (!__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE))
+	if (cs_hold_nothing() || !fds) /* !fds: the kernel says EFAULT */
 		return cs_real_poll(fds, n, timeout);
 	return held_poll(fds, n, cs_deadline_of_ms(timeout, cs_now_ns()), NULL);
 }
@@ -95,7 +95,7 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 				   const struct timespec *timeout,
 				   const sigset_t *mask)
 {
-	if (!__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE))
+	if (cs_hold_nothing() || !fds) /* !fds: the kernel says EFAULT */
 		return cs_real_ppoll(fds, n, timeout, mask);
 	return held_poll(fds, n, cs_deadline_of_ts(timeout, cs_now_ns()), mask);
 }
@@ -183,7 +183,7 @@ static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 static CS_SLOW_PATH int select_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 				    struct timeval *timeout)
 {
-	if (!__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE))
+	if (cs_hold_nothing())
 		return cs_real_select(nfds, r, w, e, timeout);
 	uint64_t now = cs_now_ns(), deadline = CS_NEVER;
 	if (timeout) {
@@ -216,7 +216,7 @@ static CS_SLOW_PATH int pselect_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 				     const struct timespec *timeout,
 				     const sigset_t *mask)
 {
-	if (!__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE))
+	if (cs_hold_nothing())
 		return cs_real_pselect(nfds, r, w, e, timeout, mask);
 	struct fdsets s = {.set = {r, w, e}};
 	return held_select(nfds, &s, cs_deadline_of_ts(timeout, cs_now_ns()),

@@ -63,7 +63,8 @@ static bool queued(const struct cs_hold *h)
 static uint64_t flush_round(void)
 {
 	uint64_t now = cs_now_ns(), wake = 0;
-	for (int fd = 0; fd < CS_FD_CACHE; fd++) {
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
 		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
 			continue;
 		struct cs_hold *h = cs_hold_lock(fd, false);
@@ -192,14 +193,14 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
 	return (ssize_t)put;
 }
 
-void cs_sendq_close(struct cs_hold *h)
+void cs_sendq_close(struct cs_hold *h, bool flush)
 {
 	struct cs_sendq *s = h->sendq;
 	if (!s)
 		return;
 	/* Closed with bytes still queued: they go now, early, not never. */
 	int saved = errno;
-	while (queued(h)) {
+	while (flush && queued(h)) {
 		uint64_t at = s->q.read % CS_SENDQ_BYTES;
 		uint64_t len = s->q.seen - s->q.read;
 		if (len > CS_SENDQ_BYTES - at)
@@ -217,7 +218,8 @@ void cs_sendq_close(struct cs_hold *h)
 
 void cs_sendq_after_fork_child(void)
 {
-	for (int fd = 0; fd < CS_FD_CACHE; fd++) {
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
 		struct cs_sendq *s = cs_holds[fd].sendq;
 		if (!s)
 			continue;

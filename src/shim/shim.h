@@ -434,14 +434,15 @@ struct cs_hold_reg {
 	uint64_t data;
 };
 
-/* The per-fd state; the fields from q on are cleared when fd closes. */
+/* The per-fd state; the fields from ino on are cleared when fd closes. */
 struct cs_hold {
-	uint32_t lock;
+	uintptr_t lock; /* 0, or the thread that holds it (hold.c) */
 	uint32_t used;
 	int fd;
 	/* send latency: mapped on first use; read without the lock by the
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
+	uint64_t ino;        /* the socket the data calls held it for */
 	struct cs_delayq q;  /* recv latency: bytes not visible yet */
 	uint64_t delay_ns;   /* the delay of bytes seen from now on */
 	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
@@ -463,8 +464,17 @@ uint64_t cs_hold_queued(int fd);
 
 /* How many fds hold something back: readiness calls that see 0 pass. */
 extern unsigned cs_hold_active;
+
+static inline bool cs_hold_nothing(void)
+{
+	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
+}
 /* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
 extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+/* The fds whose state was ever taken (since their last close). */
+extern uint64_t cs_hold_used[CS_FD_CACHE / 64];
+/* The first fd from `from` on whose bit is set in bits, or -1. */
+int cs_hold_next(const uint64_t *bits, int from);
 
 static inline bool cs_hold_active_fd(int fd)
 {
@@ -489,13 +499,17 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 		       int *n);
 /* epoll_ctl, with the registration tracked and narrowed while hidden. */
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
-/* Partitions fd's connection (from then on, until hang_ms if set) and
- * returns its state locked, or NULL when fd is out of range. */
-struct cs_hold *cs_hold_partition(int fd, uint32_t hang_ms);
+/* Partitions fd's connection (socket inode ino; from then on, until
+ * hang_ms if set) and returns its state locked, or NULL when fd is out of
+ * range. */
+struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms);
 /* A listening socket with connections kept aside is not readable until the
  * first is due. */
 void cs_hold_aside_due(struct cs_hold *h);
 void cs_hold_forget_slow(int fd);
+/* Ties h to the socket with inode ino; what h held for another socket that
+ * had the number before (closed behind the shim's back) is let go. */
+void cs_hold_claim(struct cs_hold *h, uint64_t ino);
 
 /* A closed or replaced fd holds nothing back any more. */
 extern struct cs_hold cs_holds[CS_FD_CACHE];
@@ -540,8 +554,9 @@ void cs_sendq_kick(void);
 bool cs_sendq_pending(const struct cs_hold *h);
 /* Holds writability back while the queue is full. */
 void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
-/* The fd closes: what is queued goes now, and the queue is unmapped. */
-void cs_sendq_close(struct cs_hold *h);
+/* The fd closes (flush: what is queued goes now), or is another socket's
+ * (what is queued is dropped); the queue is unmapped. */
+void cs_sendq_close(struct cs_hold *h, bool flush);
 void cs_sendq_after_fork_child(void);
 
 /* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */

@@ -44,7 +44,7 @@ static ssize_t cut_call(const struct cs_io *io, size_t max)
 	int n = cs_iov_truncate(io->iov, io->iovcnt, max, cut, CS_IOV_CUT);
 	ssize_t done = io->real(io, cut, n);
 	/* MSG_TRUNC makes a datagram socket return the datagram's whole
-	 * length: the program must not count bytes the slice never wrote. */
+	 * length: the program must not count bytes the cut never wrote. */
 	if (!sending(io) && done > 0 && (size_t)done > iov_total(cut, n))
 		done = (ssize_t)iov_total(cut, n);
 	return done;
@@ -52,11 +52,13 @@ static ssize_t cut_call(const struct cs_io *io, size_t max)
 
 /* Keeps a non-blocking call's direction hidden until `until`, when the
  * call, told EAGAIN, may come back. False when fd has no room for a hold. */
-static bool come_back_at(const struct cs_io *io, uint64_t until)
+static bool come_back_at(const struct cs_io *io, const struct cs_fdinfo *sock,
+			 uint64_t until)
 {
 	struct cs_hold *h = cs_hold_lock(io->fd, true);
 	if (!h)
 		return false;
+	cs_hold_claim(h, sock->ino);
 	uint64_t *mine = sending(io) ? &h->out_until : &h->in_until;
 	if (*mine < until)
 		*mine = until;
@@ -67,7 +69,8 @@ static bool come_back_at(const struct cs_io *io, uint64_t until)
 /* The call itself, cut to the slice and paced to the bandwidth cap: a send
  * waits for its link before it goes, a receive after it arrived; on a
  * non-blocking socket a busy link is EAGAIN instead, and not ready. */
-static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
+static ssize_t shaped(const struct cs_io *io, const struct cs_fdinfo *sock,
+		      const struct cs_action *action)
 {
 	size_t max = action->max_bytes;
 	uint64_t rate = action->bytes_per_s;
@@ -81,7 +84,7 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 	int dir = io->family == CS_FAM_RECV;
 	if (cs_nonblocking(io->fd, io->flags)) {
 		uint64_t busy = cs_pace_busy_until(io->fd, dir), now = cs_now_ns();
-		if (busy > now && come_back_at(io, busy))
+		if (busy > now && come_back_at(io, sock, busy))
 			return fail(EAGAIN);
 		if (busy > now) /* past the holds' range: it waits after all */
 			cs_sleep_ns(busy - now);
@@ -90,15 +93,12 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_action *action)
 			cs_pace_charge(io->fd, dir, (uint64_t)done, rate);
 		return done;
 	}
-	struct iovec cut[CS_IOV_CUT];
-	int n = cs_iov_truncate(io->iov, io->iovcnt, max, cut, CS_IOV_CUT);
-	if (!dir)
-		cs_sleep_ns(cs_pace_charge(io->fd, dir, iov_total(cut, n), rate));
-	ssize_t done = io->real(io, cut, n);
-	/* MSG_TRUNC makes a datagram socket return the datagram's whole
-	 * length: the program must not count bytes the slice never wrote. */
-	if (dir && done > 0 && (size_t)done > iov_total(cut, n))
-		done = (ssize_t)iov_total(cut, n);
+	if (!dir) {
+		size_t going = iov_total(io->iov, io->iovcnt);
+		cs_sleep_ns(cs_pace_charge(io->fd, dir, going < max ? going : max,
+					   rate));
+	}
+	ssize_t done = cut_call(io, max);
 	if (dir && done > 0) {
 		int saved = errno;
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, (uint64_t)done, rate));
@@ -169,11 +169,13 @@ static ssize_t partitioned(const struct cs_io *io, struct cs_hold *h)
 /* A call that must wait for an earlier decision on this fd: a partition,
  * bytes in the delay queue, or a non-blocking call told to come back
  * later (then this one passes). True when *r is the call's result. */
-static bool held(const struct cs_io *io, ssize_t *r)
+static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
+		 ssize_t *r)
 {
 	struct cs_hold *h = cs_hold_lock(io->fd, false);
 	if (!h)
 		return false;
+	cs_hold_claim(h, sock->ino);
 	uint64_t now = cs_now_ns();
 	if (h->partitioned) {
 		*r = partitioned(io, h);
@@ -224,7 +226,8 @@ static bool behind_queue(const struct cs_io *io, ssize_t *r)
 
 /* A send on a TCP socket that goes through its send queue: delayed, or
  * behind bytes still queued (order is kept). True when *r is its result. */
-static bool send_queued(const struct cs_io *io, uint64_t delay_ns, ssize_t *r)
+static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
+			uint64_t delay_ns, ssize_t *r)
 {
 	if (io->lengths_only)
 		return behind_queue(io, r);
@@ -233,6 +236,7 @@ static bool send_queued(const struct cs_io *io, uint64_t delay_ns, ssize_t *r)
 	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
 	if (!h)
 		return false;
+	cs_hold_claim(h, sock->ino);
 	ssize_t put = -2;
 	if (delay_ns || cs_sendq_pending(h))
 		put = cs_sendq_put(h, io->iov, io->iovcnt, delay_ns);
@@ -254,7 +258,7 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 		       uint64_t delay_ns, ssize_t *r)
 {
 	if (sending(io) && sock->kind == CS_FD_TCP && !io->lengths_only)
-		return send_queued(io, delay_ns, r);
+		return send_queued(io, sock, delay_ns, r);
 	bool stream_recv = !sending(io) && sock->kind == CS_FD_TCP;
 	uint64_t waiting = stream_recv ? cs_hold_queued(io->fd) : 0;
 	if (stream_recv && !waiting)
@@ -262,6 +266,7 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 	struct cs_hold *h = cs_hold_lock(io->fd, true);
 	if (!h)
 		return false;
+	cs_hold_claim(h, sock->ino);
 	uint64_t now = cs_now_ns();
 	if (stream_recv) {
 		h->delay_ns = delay_ns;
@@ -284,7 +289,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 	if (sock.kind == CS_FD_NOT_SOCKET)
 		return io->real(io, io->iov, io->iovcnt);
 	ssize_t r;
-	if (held(io, &r))
+	if (held(io, &sock, &r))
 		return r;
 
 	struct cs_sockaddr to;
@@ -300,7 +305,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 	for (;;) {
 		struct cs_action action;
 		if (!cs_engine_decide(&call, &action)) {
-			if (stream_send && send_queued(io, 0, &r))
+			if (stream_send && send_queued(io, &sock, 0, &r))
 				return r;
 			return io->real(io, io->iov, io->iovcnt);
 		}
@@ -313,7 +318,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 		case CS_FAULT_DROP:
 			if (sock.kind == CS_FD_TCP) {
 				struct cs_hold *h = cs_hold_partition(
-					io->fd, action.hang_ms);
+					io->fd, sock.ino, action.hang_ms);
 				if (h)
 					return partitioned(io, h);
 				return cs_blackhole(
@@ -332,7 +337,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 		default:
 			break;
 		}
-		if (stream_send && !action.delay_ns && send_queued(io, 0, &r))
+		if (stream_send && !action.delay_ns &&
+		    send_queued(io, &sock, 0, &r))
 			return r;
 		if (action.delay_ns) {
 			if (cs_nonblocking(io->fd, io->flags)) {
@@ -345,6 +351,6 @@ ssize_t cs_sockio(const struct cs_io *io)
 				return -1;
 			}
 		}
-		return shaped(io, &action);
+		return shaped(io, &sock, &action);
 	}
 }

@@ -53,7 +53,8 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 		/* The connection under the session is partitioned. */
 		uint64_t until = cs_hang_until(action->hang_ms, cs_now_ns());
 		struct cs_hold *h = sock.kind == CS_FD_TCP
-					    ? cs_hold_partition(*fd, action->hang_ms)
+					    ? cs_hold_partition(*fd, sock.ino,
+								action->hang_ms)
 					    : NULL;
 		if (h) {
 			until = h->in_until;

@@ -79,6 +79,21 @@ new_segment() {
 	CS_SEGMENTS+=("$SEG")
 }
 
+# Runs a command that execs in place, its pid added to ctl.pids: the
+# segments a sweep or bisect makes are named after it.
+noting_pid() {
+	sh -c 'echo $$ >>ctl.pids; exec "$@"' sh "$@"
+}
+
+# Fails when a command run through noting_pid left a segment PREFIX-PID-*.
+assert_no_segments_left() { # prefix
+	local pid left
+	for pid in $(cat ctl.pids 2>/dev/null); do
+		left=$(ls /dev/shm | grep "^chaos-shim\.$(id -u)\.$1-$pid-")
+		[[ -z $left ]] || fail "segments left by $1 $pid: $left"
+	done
+}
+
 seg_file() {
 	echo "/dev/shm/chaos-shim.$(id -u).$1"
 }

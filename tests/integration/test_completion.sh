@@ -1,5 +1,6 @@
 # Bash completion of chaos-shim-ctl: subcommands, installed profile names,
-# segment names and the rule names read from a live segment.
+# segment names, the rule names read from a live segment or (sweep --rule)
+# from the profile file.
 . "$(dirname "$0")/lib.sh"
 
 . "$CS_ROOT/tools/chaos-shim-ctl.bash"
@@ -29,3 +30,7 @@ assert_eq "slow-api slow-db" "$(complete_words -s "$SEG" enable slow)" "rule nam
 assert_eq "slow-api slow-db" "$(CHAOS_SHIM_SEGMENT=$SEG complete_words set slow)" "rule names from CHAOS_SHIM_SEGMENT"
 assert_match '(^| )python3( |$)' "$(complete_words run -p x -- python)" "commands after run --"
 assert_no_match 'python3' "$(complete_words run -p x python)" "no command before --"
+assert_eq "--jobs --json" "$(complete_words sweep -p x --j)" "sweep's options"
+assert_eq "--repeat" "$(complete_words bisect -p x --rep)" "bisect's options"
+assert_eq "slow-api slow-db" "$(complete_words sweep -p rules.cfg --rule slow)" "rule names of the profile after sweep --rule"
+assert_match '(^| )python3( |$)' "$(complete_words sweep -p rules.cfg -- python)" "commands after sweep --"

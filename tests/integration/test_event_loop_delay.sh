@@ -79,3 +79,30 @@ read -r n peeked got <<<"$late"
 assert_num "$n" '>' 0 "FIONREAD once the data is due"
 assert_eq "$n" "$peeked" "MSG_PEEK and FIONREAD once due"
 assert_eq "$n" "$got" "recv and FIONREAD once due"
+
+# A socket closed behind the shim's back (a raw close system call) with
+# data held back: the next socket given its number is not held for it.
+start_slow_server 0
+OTHER=$SLOW_SERVER_PORT
+cat >stale.py <<PY
+import ctypes, socket, time
+libc = ctypes.CDLL(None, use_errno=True)
+request = b"GET / HTTP/1.0\r\n\r\n"
+a = socket.create_connection(("127.0.0.1", $FAST)); a.setblocking(False)
+a.send(request); time.sleep(0.1)
+try:
+    a.recv(100); print("old not held")
+except BlockingIOError:
+    print("old held")
+fd = a.detach()
+libc.syscall(3, fd)  # SYS_close, unseen by the shim
+b = socket.create_connection(("127.0.0.1", $OTHER)); b.setblocking(False)
+b.send(request); time.sleep(0.1)
+try:
+    print("new got", len(b.recv(100)), "same number", b.fileno() == fd)
+except BlockingIOError:
+    print("new held")
+PY
+assert_exit 0 "$CTL" run -p latency.cfg -- python3 stale.py
+assert_contains "old held" "$OUT" "the first socket under recv latency"
+assert_match 'new got [1-9][0-9]* same number True' "$OUT" "a new socket with the closed one's number"

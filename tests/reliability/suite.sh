@@ -57,7 +57,8 @@ tsan)
 	export CS_STRESS_OPS=${CS_STRESS_OPS:-400} CS_STRESS_MIN=${CS_STRESS_MIN:-2000}
 	step tests/unit/run.sh "${unit_bins[@]}"
 	step tests/integration/run.sh tests/stress/test_stress.sh tests/reliability/test_process_life.sh \
-		tests/reliability/test_delayed_sockets.sh tests/reliability/test_segment_life.sh
+		tests/reliability/test_delayed_sockets.sh \
+		tests/reliability/test_segment_life.sh
 	;;
 *)
 	echo "usage: suite.sh plain|asan|tsan BUILD" >&2

@@ -73,6 +73,9 @@ for args in "status" "status --json" "stats --json" "set cut max_bytes=2" \
 done
 memcheck "$CTL" -s "$SEG" load "$PROFILES/no-such.cfg" && fail "load of a missing profile worked"
 memcheck "$CTL" run -p log.cfg -- true || fail "run failed: $(cat vg.err)"
+memcheck "$CTL" sweep -p log.cfg --rule skew -j 2 -- date || fail "sweep failed: $(cat vg.err)"
+memcheck "$CTL" bisect -p log.cfg --seed 1 -j 2 -- sh -c 'date; exit 1' ||
+	fail "bisect failed: $(cat vg.out vg.err)"
 # Programs under the shim: threads that come and go, and every call once.
 memcheck env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" "$BIN/life" threads 128 ||
 	fail "life threads under valgrind: $(cat vg.err)"

@@ -809,47 +809,48 @@ static const char round_trip_rules[] =
 	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; }\n"
 	");\n";
 
-/* A parameter as a profile spells it: strings quoted, lists bracketed. */
-static void profile_literal(const struct cs_param *p, char *buf, size_t size)
-{
-	const struct cs_value *v = &p->value;
-	size_t len = 0;
-
-	if (v->type == CS_VAL_STRING) {
-		snprintf(buf, size, "\"%s\"", v->s);
-	} else if (v->type == CS_VAL_LIST) {
-		len += (size_t)snprintf(buf, size, "[");
-		for (unsigned i = 0; i < v->nitems; i++)
-			if (v->item_type == CS_VAL_INT)
-				len += (size_t)snprintf(buf + len, size - len, "%s%lld",
-							i ? ", " : "", (long long)v->numbers[i]);
-			else
-				len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"",
-							i ? ", " : "", v->items[i]);
-		snprintf(buf + len, size - len, "]");
-	} else {
-		cs_param_text(p, buf, size);
-	}
-}
-
-/* The rule written back as a profile, from its formatted keys only. */
+/* The rule written back as a profile, alone in its table. */
 static void rule_as_profile(const struct cs_rule *r, char *buf, size_t size)
 {
-	size_t len = (size_t)snprintf(buf, size, "rules = (\n{ ");
-	struct cs_param p;
-	char literal[CS_PARAM_TEXT_MAX + 64];
+	static struct cs_table one;
+	FILE *out = fmemopen(buf, size, "w");
 
-	for (size_t i = 0; i < cs_nkeys; i++) {
-		memset(&p.value, 0, sizeof(p.value));
-		cs_keys[i].kind->format(&cs_keys[i], r, &p);
-		if (p.value.type == CS_VAL_NONE || !cs_key_applies(&cs_keys[i], r) ||
-		    (cs_keys[i].families && !(cs_keys[i].families & r->calls)))
-			continue;
-		profile_literal(&p, literal, sizeof(literal));
-		len += (size_t)snprintf(buf + len, size - len, "%s = %s; ",
-					cs_keys[i].name, literal);
+	assert_non_null(out);
+	memset(&one, 0, sizeof(one));
+	one.nrules = 1;
+	one.rules[0] = *r;
+	assert_int_equal(cs_profile_write(out, &one), 0);
+	assert_int_equal(fclose(out), 0);
+}
+
+/* A whole table, seed and log included, written and compiled again: a
+ * string with quotes, a backslash and a control byte, a number beyond 32
+ * bits. */
+static void test_profile_write_round_trip(void **state)
+{
+	static struct cs_table original;
+	char text[16384];
+	FILE *out;
+
+	assert_compiles(round_trip_rules);
+	original = table;
+	original.seed = 9007199254740991ull;
+	original.has_seed = 1;
+	snprintf(original.log_path, sizeof(original.log_path), "/tmp/a \"b\"\\c\t.jsonl");
+	out = fmemopen(text, sizeof(text), "w");
+	assert_non_null(out);
+	assert_int_equal(cs_profile_write(out, &original), 0);
+	assert_int_equal(fclose(out), 0);
+	if (compile(text) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(table.seed, original.seed);
+	assert_string_equal(table.log_path, original.log_path);
+	assert_int_equal(table.nrules, original.nrules);
+	for (uint32_t n = 0; n < table.nrules; n++) {
+		table.rules[n].line = original.rules[n].line;
+		assert_memory_equal(&table.rules[n], &original.rules[n],
+				    sizeof(table.rules[n]));
 	}
-	snprintf(buf + len, size - len, "}\n);\n");
 }
 
 static void test_round_trip_every_key(void **state)
@@ -1138,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_set_fault_and_calls),
 		cmocka_unit_test(test_set_reads_as_profile),
 		cmocka_unit_test(test_round_trip_every_key),
+		cmocka_unit_test(test_profile_write_round_trip),
 		cmocka_unit_test(test_fault_fits_calls),
 		cmocka_unit_test(test_armed_mask),
 		cmocka_unit_test(test_validate_refuses_broken_tables),

@@ -47,6 +47,29 @@ static void test_at(void **state)
 	assert_false(cs_at_includes(r, 3));
 }
 
+/* What the shim injects and bisect works out from a seed: after, at and
+ * the seeded probability, together (n counts from 0, at from 1). */
+static void test_rule_selects(void **state)
+{
+	struct cs_rule *r = rule_of("after = 2; at = [2, 3, 5];");
+	uint64_t key = cs_rule_key(r->name), hits = 0;
+
+	assert_false(cs_rule_selects(r, 1, key, 0)); /* at 1: not listed */
+	assert_false(cs_rule_selects(r, 1, key, 1)); /* at 2: within after */
+	assert_true(cs_rule_selects(r, 1, key, 2));
+	assert_false(cs_rule_selects(r, 1, key, 3));
+	assert_true(cs_rule_selects(r, 1, key, 4));
+	r = rule_of("probability = 0.3;");
+	for (uint64_t n = 0; n < 10000; n++) {
+		bool selects = cs_rule_selects(r, 42, key, n);
+		assert_int_equal(selects, cs_decide(42, key, n, 0.3));
+		hits += selects;
+	}
+	assert_in_range(hits, 2700, 3300);
+	r = rule_of("probability = 0.0;");
+	assert_false(cs_rule_selects(r, 42, key, 0));
+}
+
 static void test_glob(void **state)
 {
 	assert_true(cs_glob_matches("curl", "curl"));
@@ -153,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_at),
+		cmocka_unit_test(test_rule_selects),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_process),
 		cmocka_unit_test(test_window_start_and_duration),
