@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cs_seed.h"
 #include "ctl/ctl.h"
+#include "ctl/trap.h"
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
 				SIGUSR2};
@@ -29,29 +31,70 @@ static void forward(int sig, siginfo_t *info, void *context)
 	errno = saved;
 }
 
-static void warn_if_unseen(const char *cmd)
+/* Whether cmd runs under the seccomp supervisor: on request, or when the
+ * preload cannot see it (static and Go programs) unless refused. */
+static bool trapped(const char *cmd, bool trap, bool no_trap)
 {
 	char path[PATH_MAX];
+	const char *what;
 
+	if (trap)
+		return true;
 	if (cs_ctl_resolve_command(cmd, path, sizeof(path)) < 0)
-		return;
+		return false;
 	switch (cs_ctl_inspect_binary(path)) {
 	case CS_BINARY_STATIC:
-		cs_ctl_error("warning: '%s' is statically linked: the shim cannot see its calls",
-			     cmd);
+		what = "is statically linked";
 		break;
 	case CS_BINARY_GO:
-		cs_ctl_error("warning: '%s' is a Go program, which makes system "
-			     "calls without libc: the shim cannot see them",
-			     cmd);
+		what = "is a Go program, which makes system calls without libc";
 		break;
-	case CS_BINARY_DYNAMIC:
-		break;
+	default:
+		return false;
 	}
+	if (no_trap)
+		cs_ctl_error("warning: '%s' %s: the shim cannot see its calls",
+			     cmd, what);
+	else
+		cs_ctl_error("note: '%s' %s: its network calls are supervised "
+			     "with seccomp (--no-trap to refuse)",
+			     cmd, what);
+	return !no_trap;
 }
 
-static int run_child(char **args, char **envp)
+/* Starts args; with trap, under the seccomp filter, supervised. */
+static pid_t start_child(char **args, char **envp, const sigset_t *mask,
+			 bool trap, const char *segment, const char *log,
+			 struct cs_trap **supervisor)
 {
+	int socks[2];
+	pid_t pid;
+
+	*supervisor = NULL;
+	if (!trap)
+		return cs_ctl_spawn(args, envp, false, mask, -1);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks) < 0) {
+		cs_ctl_error("cannot start '%s': %s", args[0], strerror(errno));
+		return -1;
+	}
+	pid = cs_ctl_spawn(args, envp, false, mask, socks[1]);
+	close(socks[1]);
+	if (pid > 0) {
+		int listener = cs_trap_receive(socks[0]);
+		/* Without one the child says why and ends. */
+		if (listener >= 0)
+			*supervisor = cs_trap_start(listener, segment, log, pid);
+		if (listener >= 0 && !*supervisor)
+			kill(pid, SIGKILL); /* its trapped calls would fail */
+	}
+	close(socks[0]);
+	return pid;
+}
+
+static int run_child(char **args, char **envp, bool trap,
+		     const char *segment, const char *log)
+{
+	struct cs_trap *supervisor;
 	struct sigaction handler = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO};
 	struct sigaction saved[NFORWARDED];
 	sigset_t block, old;
@@ -63,7 +106,7 @@ static int run_child(char **args, char **envp)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaddset(&block, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	pid = cs_ctl_spawn(args, envp, false, &old);
+	pid = start_child(args, envp, &old, trap, segment, log, &supervisor);
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return CS_EXIT_CANNOT_RUN;
@@ -87,6 +130,7 @@ static int run_child(char **args, char **envp)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], &saved[i], NULL);
 	child = 0;
+	cs_trap_stop(supervisor);
 	return cs_ctl_exit_status(status);
 }
 
@@ -115,13 +159,15 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 {
 	const char *profile = NULL, *segment = NULL, *seed_text = NULL,
 		   *log = NULL;
-	bool stats = false;
+	bool stats = false, trap = false, no_trap = false;
 	const struct cs_ctl_opt opts[] = {
 		{"profile", 'p', NULL, &profile},
 		{"segment", 's', NULL, &segment},
 		{"seed", 0, NULL, &seed_text},
 		{"log", 0, NULL, &log},
 		{"stats", 0, &stats, NULL},
+		{"trap", 0, &trap, NULL},
+		{"no-trap", 0, &no_trap, NULL},
 		{0},
 	};
 	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[512];
@@ -146,17 +192,19 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	}
 	if (cs_segment_name_check(segment, err, sizeof(err)) < 0)
 		return cs_ctl_usage_error(cmd, "%s", err);
-	if (cs_ctl_find_library(library) < 0)
+	if (trap && no_trap)
+		return cs_ctl_usage_error(cmd, "--trap and --no-trap exclude each other");
+	trap = trapped(argv[first], trap, no_trap);
+	if (!trap && cs_ctl_find_library(library) < 0)
 		return CS_EXIT_FAILED;
 
 	rc = cs_ctl_load(segment, CS_SEG_CREATE_NEW, profile, seed_text);
 	if (rc != CS_EXIT_OK)
 		return rc;
-	if (cs_ctl_environ_make(&env, library, segment, log) < 0) {
+	if (cs_ctl_environ_make(&env, trap ? NULL : library, segment, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {
-		warn_if_unseen(argv[first]);
-		rc = run_child(argv + first, env.envp);
+		rc = run_child(argv + first, env.envp, trap, segment, log);
 		cs_ctl_environ_free(&env);
 		if (stats)
 			print_summary(segment);
