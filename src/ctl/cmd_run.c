@@ -217,7 +217,7 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 
 const struct cs_ctl_command cs_cmd_run = {
 	.name = "run",
-	.synopsis = "run [-p PROFILE] [-s NAME] [--seed N] [--log FILE] [--stats] -- CMD [ARG...]",
+	.synopsis = "run [-p PROFILE] [-s NAME] [--seed N] [--log FILE] [--stats] [--trap | --no-trap] -- CMD [ARG...]",
 	.help = "Creates a fresh segment (named run-PID-RANDOM unless -s is given), loads\n"
 		"PROFILE into it (without one the segment starts empty, for live\n"
 		"control), runs CMD with the shim preloaded, and removes the segment\n"
@@ -232,6 +232,10 @@ const struct cs_ctl_command cs_cmd_run = {
 		"      --log FILE         write the JSON-lines event log to FILE\n"
 		"      --stats            print matched and injected counts per rule to\n"
 		"                         stderr at the end, with the seed\n"
+		"      --trap             supervise CMD's network calls with seccomp\n"
+		"                         instead of preloading the shim (the default for\n"
+		"                         static and Go programs, which the shim cannot see)\n"
+		"      --no-trap          never: static and Go programs run unseen\n"
 		"\n"
 		"Exits with CMD's status, 128+N when CMD died of signal N, 127 when CMD\n"
 		"could not be run, 1 or 2 when the run could not be set up. SIGINT,\n"
