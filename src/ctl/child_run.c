@@ -175,7 +175,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 }
 
 pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
-		   const sigset_t *mask, int trap_sock)
+		   const sigset_t *mask, const struct cs_trap_handover *trap)
 {
 	pid_t pid;
 
@@ -195,7 +195,7 @@ pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
 				close(null);
 		}
 		sigprocmask(SIG_SETMASK, mask, NULL);
-		if (trap_sock >= 0 && cs_trap_install(trap_sock) < 0)
+		if (trap && cs_trap_install(trap) < 0)
 			_exit(CS_EXIT_CANNOT_RUN);
 		execvpe(argv[0], argv, envp);
 		cs_ctl_error("cannot run '%s': %s", argv[0], strerror(errno));
@@ -263,7 +263,7 @@ static int start_run(struct batch *b, struct slot *slot, size_t index,
 		remove_segment(slot->segment);
 		return -1;
 	}
-	slot->pid = cs_ctl_spawn(r->argv, env.envp, true, mask, -1);
+	slot->pid = cs_ctl_spawn(r->argv, env.envp, true, mask, NULL);
 	cs_ctl_environ_free(&env);
 	if (slot->pid < 0) {
 		slot->pid = 0;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,27 +66,30 @@ static pid_t start_child(char **args, char **envp, const sigset_t *mask,
 			 bool trap, const char *segment, const char *log,
 			 struct cs_trap **supervisor)
 {
-	int socks[2];
+	struct cs_trap_handover handover;
 	pid_t pid;
 
 	*supervisor = NULL;
 	if (!trap)
-		return cs_ctl_spawn(args, envp, false, mask, -1);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks) < 0) {
+		return cs_ctl_spawn(args, envp, false, mask, NULL);
+	if (cs_trap_handover_open(&handover) < 0) {
 		cs_ctl_error("cannot start '%s': %s", args[0], strerror(errno));
 		return -1;
 	}
-	pid = cs_ctl_spawn(args, envp, false, mask, socks[1]);
-	close(socks[1]);
-	if (pid > 0) {
-		int listener = cs_trap_receive(socks[0]);
-		/* Without one the child says why and ends. */
-		if (listener >= 0)
-			*supervisor = cs_trap_start(listener, segment, log, pid);
-		if (listener >= 0 && !*supervisor)
-			kill(pid, SIGKILL); /* its trapped calls would fail */
+	pid = cs_ctl_spawn(args, envp, false, mask, &handover);
+	if (pid < 0) {
+		for (int i = 0; i < 2; i++) {
+			close(handover.ready[i]);
+			close(handover.go[i]);
+		}
+		return -1;
 	}
-	close(socks[0]);
+	/* Without a listener the child says why and ends. */
+	int listener = cs_trap_receive(&handover, pid);
+	if (listener >= 0)
+		*supervisor = cs_trap_start(listener, segment, log, pid);
+	if (listener >= 0 && !*supervisor)
+		kill(pid, SIGKILL); /* its trapped calls would wait for good */
 	return pid;
 }
 

@@ -213,11 +213,13 @@ void cs_ctl_environ_free(struct cs_ctl_environ *env);
 
 /* Forks and runs argv (found on PATH) with envp and the signal mask;
  * detached, in a process group of its own with stdin, stdout and stderr on
- * /dev/null; with trap_sock >= 0, under the seccomp filter of `run --trap`,
- * whose listener goes over trap_sock. Returns the pid, or -1 after saying
- * why. The child exits CS_EXIT_CANNOT_RUN when argv cannot be run. */
+ * /dev/null; with trap, under the seccomp filter of `run --trap`, whose
+ * listener the parent then takes (cs_trap_receive). Returns the pid, or -1
+ * after saying why. The child exits CS_EXIT_CANNOT_RUN when argv cannot be
+ * run. */
+struct cs_trap_handover;
 pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
-		   const sigset_t *mask, int trap_sock);
+		   const sigset_t *mask, const struct cs_trap_handover *trap);
 
 /* One command run many times, each with a table of its own. */
 struct cs_ctl_runner {

@@ -6,25 +6,36 @@
 #define CS_CTL_TRAP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cs_table.h"
 
-/* A trapped system call: its number and the family its rules name. */
+/* A trapped system call: its number, the family its rules name, and where
+ * its arguments are (the fd is always the first). */
 struct cs_trap_call {
 	long nr;
 	enum cs_family family;
 	const char *name;
+	int8_t addr_arg;  /* the address it goes to (and its length next), or -1 */
+	int8_t flags_arg; /* MSG_* flags, or -1 */
 };
 extern const struct cs_trap_call cs_trap_calls[];
-#define CS_TRAP_CALLS 1
+#define CS_TRAP_CALLS 9
 
-/* The child, just before execve: installs the filter and sends its
- * listener over sock, then closes both. Returns 0, or -1 after saying why. */
-int cs_trap_install(int sock);
-/* `run`: the listener the child sent over sock (close-on-exec), or -1 when
- * the child ended without sending one. */
-int cs_trap_receive(int sock);
+/* Two pipes between `run` and its child, made before the fork. */
+struct cs_trap_handover {
+	int ready[2]; /* the child's end closes once the filter is in */
+	int go[2];    /* run's end closes once it holds the listener */
+};
+/* Returns 0, or -1 with errno. */
+int cs_trap_handover_open(struct cs_trap_handover *h);
+/* The child, just before execve: installs the filter and hands its
+ * listener over. Returns 0, or -1 after saying why. */
+int cs_trap_install(const struct cs_trap_handover *h);
+/* `run`, after the fork: the listener (close-on-exec), or -1 when the
+ * child ended without installing one. */
+int cs_trap_receive(struct cs_trap_handover *h, pid_t child);
 
 struct cs_trap;
 /* Starts supervising the calls trapped by listener (taken: closed by

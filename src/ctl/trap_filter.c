@@ -1,7 +1,7 @@
 /* The child's half of `run --trap`: just before execve, it forbids itself
  * new privileges and installs a seccomp filter that hands the network
- * system calls to a supervisor (SECCOMP_RET_USER_NOTIF), then passes the
- * filter's listener to `run` over a unix socket. The program and every
+ * system calls to a supervisor (SECCOMP_RET_USER_NOTIF), then hands the
+ * filter's listener over to `run`. The program and every
  * process it starts inherit the filter; none of them holds the listener. */
 #include <errno.h>
 #include <linux/audit.h>
@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,68 +57,63 @@ static int install_filter(void)
 			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 }
 
-static int send_fd(int sock, int fd)
+int cs_trap_handover_open(struct cs_trap_handover *h)
 {
-	char data = 'L';
-	struct iovec iov = {.iov_base = &data, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = control.buf,
-			     .msg_controllen = sizeof(control.buf)};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	memset(control.buf, 0, sizeof(control.buf));
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	if (pipe2(h->ready, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(h->go, O_CLOEXEC) == 0)
+		return 0;
+	close(h->ready[0]);
+	close(h->ready[1]);
+	return -1;
 }
 
-int cs_trap_install(int sock)
+/* The listener cannot be sent: sendmsg, write and read are trapped once
+ * the filter is in, and nobody would answer them yet. It is put in place
+ * of the ready pipe's write end, whose closing tells `run` to take it with
+ * pidfd_getfd; the child then waits (ppoll is not trapped) until `run`
+ * closes the go pipe, and executes the command without it. */
+int cs_trap_install(const struct cs_trap_handover *h)
 {
-	int listener = install_filter();
+	struct pollfd go = {.fd = h->go[0], .events = POLLIN};
 
+	close(h->ready[0]);
+	close(h->go[1]);
+	int listener = install_filter();
 	if (listener < 0) {
 		cs_ctl_error("cannot install the seccomp filter: %s",
 			     strerror(errno));
 		return -1;
 	}
-	int rc = send_fd(sock, listener);
-	if (rc < 0)
+	if (dup3(listener, h->ready[1], O_CLOEXEC) < 0) {
+		close(listener); /* first: trapped calls now fail, never hang */
 		cs_ctl_error("cannot hand the seccomp listener over: %s",
 			     strerror(errno));
+		return -1;
+	}
 	close(listener);
-	close(sock);
-	return rc;
+	while (ppoll(&go, 1, NULL, NULL) < 0 && errno == EINTR)
+		;
+	close(h->ready[1]);
+	close(h->go[0]);
+	return 0;
 }
 
-int cs_trap_receive(int sock)
+int cs_trap_receive(struct cs_trap_handover *h, pid_t child)
 {
-	char data;
-	struct iovec iov = {.iov_base = &data, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = control.buf,
-			     .msg_controllen = sizeof(control.buf)};
-	ssize_t n;
-	int fd = -1;
+	struct pollfd ready = {.fd = h->ready[0], .events = POLLIN};
+	int listener = -1;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	struct cmsghdr *cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
-	    cmsg->cmsg_type == SCM_RIGHTS &&
-	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
+	close(h->ready[1]);
+	close(h->go[0]);
+	while (poll(&ready, 1, -1) < 0 && errno == EINTR)
+		;
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd >= 0) {
+		listener = (int)syscall(SYS_pidfd_getfd, pidfd, h->ready[1], 0);
+		close(pidfd);
+	}
+	close(h->ready[0]);
+	close(h->go[1]); /* the child goes on */
+	return listener;
 }

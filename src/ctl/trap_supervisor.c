@@ -24,6 +24,7 @@
 #include "cs_deadline.h"
 #include "cs_event_line.h"
 #include "cs_schedule.h"
+#include "cs_socket_reset.h"
 #include "cs_verdict.h"
 #include "ctl/ctl.h"
 #include "ctl/trap.h"
@@ -47,19 +48,22 @@ struct cs_trap {
 	int log_fd;
 };
 
-/* What a trapped call is answered. */
+/* What a trapped call is answered: CONTINUE, unless error or done. */
 struct answer {
-	int error;         /* answer -error at once (0: none) */
-	uint64_t delay_ns; /* then: answer that late */
-	int signal;        /* raised in the calling thread once answered */
+	int error;         /* fail the call with it (0: none) */
+	bool done;         /* the call is not made: it returns value */
+	int64_t value;
+	uint64_t delay_ns; /* answer that late */
+	int signal;        /* raised in the calling thread */
 };
 
 /* What the supervisor knows of the calling thread and its socket. */
 struct caller {
-	pid_t tid, tgid;
+	pid_t tid, tgid; /* tgid: 0 until needed */
 	int fd;
+	int sock; /* this process's copy of fd, or -1 */
 	uint8_t proto; /* CS_PROTO_TCP, CS_PROTO_UDP or CS_PROTO_ANY */
-	bool is_socket;
+	bool is_socket, nonblocking;
 	struct cs_sockaddr peer, local;
 };
 
@@ -70,12 +74,14 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void respond(int listener, uint64_t id, int error)
+static void respond(int listener, uint64_t id, const struct answer *a)
 {
 	struct seccomp_notif_resp resp = {.id = id};
 
-	if (error)
-		resp.error = -error;
+	if (a->error)
+		resp.error = -a->error;
+	else if (a->done)
+		resp.val = a->value;
 	else
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	/* ENOENT: the call went away (a signal, the thread's death). */
@@ -89,10 +95,9 @@ static void respond(int listener, uint64_t id, int error)
 struct later {
 	struct cs_trap *trap;
 	uint64_t id;
-	int error;
+	struct answer answer;
 	uint64_t due; /* CLOCK_MONOTONIC ns */
 	pid_t tgid, tid;
-	int signal;
 };
 
 static void raise_in(pid_t tgid, pid_t tid, int sig)
@@ -117,8 +122,8 @@ static void *answer_later(void *arg)
 		if (ppoll(p, 2, &ts, NULL) > 0)
 			break;
 	}
-	respond(l->trap->listener, l->id, l->error);
-	raise_in(l->tgid, l->tid, l->signal);
+	respond(l->trap->listener, l->id, &l->answer);
+	raise_in(l->tgid, l->tid, l->answer.signal);
 	__atomic_fetch_sub(&l->trap->delayed, 1, __ATOMIC_RELEASE);
 	free(l);
 	return NULL;
@@ -135,9 +140,9 @@ static bool defer(struct cs_trap *trap, uint64_t id, const struct caller *c,
 
 	if (!l)
 		return false;
-	*l = (struct later){trap, id, a->error,
+	*l = (struct later){trap, id, *a,
 			    cs_deadline_add((uint64_t)now_ns(), a->delay_ns),
-			    c->tgid, c->tid, a->signal};
+			    c->tgid, c->tid};
 	__atomic_fetch_add(&trap->delayed, 1, __ATOMIC_ACQUIRE);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -173,9 +178,12 @@ static long long status_field(pid_t pid, const char *key, int base)
 	return value;
 }
 
-static pid_t tgid_of(pid_t tid)
+/* The calling thread's process, read once it is needed. */
+static pid_t tgid_of(struct caller *c)
 {
-	return (pid_t)status_field(tid, "Tgid", 10);
+	if (!c->tgid)
+		c->tgid = (pid_t)status_field(c->tid, "Tgid", 10);
+	return c->tgid;
 }
 
 /* Whether the process has a handler for sig. */
@@ -185,13 +193,20 @@ static bool catches(pid_t tgid, int sig)
 	return caught > 0 && ((unsigned long long)caught >> (sig - 1) & 1);
 }
 
-/* A copy of the caller's fd in this process, or -1. */
-static int take_fd(pid_t tgid, int fd)
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+/* A copy of the caller's fd in this process, or -1: through a pidfd of
+ * the thread (Linux 6.9), else of its process. */
+static int take_fd(struct caller *c)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	int pidfd = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD);
+	if (pidfd < 0 && tgid_of(c) > 0)
+		pidfd = (int)syscall(SYS_pidfd_open, c->tgid, 0);
 	if (pidfd < 0)
 		return -1;
-	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, c->fd, 0);
 	close(pidfd);
 	return copy;
 }
@@ -225,25 +240,34 @@ static bool read_caller(pid_t tid, uint64_t addr, void *buf, size_t len)
 	return process_vm_readv(tid, &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
-/* connect(fd, addr, len): the socket, and the address it goes to. False
- * when the call cannot be known (it passes untouched). */
-static bool know_connect(const struct seccomp_notif *req, struct caller *c)
+/* The socket the call is on, its ends and its blocking mode. False when
+ * it is not about a socket (a file's read or write) or cannot be known:
+ * it passes untouched. */
+static bool know_call(const struct seccomp_notif *req,
+		      const struct cs_trap_call *call, struct caller *c)
 {
+	c->sock = take_fd(c);
+	if (c->sock < 0)
+		return false;
+	describe_socket(c->sock, c);
+	if (!c->is_socket)
+		return false;
+	uint64_t addr = call->addr_arg >= 0 ? req->data.args[call->addr_arg] : 0;
 	struct sockaddr_storage ss;
-	size_t len = req->data.args[2];
-
+	size_t len = addr ? req->data.args[call->addr_arg + 1] : sizeof(ss);
 	if (len > sizeof(ss))
 		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
-	if (len && !read_caller(c->tid, req->data.args[1], &ss, len))
+	if (addr && len && !read_caller(c->tid, addr, &ss, len))
 		return false;
-	cs_sockaddr_from((struct sockaddr *)&ss, (socklen_t)len, &c->peer);
-	int sock = take_fd(c->tgid, c->fd);
-	if (sock < 0)
-		return false;
-	describe_socket(sock, c);
-	close(sock);
-	return c->is_socket;
+	socklen_t sslen = (socklen_t)len;
+	if (addr || getpeername(c->sock, (struct sockaddr *)&ss, &sslen) == 0)
+		cs_sockaddr_from((struct sockaddr *)&ss, sslen, &c->peer);
+	int fl = fcntl(c->sock, F_GETFL);
+	c->nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) ||
+			 (call->flags_arg >= 0 &&
+			  (req->data.args[call->flags_arg] & MSG_DONTWAIT));
+	return true;
 }
 
 /* ---- deciding */
@@ -292,10 +316,10 @@ static void update_log(struct cs_trap *t)
 }
 
 static void log_event(struct cs_trap *t, const struct cs_trap_call *call,
-		      const struct caller *c, const struct cs_rule *rule,
+		      struct caller *c, const struct cs_rule *rule,
 		      uint64_t delay_ns)
 {
-	struct cs_event ev = {.pid = c->tgid,
+	struct cs_event ev = {.pid = tgid_of(c),
 			      .tid = c->tid,
 			      .rule = rule,
 			      .call = call->name,
@@ -317,7 +341,7 @@ static void log_event(struct cs_trap *t, const struct cs_trap_call *call,
 
 /* The rules' action on the call; true when any injected. */
 static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
-		      const struct caller *c, struct cs_action *action)
+		      struct caller *c, struct cs_action *action)
 {
 	struct cs_match m = {.family = call->family,
 			     .proto = c->proto,
@@ -335,7 +359,7 @@ static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
 			continue;
 		if (rule->process[0]) {
 			char link[64];
-			snprintf(link, sizeof(link), "/proc/%d/exe", (int)c->tgid);
+			snprintf(link, sizeof(link), "/proc/%d/exe", (int)tgid_of(c));
 			ssize_t len = exe[0] ? 0 : readlink(link, exe, sizeof(exe) - 1);
 			if (len > 0)
 				exe[len] = 0;
@@ -356,43 +380,82 @@ static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
 	return any;
 }
 
-/* What the call is answered, as the shim's connect would behave. */
-static struct answer answer_connect(const struct cs_action *action,
-				    const struct caller *c)
+/* What the call is answered, as the shim would behave, as far as one
+ * answer can: a delay is spent in the call, and a TCP drop is a hang that
+ * times out, for blocking sockets only (and connect). */
+static struct answer answer_of(const struct cs_trap_call *call,
+			       const struct cs_action *action,
+			       const struct seccomp_notif *req,
+			       const struct caller *c)
 {
-	struct answer a = {0};
+	bool connecting = call->family == CS_FAM_CONNECT;
+	struct answer a = {.delay_ns = action->delay_ns};
 
 	switch (action->terminal) {
 	case CS_FAULT_RESET:
-		a.error = ECONNREFUSED;
-		return a;
+		if (!connecting)
+			cs_socket_reset(c->sock, c->proto == CS_PROTO_TCP);
+		a.error = connecting ? ECONNREFUSED : ECONNRESET;
+		a.delay_ns = 0;
+		break;
 	case CS_FAULT_ERROR:
 		a.error = action->error;
-		return a;
+		a.delay_ns = 0;
+		break;
 	case CS_FAULT_KILL:
 		a.signal = action->signal;
 		break;
 	case CS_FAULT_DROP:
-		if (c->proto == CS_PROTO_UDP) /* nothing goes on the wire */
-			break;
-		a.error = ETIMEDOUT;
-		a.delay_ns = (action->hang_ms ? action->hang_ms : 30000u) *
-			     1000000ull;
-		return a;
+		if (c->proto == CS_PROTO_UDP) {
+			/* A datagram sent by sendto or write is lost on the
+			 * way: it seems sent. */
+			a.done = call->family == CS_FAM_SEND &&
+				 call->flags_arg != 2 && call->nr != SYS_writev;
+			a.value = (int64_t)req->data.args[2];
+		} else if (connecting || !c->nonblocking) {
+			a.error = ETIMEDOUT;
+			a.delay_ns = (action->hang_ms ? action->hang_ms : 30000u) *
+				     1000000ull;
+		}
+		break;
 	default:
 		break;
 	}
-	a.delay_ns = action->delay_ns;
 	return a;
+}
+
+static const struct cs_trap_call *call_of(int nr)
+{
+	for (size_t i = 0; i < CS_TRAP_CALLS; i++)
+		if (cs_trap_calls[i].nr == nr)
+			return &cs_trap_calls[i];
+	return NULL;
+}
+
+/* Decides one received call; returns its answer. */
+static struct answer decide(struct cs_trap *t, const struct seccomp_notif *req,
+			    struct caller *c)
+{
+	const struct cs_trap_call *call = call_of(req->data.nr);
+	struct cs_action action;
+	struct cs_seg_state state;
+	struct answer pass = {0};
+
+	cs_segment_state(t->seg.seg, &state);
+	if (!call || !(state.armed & CS_BIT(call->family)) || !refresh(t) ||
+	    !know_call(req, call, c) ||
+	    /* What was read belongs to this very call, still waiting. */
+	    ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		return pass;
+	update_log(t);
+	if (!run_rules(t, call, c, &action))
+		return pass;
+	return answer_of(call, &action, req, c);
 }
 
 static void handle(struct cs_trap *t)
 {
 	struct seccomp_notif req;
-	const struct cs_trap_call *call = NULL;
-	struct caller c = {0};
-	struct cs_action action;
-	struct cs_seg_state state;
 
 	memset(&req, 0, sizeof(req));
 	if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
@@ -400,38 +463,25 @@ static void handle(struct cs_trap *t)
 			__atomic_store_n(&t->failure, errno, __ATOMIC_RELAXED);
 		return; /* ENOENT: the caller went away meanwhile */
 	}
-	for (size_t i = 0; i < CS_TRAP_CALLS; i++)
-		if (cs_trap_calls[i].nr == req.data.nr)
-			call = &cs_trap_calls[i];
-	c.tid = (pid_t)req.pid;
-	c.fd = (int)req.data.args[0];
-	c.tgid = tgid_of(c.tid);
-	cs_segment_state(t->seg.seg, &state);
-	if (!call || c.tgid < 0 || !(state.armed & CS_BIT(call->family)) ||
-	    !refresh(t) || !know_connect(&req, &c) ||
-	    /* What was read belongs to this very call, still waiting. */
-	    ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
-		respond(t->listener, req.id, 0);
-		return;
-	}
-	update_log(t);
-	if (!run_rules(t, call, &c, &action)) {
-		respond(t->listener, req.id, 0);
-		return;
-	}
-	struct answer a = answer_connect(&action, &c);
+	struct caller c = {.tid = (pid_t)req.pid,
+			   .fd = (int)req.data.args[0],
+			   .sock = -1};
+	struct answer a = decide(t, &req, &c);
+	if (c.sock >= 0)
+		close(c.sock);
 	/* A signal raised while the call waits ends the program before the
 	 * call returns, as the preload's does, unless it is handled: the
 	 * call would then be interrupted and made again, and counted twice,
 	 * so a handled one comes once the call is answered. */
-	if (a.signal && !catches(c.tgid, a.signal)) {
+	if (a.signal && tgid_of(&c) > 0 && !catches(c.tgid, a.signal)) {
 		raise_in(c.tgid, c.tid, a.signal);
 		a.signal = 0;
 	}
 	if (a.delay_ns && defer(t, req.id, &c, &a))
 		return;
-	respond(t->listener, req.id, a.error);
-	raise_in(c.tgid, c.tid, a.signal);
+	respond(t->listener, req.id, &a);
+	if (a.signal && c.tgid > 0)
+		raise_in(c.tgid, c.tid, a.signal);
 }
 
 static void *supervise(void *arg)

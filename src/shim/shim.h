@@ -23,6 +23,7 @@
 #include "cs_ready.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
+#include "cs_socket_reset.h"
 #include "cs_table.h"
 #include "cs_verdict.h"
 
