@@ -156,6 +156,26 @@ static void print_summary(const char *segment)
 	free(view);
 }
 
+/* Warns about the loaded rules a trapped program cannot get. */
+static void warn_unreachable(const char *segment)
+{
+	struct cs_ctl_view *view = malloc(sizeof(*view));
+	char err[512], what[64];
+
+	if (!view || cs_ctl_collect(segment, false, view, err, sizeof(err)) < 0) {
+		free(view);
+		return;
+	}
+	for (uint32_t i = 0; i < view->table.nrules; i++) {
+		const struct cs_rule *rule = &view->table.rules[i];
+		const char *why = cs_trap_unreachable(rule, what, sizeof(what));
+		if (why)
+			cs_ctl_error("warning: %s in rule '%s' does nothing to a trapped program: %s",
+				     what, rule->name, why);
+	}
+	free(view);
+}
+
 static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		    int argc, char **argv)
 {
@@ -203,6 +223,8 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	rc = cs_ctl_load(segment, CS_SEG_CREATE_NEW, profile, seed_text);
 	if (rc != CS_EXIT_OK)
 		return rc;
+	if (trap)
+		warn_unreachable(segment);
 	if (cs_ctl_environ_make(&env, trap ? NULL : library, segment, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {

@@ -6,6 +6,7 @@
 #define CS_CTL_TRAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -36,6 +37,11 @@ int cs_trap_install(const struct cs_trap_handover *h);
 /* `run`, after the fork: the listener (close-on-exec), or -1 when the
  * child ended without installing one. */
 int cs_trap_receive(struct cs_trap_handover *h, pid_t child);
+
+/* Why the supervisor cannot apply rule, with what it cannot apply ("fault
+ * 'slice'", "calls 'clock'") in what; NULL when it can. */
+const char *cs_trap_unreachable(const struct cs_rule *rule, char *what,
+				size_t size);
 
 struct cs_trap;
 /* Starts supervising the calls trapped by listener (taken: closed by

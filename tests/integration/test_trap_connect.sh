@@ -115,3 +115,28 @@ assert_eq client_static "$(cat "/proc/$client_pid/comm" 2>/dev/null)" "the pid s
 seen=$(lines_of live.out)
 wait_line live.out "$((seen + 1))" '^[0-9]+ ok ' 10
 kill "$client_pid"
+
+# check --trap refuses what a trapped program cannot get, with the reason
+# and file:line; run warns about it and goes on.
+cat >clock.cfg <<'CFG'
+rules = (
+  { name = "refuse"; calls = ["connect"]; fault = "reset"; },
+  { name = "later"; calls = ["clock"]; fault = "clock_skew"; offset_s = 60; }
+);
+CFG
+assert_exit 0 "$CTL" check clock.cfg
+assert_exit 1 "$CTL" check --trap clock.cfg
+assert_match "clock_skew.*'later' \(clock\.cfg:3\).*vDSO" "$ERR" "check --trap on a clock rule"
+assert_exit 0 "$CTL" check --trap refuse.cfg
+assert_exit 0 "$CTL" run -p clock.cfg -- ./client_static "$HTTP_PORT" 1
+assert_contains "warning: fault 'clock_skew' in rule 'later' does nothing to a trapped program" "$ERR" "run's warning"
+assert_eq "1 ECONNREFUSED" "$(cut -d' ' -f1,2 <<<"$OUT")" "the reachable rule still applies"
+
+# fork and exec inside the tree: a shell starts two static clients; both
+# are trapped, and count = 1 holds across them.
+cat >once.cfg <<CFG
+rules = ( { name = "once"; calls = ["connect"]; after = 1; count = 1; fault = "reset"; } );
+CFG
+assert_exit 0 "$CTL" run --trap -p once.cfg --stats -- sh -c "./client_static $HTTP_PORT 2; ./client_static $HTTP_PORT 2"
+assert_eq $'1 ok\n2 ECONNREFUSED\n1 ok\n2 ok' "$(cut -d' ' -f1,2 <<<"$OUT")" "two programs of the tree, one count"
+assert_match 'once +yes +4 +1' "$ERR" "counters across the tree"
