@@ -113,6 +113,10 @@ static int run_child(char **args, char **envp, bool trap,
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return CS_EXIT_CANNOT_RUN;
 	}
+	/* A supervisor that dies leaves every trapped call failing with
+	 * ENOSYS: a closed stderr must not end it. */
+	if (supervisor)
+		signal(SIGPIPE, SIG_IGN);
 	child = pid;
 	for (size_t i = 0; i < NFORWARDED; i++) {
 		sigaction(forwarded[i], NULL, &saved[i]);

@@ -36,6 +36,8 @@ struct cs_trap {
 	struct cs_seg_handle seg;
 	pthread_t thread;
 	_Atomic int delayed; /* answer threads still running */
+	pthread_mutex_t lock; /* guards the list of delayed calls */
+	struct later *later;
 	_Atomic int failure; /* errno of what ended supervision early */
 	/* The supervisor thread's own: the validated copy of the table. */
 	uint64_t generation;
@@ -98,6 +100,8 @@ struct later {
 	struct answer answer;
 	uint64_t due; /* CLOCK_MONOTONIC ns */
 	pid_t tgid, tid;
+	struct seccomp_data call; /* what was called, to know it again */
+	struct later *next, **prev;
 };
 
 static void raise_in(pid_t tgid, pid_t tid, int sig)
@@ -124,15 +128,44 @@ static void *answer_later(void *arg)
 	}
 	respond(l->trap->listener, l->id, &l->answer);
 	raise_in(l->tgid, l->tid, l->answer.signal);
+	pthread_mutex_lock(&l->trap->lock);
+	if (l->next)
+		l->next->prev = l->prev;
+	*l->prev = l->next;
+	pthread_mutex_unlock(&l->trap->lock);
 	__atomic_fetch_sub(&l->trap->delayed, 1, __ATOMIC_RELEASE);
 	free(l);
 	return NULL;
 }
 
-/* Starts a thread that answers at due; false when none can be started
- * (the caller answers at once). */
-static bool defer(struct cs_trap *trap, uint64_t id, const struct caller *c,
-		  const struct answer *a)
+/* A signal handled with SA_RESTART interrupts a delayed call, and the
+ * kernel makes it again after the handler: the same thread, call and
+ * arguments, under a new id while the old one is gone. It is the same
+ * call still on its way: it keeps its answer and its due time, and is not
+ * matched and counted again. Returns whether req is one. */
+static bool resumed(struct cs_trap *t, const struct seccomp_notif *req,
+		    struct later *out)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	for (struct later *l = t->later; l && !found; l = l->next) {
+		found = l->tid == (pid_t)req->pid &&
+			memcmp(&l->call, &req->data, sizeof(req->data)) == 0 &&
+			ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &l->id) < 0;
+		if (found) {
+			*out = *l;
+			l->call.nr = -1; /* taken over */
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+/* Starts a thread that answers the call req at due; false when none can
+ * be started (the caller answers at once). */
+static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
+		  const struct caller *c, const struct answer *a, uint64_t due)
 {
 	struct later *l = malloc(sizeof(*l));
 	pthread_attr_t attr;
@@ -140,9 +173,20 @@ static bool defer(struct cs_trap *trap, uint64_t id, const struct caller *c,
 
 	if (!l)
 		return false;
-	*l = (struct later){trap, id, *a,
-			    cs_deadline_add((uint64_t)now_ns(), a->delay_ns),
-			    c->tgid, c->tid};
+	*l = (struct later){.trap = trap,
+			    .id = req->id,
+			    .answer = *a,
+			    .due = due,
+			    .tgid = c->tgid,
+			    .tid = c->tid,
+			    .call = req->data};
+	pthread_mutex_lock(&trap->lock);
+	l->next = trap->later;
+	l->prev = &trap->later;
+	if (l->next)
+		l->next->prev = &l->next;
+	trap->later = l;
+	pthread_mutex_unlock(&trap->lock);
 	__atomic_fetch_add(&trap->delayed, 1, __ATOMIC_ACQUIRE);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -151,6 +195,11 @@ static bool defer(struct cs_trap *trap, uint64_t id, const struct caller *c,
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return true;
+	pthread_mutex_lock(&trap->lock);
+	if (l->next)
+		l->next->prev = l->prev;
+	*l->prev = l->next;
+	pthread_mutex_unlock(&trap->lock);
 	__atomic_fetch_sub(&trap->delayed, 1, __ATOMIC_RELEASE);
 	free(l);
 	return false;
@@ -466,6 +515,13 @@ static void handle(struct cs_trap *t)
 	struct caller c = {.tid = (pid_t)req.pid,
 			   .fd = (int)req.data.args[0],
 			   .sock = -1};
+	struct later before;
+	if (resumed(t, &req, &before)) {
+		c.tgid = before.tgid;
+		if (!defer(t, &req, &c, &before.answer, before.due))
+			respond(t->listener, req.id, &before.answer);
+		return;
+	}
 	struct answer a = decide(t, &req, &c);
 	if (c.sock >= 0)
 		close(c.sock);
@@ -477,7 +533,8 @@ static void handle(struct cs_trap *t)
 		raise_in(c.tgid, c.tid, a.signal);
 		a.signal = 0;
 	}
-	if (a.delay_ns && defer(t, req.id, &c, &a))
+	if (a.delay_ns &&
+	    defer(t, &req, &c, &a, cs_deadline_add((uint64_t)now_ns(), a.delay_ns)))
 		return;
 	respond(t->listener, req.id, &a);
 	if (a.signal && c.tgid > 0)
@@ -523,6 +580,7 @@ struct cs_trap *cs_trap_start(int listener, const char *segment,
 	}
 	t->listener = listener;
 	t->pid = pid;
+	pthread_mutex_init(&t->lock, NULL);
 	t->log_fd = -1;
 	if (log && snprintf(t->log_override, sizeof(t->log_override), "%s",
 			    log) >= (int)sizeof(t->log_override)) {
@@ -576,5 +634,6 @@ void cs_trap_stop(struct cs_trap *t)
 		close(t->log_fd);
 	close(t->stop[0]);
 	close(t->listener);
+	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
