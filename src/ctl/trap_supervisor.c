@@ -110,6 +110,15 @@ static void raise_in(pid_t tgid, pid_t tid, int sig)
 		syscall(SYS_tgkill, tgid, tid, sig);
 }
 
+static void unlist(struct later *l)
+{
+	pthread_mutex_lock(&l->trap->lock);
+	if (l->next)
+		l->next->prev = l->prev;
+	*l->prev = l->next;
+	pthread_mutex_unlock(&l->trap->lock);
+}
+
 /* Waits until due, or until nobody can be answered any more (the process
  * tree is gone, or `run` stops), then answers. */
 static void *answer_later(void *arg)
@@ -126,13 +135,11 @@ static void *answer_later(void *arg)
 		if (ppoll(p, 2, &ts, NULL) > 0)
 			break;
 	}
+	/* Out of the list first: once answered, the same call made again is
+	 * a new one, not this one resumed. */
+	unlist(l);
 	respond(l->trap->listener, l->id, &l->answer);
 	raise_in(l->tgid, l->tid, l->answer.signal);
-	pthread_mutex_lock(&l->trap->lock);
-	if (l->next)
-		l->next->prev = l->prev;
-	*l->prev = l->next;
-	pthread_mutex_unlock(&l->trap->lock);
 	__atomic_fetch_sub(&l->trap->delayed, 1, __ATOMIC_RELEASE);
 	free(l);
 	return NULL;
@@ -195,11 +202,7 @@ static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return true;
-	pthread_mutex_lock(&trap->lock);
-	if (l->next)
-		l->next->prev = l->prev;
-	*l->prev = l->next;
-	pthread_mutex_unlock(&trap->lock);
+	unlist(l);
 	__atomic_fetch_sub(&trap->delayed, 1, __ATOMIC_RELEASE);
 	free(l);
 	return false;

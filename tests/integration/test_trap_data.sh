@@ -3,19 +3,9 @@
 # does to the dynamic build of the same client (same seed, same calls, the
 # same thing seen by the peer); reads and writes of files pass untouched.
 . "$(dirname "$0")/lib.sh"
-need cc
-
+build_static client_static echo_client.c
 cc -O1 -o client_dyn "$PROGS/echo_client.c" || fail "cannot build progs/echo_client.c"
-cc -static -O1 -o client_static "$PROGS/echo_client.c" 2>/dev/null || {
-	echo "skipped: no static C library (libc6-dev's libc.a) to link with" >&2
-	exit 77
-}
-echo 'rules = ();' >empty.cfg
-"$CTL" run --trap -p empty.cfg -- true 2>probe.err
-if grep -q 'cannot install the seccomp filter' probe.err; then
-	echo "skipped: $(cat probe.err)" >&2
-	exit 77
-fi
+need_trap
 start_echo_server
 
 # The second receive late, the fourth send reset: what the client sees,

@@ -2,19 +2,9 @@
 # would a slow real one, and a supervisor killed outright leaves the
 # program running (its trapped calls then fail with ENOSYS).
 . "$(dirname "$0")/lib.sh"
-need cc
-
-cc -static -O1 -o interrupted "$PROGS/interrupted_connect.c" 2>/dev/null &&
-	cc -static -O1 -o client_static "$PROGS/connect_client.c" 2>/dev/null || {
-	echo "skipped: no static C library (libc6-dev's libc.a) to link with" >&2
-	exit 77
-}
-echo 'rules = ();' >empty.cfg
-"$CTL" run --trap -p empty.cfg -- true 2>probe.err
-if grep -q 'cannot install the seccomp filter' probe.err; then
-	echo "skipped: $(cat probe.err)" >&2
-	exit 77
-fi
+build_static interrupted interrupted_connect.c
+build_static client_static connect_client.c
+need_trap
 start_http_server
 
 # A connect delayed by 3 s, and SIGALRM after 1 s: without SA_RESTART the

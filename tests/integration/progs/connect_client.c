@@ -13,27 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errno_name(int err)
-{
-	switch (err) {
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ECONNRESET: return "ECONNRESET";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EHOSTUNREACH: return "EHOSTUNREACH";
-	case ENETUNREACH: return "ENETUNREACH";
-	case EACCES: return "EACCES";
-	case ENOSYS: return "ENOSYS";
-	case EINTR: return "EINTR";
-	default: return "EOTHER";
-	}
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "report.h"
 
 int main(int argc, char **argv)
 {

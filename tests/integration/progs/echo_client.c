@@ -13,26 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errno_name(int err)
-{
-	switch (err) {
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ECONNRESET: return "ECONNRESET";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EPIPE: return "EPIPE";
-	case EIO: return "EIO";
-	case ENOSYS: return "ENOSYS";
-	case 0: return "EOF";
-	default: return "EOTHER";
-	}
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "report.h"
 
 int main(int argc, char **argv)
 {

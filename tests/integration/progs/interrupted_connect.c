@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "report.h"
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -36,6 +38,6 @@ int main(int argc, char **argv)
 	int err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%s %.1f\n", rc == 0 ? "ok" : err == EINTR ? "EINTR" : "EOTHER", s);
+	printf("%s %.1f\n", rc == 0 ? "ok" : errno_name(err), s);
 	return 0;
 }
