@@ -401,13 +401,13 @@ static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
 			     .local = &c->local};
 	char exe[PATH_MAX] = "";
 	bool any = false;
+	int64_t now = now_ns(); /* CLOCK_MONOTONIC, the windows' clock */
 
 	cs_action_clear(action);
 	for (uint32_t i = 0; i < t->table.nrules; i++) {
 		const struct cs_rule *rule = &t->table.rules[i];
 		uint64_t n, delay_ns;
-		if (!cs_rule_matches(rule, &m) ||
-		    !cs_rule_in_window(rule, cs_window_now_ns()))
+		if (!cs_rule_matches(rule, &m) || !cs_rule_in_window(rule, now))
 			continue;
 		if (rule->process[0]) {
 			char link[64];
