@@ -18,6 +18,11 @@ needs=(
 	valgrind
 	python3-yaml
 	procps
+	python3-venv
+	python3-pytest
+	python3-requests
+	python3-redis
+	redis-server
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 
