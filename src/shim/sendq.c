@@ -161,7 +161,21 @@ static void *flusher(void *unused)
 	}
 }
 
-void cs_sendq_kick(void)
+/* Whether this thread may create the flusher. Not in a signal handler,
+ * where creating a thread can deadlock (malloc, the loader's locks); a
+ * handler runs with its signal blocked, so a thread that blocks any
+ * signal is taken for one. */
+static bool may_start_flusher(void)
+{
+	sigset_t mask;
+	int saved = errno;
+	bool none = pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0 &&
+		    sigisemptyset(&mask);
+	errno = saved;
+	return none;
+}
+
+static bool flusher_here(void)
 {
 	pid_t pid = getpid();
 	if (__atomic_load_n(&flusher_pid, __ATOMIC_ACQUIRE) != pid) {
@@ -169,8 +183,24 @@ void cs_sendq_kick(void)
 		__atomic_store_n(&flusher_state, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&flusher_pid, pid, __ATOMIC_RELEASE);
 	}
+	return __atomic_load_n(&flusher_state, __ATOMIC_ACQUIRE);
+}
+
+bool cs_sendq_flusher_ready(void)
+{
+	return flusher_here() || may_start_flusher();
+}
+
+bool cs_sendq_kick(void)
+{
+	flusher_here();
+	wake_flusher();
 	if (__atomic_exchange_n(&flusher_state, 1, __ATOMIC_ACQ_REL))
-		return wake_flusher();
+		return true; /* running: it saw the wake-up, or looks again */
+	if (!may_start_flusher()) {
+		__atomic_store_n(&flusher_state, 0, __ATOMIC_RELEASE);
+		return false;
+	}
 	int saved = errno;
 	sigset_t all, old;
 	sigfillset(&all);
@@ -180,10 +210,21 @@ void cs_sendq_kick(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	pthread_t thread;
-	if (pthread_create(&thread, &attr, flusher, NULL) != 0)
+	bool started = pthread_create(&thread, &attr, flusher, NULL) == 0;
+	if (!started)
 		__atomic_store_n(&flusher_state, 0, __ATOMIC_RELEASE);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return started;
+}
+
+void cs_sendq_flush_now(struct cs_hold *h)
+{
+	if (!h->sendq)
+		return;
+	int saved = errno;
+	flush_due(h, CS_NEVER);
 	errno = saved;
 }
 
@@ -333,10 +374,8 @@ void cs_sendq_close(struct cs_hold *h, bool flush)
 	if (!s)
 		return;
 	/* Closed with something still queued: it goes now, early, not never. */
-	int saved = errno;
 	if (flush)
-		flush_due(h, CS_NEVER);
-	errno = saved;
+		cs_sendq_flush_now(h);
 	__atomic_store_n(&h->sendq, NULL, __ATOMIC_RELEASE);
 	munmap(s, sizeof *s);
 }

@@ -583,8 +583,15 @@ struct cs_io;
  * with h locked; once it is let go, cs_sendq_kick. */
 ssize_t cs_sendq_put(struct cs_hold *h, const struct cs_io *io, uint8_t kind,
 		     uint64_t delay_ns);
-/* Starts the flusher in this process, or wakes it to look again. */
-void cs_sendq_kick(void);
+/* Whether what is queued now will be flushed: the flusher runs in this
+ * process, or this thread may start it (not a signal handler's). */
+bool cs_sendq_flusher_ready(void);
+/* Wakes the flusher to look again, or starts it; false when it is gone
+ * and this thread may not start it (then cs_sendq_flush_now). */
+bool cs_sendq_kick(void);
+/* Puts everything h's queue holds on the wire now, early rather than
+ * never. Called with h locked. */
+void cs_sendq_flush_now(struct cs_hold *h);
 /* Whether h's queue holds anything (every later send must queue behind). */
 bool cs_sendq_pending(const struct cs_hold *h);
 /* A send that cannot queue was told to wait behind h's queue: the socket

@@ -243,6 +243,9 @@ static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 {
 	if (!queueable(io))
 		return behind_queue(io, r);
+	/* Nothing may be queued that no flusher would send. */
+	if (delay_ns && !cs_sendq_flusher_ready())
+		return false;
 	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
 	if (!h)
 		return false;
@@ -252,8 +255,15 @@ static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 		put = cs_sendq_put(h, io, sock->send_queue, delay_ns);
 	int saved = errno;
 	cs_hold_unlock(h, cs_now_ns());
-	if (put >= 0)
-		cs_sendq_kick();
+	if (put >= 0 && !cs_sendq_kick()) {
+		/* The flusher left meanwhile, and a signal handler may not
+		 * start it: the data goes now, early rather than never. */
+		h = cs_hold_lock(io->fd, false);
+		if (h) {
+			cs_sendq_flush_now(h);
+			cs_hold_unlock(h, cs_now_ns());
+		}
+	}
 	errno = saved;
 	*r = put;
 	return put != -2;
