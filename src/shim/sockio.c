@@ -210,6 +210,18 @@ static bool queueable(const struct cs_io *io)
 	return !io->lengths_only && !(io->msg && io->msg->msg_controllen);
 }
 
+/* A send that found its fd's state busy (the flusher is sending from its
+ * queue, or another thread works on it): when something may be queued, a
+ * non-blocking send must not overtake it, and is told to come back. True
+ * when *r is its result. */
+static bool busy_queue(const struct cs_io *io, ssize_t *r)
+{
+	if (!cs_hold_active_fd(io->fd) || !cs_nonblocking(io->fd, io->flags))
+		return false;
+	*r = fail(EAGAIN);
+	return true;
+}
+
 /* A send that cannot queue (a copy between fds, a batch of messages,
  * ancillary data) on a socket whose queue still holds something: it goes
  * once that is out, as behind a full socket buffer. True when *r is its
@@ -220,7 +232,7 @@ static bool behind_queue(const struct cs_io *io, ssize_t *r)
 	for (;;) {
 		struct cs_hold *h = cs_hold_lock(io->fd, false);
 		if (!h)
-			return false;
+			return busy_queue(io, r);
 		uint64_t now = cs_now_ns();
 		bool pending = cs_sendq_pending(h);
 		if (pending && nonblocking)
@@ -248,7 +260,7 @@ static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 		return false;
 	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
 	if (!h)
-		return false;
+		return busy_queue(io, r);
 	cs_hold_claim(h, sock->ino);
 	ssize_t put = -2;
 	if (delay_ns || cs_sendq_pending(h))
