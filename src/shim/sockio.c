@@ -335,7 +335,10 @@ ssize_t cs_sockio(const struct cs_io *io)
 		cs_sockaddr_from(io->to, io->tolen, &to);
 		call.peer = &to;
 	}
-	bool queued_send = sending(io) && sock.send_queue != CS_SENDQ_NONE;
+	/* A send no rule delays still queues behind what its socket holds
+	 * queued (a socket that holds nothing has nothing to overtake). */
+	bool queued_send = sending(io) && sock.send_queue != CS_SENDQ_NONE &&
+			   cs_hold_active_fd(io->fd);
 	for (;;) {
 		struct cs_action action;
 		if (!cs_engine_decide(&call, &action)) {
