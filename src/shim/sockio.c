@@ -255,9 +255,13 @@ static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 {
 	if (!queueable(io))
 		return behind_queue(io, r);
-	/* Nothing may be queued that no flusher would send. */
-	if (delay_ns && !cs_sendq_flusher_ready())
-		return false;
+	/* Nothing may be queued that no flusher would send: a send from a
+	 * signal handler (an event loop's wake-up byte) goes now instead,
+	 * undelayed, rather than be told EAGAIN and lost. */
+	if (delay_ns && !cs_sendq_flusher_ready()) {
+		*r = io->real(io, io->iov, io->iovcnt);
+		return true;
+	}
 	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
 	if (!h)
 		return busy_queue(io, r);

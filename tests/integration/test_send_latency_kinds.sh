@@ -2,7 +2,8 @@
 # TCP: a send is accepted at once and its data arrives late, as over a
 # slow network. An asyncio program, whose loop is woken by a byte its
 # worker threads write to a unix socketpair (and which ignores EAGAIN
-# there), completes as without the rule, only later; a UDP sender returns
+# there), completes as without the rule, only later, and gets its signals;
+# a UDP sender returns
 # at once and its datagrams arrive late and in order, and a flood beyond
 # the queue loses datagrams as a full link would; a unix socketpair gets
 # its bytes late and in order; a unix datagram socketpair gets every
@@ -31,6 +32,16 @@ for what in executor threadsafe; do
 	assert_num "$(value_of $what "$OUT")" '>=' 140 "ms until a 50 ms $what result reached the loop"
 	assert_num "$(value_of $what "$OUT")" '<' 1500 "ms until a 50 ms $what result reached the loop"
 done
+
+# A signal reaches an asyncio handler through a byte the C-level handler
+# writes to the self-pipe: from a signal handler, with no helper thread
+# running, the byte goes at once rather than be refused and lost.
+MODE=signal
+kinds env
+assert_match '^ok ' "$OUT" "asyncio signal handler without the shim"
+kinds "$CTL" run -p slow.cfg --
+assert_match '^ok ' "$OUT" "asyncio signal handler under send latency (a lost wake-up byte loses the signal)"
+assert_num "$(value_of signal_ms "$OUT")" '<' 4000 "ms until a signal sent after 1.5 s reached its asyncio handler"
 
 MODE=udp
 kinds env

@@ -5,6 +5,8 @@ Usage: send_kinds.py asyncio | udp | udp-flood | pair | records
   asyncio    a server and a client in one asyncio loop: echo round trips,
              and results of worker threads (run_in_executor,
              call_soon_threadsafe) that reach the loop through its self-pipe
+  signal     an asyncio loop's signal handler (add_signal_handler), which
+             the C-level handler wakes with a byte on the self-pipe
   udp        20 numbered datagrams from a non-blocking UDP socket
   udp-flood  400 datagrams at once: more than a send queue holds
   pair       a unix socketpair (SOCK_STREAM): 5 sends, read on the other end
@@ -65,6 +67,27 @@ def run_asyncio():
         server.close()
         print("ok rtt_min=%s rtt_max=%s executor=%s threadsafe=%s" % (
             ms(min(rtts)), ms(max(rtts)), ms(executor), ms(threadsafe)))
+
+    asyncio.run(main())
+
+
+def run_signal():
+    import os
+    import signal
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        got = loop.create_future()
+        loop.add_signal_handler(signal.SIGUSR1, got.set_result, True)
+
+        def later():
+            time.sleep(1.5)  # past the send queue's idle helper thread
+            os.kill(os.getpid(), signal.SIGUSR1)
+
+        start = time.monotonic()
+        threading.Thread(target=later).start()
+        await asyncio.wait_for(got, 10)
+        print("ok signal_ms=%s" % ms(time.monotonic() - start))
 
     asyncio.run(main())
 
@@ -171,6 +194,7 @@ def run_records():
 
 MODES = {
     "asyncio": run_asyncio,
+    "signal": run_signal,
     "udp": lambda: run_udp(20, 3),
     "udp-flood": lambda: run_udp(400, 1.5),
     "pair": run_pair,
