@@ -203,11 +203,14 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 }
 
 /* Whether a send's data can wait in a queue: there are bytes behind its
- * lengths, and no ancillary data (file descriptors, credentials) that
- * would have to be kept valid until it goes. */
-static bool queueable(const struct cs_io *io)
+ * lengths, no ancillary data (file descriptors, credentials) that would
+ * have to be kept valid until it goes, no urgent byte, and no datagram
+ * corked to be continued by the next send (MSG_MORE). */
+static bool queueable(const struct cs_io *io, const struct cs_fdinfo *sock)
 {
-	return !io->lengths_only && !(io->msg && io->msg->msg_controllen);
+	return !io->lengths_only && !(io->msg && io->msg->msg_controllen) &&
+	       !(io->flags & MSG_OOB) &&
+	       !((io->flags & MSG_MORE) && sock->send_queue != CS_SENDQ_STREAM);
 }
 
 /* A send that found its fd's state busy (the flusher is sending from its
@@ -253,7 +256,7 @@ static bool behind_queue(const struct cs_io *io, ssize_t *r)
 static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 			uint64_t delay_ns, ssize_t *r)
 {
-	if (!queueable(io))
+	if (!queueable(io, sock))
 		return behind_queue(io, r);
 	/* Nothing may be queued that no flusher would send: a send from a
 	 * signal handler (an event loop's wake-up byte) goes now instead,
