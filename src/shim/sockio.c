@@ -204,12 +204,13 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 
 /* Whether a send's data can wait in a queue: there are bytes behind its
  * lengths, no ancillary data (file descriptors, credentials) that would
- * have to be kept valid until it goes, no urgent byte, and no datagram
- * corked to be continued by the next send (MSG_MORE). */
+ * have to be kept valid until it goes, no urgent byte, no connect riding
+ * on it (MSG_FASTOPEN), and no datagram corked to be continued by the
+ * next send (MSG_MORE). */
 static bool queueable(const struct cs_io *io, const struct cs_fdinfo *sock)
 {
 	return !io->lengths_only && !(io->msg && io->msg->msg_controllen) &&
-	       !(io->flags & MSG_OOB) &&
+	       !(io->flags & (MSG_OOB | MSG_FASTOPEN)) &&
 	       !((io->flags & MSG_MORE) && sock->send_queue != CS_SENDQ_STREAM);
 }
 
