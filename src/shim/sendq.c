@@ -121,8 +121,12 @@ static uint64_t flush_round(void)
 		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
 			continue;
 		struct cs_hold *h = cs_hold_lock(fd, false);
-		if (!h)
+		if (!h) {
+			/* Busy while it holds something: look again soon. */
+			if (cs_hold_active_fd(fd))
+				wake = cs_deadline_min(wake, now + RETRY_NS);
 			continue;
+		}
 		if (queued(h)) {
 			uint64_t next = flush_due(h, now);
 			wake = cs_deadline_min(wake, queued(h) && !next
