@@ -214,8 +214,19 @@ enum cs_fd_kind {
 	CS_FD_OTHER_SOCKET /* unix, raw, netlink... */
 };
 
+/* How a delayed non-blocking send waits (sendq.c), by the socket's domain
+ * and type. */
+enum cs_send_queue {
+	CS_SENDQ_NONE,      /* not queued: told EAGAIN until due (raw, netlink) */
+	CS_SENDQ_STREAM,    /* bytes, in order: TCP, unix SOCK_STREAM */
+	CS_SENDQ_RECORDS,   /* whole messages, never lost: unix SOCK_DGRAM and
+			     * SOCK_SEQPACKET (a full queue says EAGAIN) */
+	CS_SENDQ_DATAGRAMS, /* whole datagrams, lost when the queue is full: UDP */
+};
+
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	uint8_t send_queue; /* enum cs_send_queue */
 	/* The info holds for as long as the fd's close count is epoch (it was
 	 * cached, or is final enough to be). */
 	bool lasting;
@@ -417,11 +428,30 @@ struct cs_aside {
 };
 
 #define CS_SENDQ_BYTES (256u * 1024u) /* in flight per delayed socket */
+#define CS_SENDQ_MESSAGES 256u     /* datagrams or records in flight */
+#define CS_SENDQ_MESSAGE_MAX 65536u /* a longer one is not queued */
 
-/* Bytes a program sent that are not on the wire yet (sendq.c). */
+/* A datagram or record not on the wire yet: its bytes in the ring end at
+ * `end`; it goes at `due` to `name` (namelen 0: the connected peer). */
+struct cs_sendq_message {
+	uint64_t end;
+	uint64_t due;
+	socklen_t namelen;
+	struct sockaddr_storage name;
+};
+
+/* What a program sent that is not on the wire yet (sendq.c): a ring of
+ * bytes by stream offset (q.seen: queued, q.read: sent) and, for a stream,
+ * q's batches of due times; for messages, one record each. */
 struct cs_sendq {
-	struct cs_delayq q; /* seen: queued; read: sent; batches: when due */
-	unsigned char data[CS_SENDQ_BYTES]; /* a ring, by stream offset */
+	uint8_t kind; /* enum cs_send_queue */
+	/* A send that could not queue waits: not writable until some of the
+	 * queue is out. */
+	bool waiting;
+	struct cs_delayq q;
+	uint16_t message_head, message_count;
+	struct cs_sendq_message message[CS_SENDQ_MESSAGES];
+	unsigned char data[CS_SENDQ_BYTES];
 };
 
 struct cs_hold_reg {
@@ -571,18 +601,33 @@ static inline bool cs_fd_quiet(int fd, enum cs_family family)
 	       !cs_hold_active_fd(fd);
 }
 
-/* ---- sendq.c: delayed sends on non-blocking TCP sockets -------------- */
+/* ---- sendq.c: delayed sends on non-blocking sockets ------------------ */
 
-/* Queues the bytes of iov to go out delay_ns from now, as many as fit;
- * -1 with EAGAIN when none fit, -2 when no queue can be made. Called with
- * h locked; once it is let go, cs_sendq_kick. */
-ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
+struct cs_io;
+/* Queues io's data (its bytes, or its whole message and address) to go out
+ * delay_ns from now in a queue of that kind (enum cs_send_queue). Returns
+ * what the send returns: the bytes taken (a stream takes what fits; a UDP
+ * datagram that does not fit is lost, as on a full link), or -1 with
+ * EAGAIN when nothing fits; -2 when it cannot be queued (no memory, a
+ * message over CS_SENDQ_MESSAGE_MAX or with an address too long). Called
+ * with h locked; once it is let go, cs_sendq_kick. */
+ssize_t cs_sendq_put(struct cs_hold *h, const struct cs_io *io, uint8_t kind,
 		     uint64_t delay_ns);
-/* Starts the flusher in this process, or wakes it to look again. */
-void cs_sendq_kick(void);
-/* Whether h's queue holds bytes (every later send must queue behind). */
+/* Whether what is queued now will be flushed: the flusher runs in this
+ * process, or this thread may start it (not a signal handler's). */
+bool cs_sendq_flusher_ready(void);
+/* Wakes the flusher to look again, or starts it; false when it is gone
+ * and this thread may not start it (then cs_sendq_flush_now). */
+bool cs_sendq_kick(void);
+/* Puts everything h's queue holds on the wire now, early rather than
+ * never. Called with h locked. */
+void cs_sendq_flush_now(struct cs_hold *h);
+/* Whether h's queue holds anything (every later send must queue behind). */
 bool cs_sendq_pending(const struct cs_hold *h);
-/* Holds writability back while the queue is full. */
+/* A send that cannot queue was told to wait behind h's queue: the socket
+ * is not writable until some of the queue is out. */
+void cs_sendq_wait_behind(struct cs_hold *h, uint64_t now);
+/* Holds writability back while the queue is full or a send waits. */
 void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 /* The fd closes (flush: what is queued goes now), or is another socket's
  * (what is queued is dropped); the queue is unmapped. */

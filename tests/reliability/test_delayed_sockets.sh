@@ -3,7 +3,9 @@
 # set, a poll loop or one epoll set shared by two threads, stream a pattern
 # through an echo server in the same process while latency (with jitter),
 # bandwidth and accept latency apply to both sides, and a forked child does
-# the same. Every byte comes back once and in order, in both processes,
+# the same. Numbered records cross a unix datagram socketpair under send
+# latency meanwhile. Every byte comes back once and in order, every record
+# arrives once and in order, in both processes,
 # within the time limit (a deadlock or a lost byte fails), and the shim's
 # helper thread is gone once nothing waits. Again with the client sockets
 # on fds past 16384 when RLIMIT_NOFILE allows.
@@ -23,7 +25,8 @@ rules = (
   { name = "slow-recv"; calls = ["recv"]; proto = "tcp"; fault = "latency"; delay_ms = 2; jitter_ms = 2; probability = 0.3; },
   { name = "cap";       calls = ["recv"]; proto = "tcp"; fault = "bandwidth"; bytes_per_s = 4000000; },
   { name = "cut";       calls = ["send"]; proto = "tcp"; fault = "slice"; max_bytes = 700; probability = 0.2; },
-  { name = "slow-accept"; calls = ["accept"]; fault = "latency"; delay_ms = 20; }
+  { name = "slow-accept"; calls = ["accept"]; fault = "latency"; delay_ms = 20; },
+  { name = "slow-any";  calls = ["send"]; fault = "latency"; delay_ms = 2; jitter_ms = 1; probability = 0.3; }
 );
 CFG
 assert_exit 0 timeout -k 5 120 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE=delayed.cfg "$DELAYED" 6 400000 $nofork
