@@ -1,0 +1,224 @@
+# Every example of the documentation, run: the fenced blocks of README.md,
+# docs/*.md, python/, node/ and examples/ READMEs, and the .nf blocks of
+# the man pages (progs/doc_blocks.py extracts them with file and line).
+# Shell examples run as they are written in a scratch directory that has
+# what they name (build/, profiles/, ./app, ./client, ./server, client.py,
+# refuse.cfg, flaky.cfg, a Makefile with `check`); ports and segment names
+# are rewritten to free ones. Output shown in the docs is compared with the
+# real output's shape (progs/doc_output.py), profiles go through `check`,
+# JSON samples are compared with the keys of a real segment's output,
+# error messages with what `check` says about a profile that has that
+# error. A block that is neither run here nor in NOT_RUN (with the reason)
+# fails the test.
+. "$(dirname "$0")/lib.sh"
+need curl jq cc
+
+(cd "$CS_ROOT" && python3 "$PROGS/doc_blocks.py" "$OLDPWD/blocks" README.md docs/*.md \
+	python/README.md node/README.md examples/README.md docs/man/*.[1-8]) ||
+	fail "cannot extract the blocks of the docs"
+
+# Blocks that cannot run here: FILE, the glob of their first line, why.
+NOT_RUN=(
+	'README.md' 'make demo*' 'make test is the suite this test belongs to; make demo plays the tour below for 15 s'
+	'docs/CI.md' 'name: resilience' 'a GitHub Actions job: parsed by test_ci_docs.sh'
+	'docs/CI.md' 'resilience:' 'a GitLab CI job: parsed by test_ci_docs.sh'
+	'docs/CI.md' 'FROM debian:bookworm' 'a container image: its paths are checked by test_ci_docs.sh'
+	'docs/CI.md' 'apiVersion: v1' 'a Kubernetes pod: parsed by test_ci_docs.sh'
+	'docs/CI.md' 'kubectl exec *' 'needs a Kubernetes cluster'
+	'docs/PERFORMANCE.md' 'make bench *' 'make bench takes about 10 minutes'
+	'docs/PERFORMANCE.md' 'build/chaos-shim-ctl run -p tests/bench/profiles/attached-net.cfg*' 'a measurement under callgrind, built by make bench'
+	'docs/PERFORMANCE.md' 'BENCH_ONLY=eventloop make bench' 'minutes of wrk load on nginx, redis and node'
+)
+
+# --- finding blocks --------------------------------------------------------
+
+declare -A COVERED=() WHERE=() KIND=() FIRST=()
+BLOCKS=()
+while IFS=$'\t' read -r id where lang kind; do
+	BLOCKS+=("$id")
+	WHERE[$id]=$where
+	KIND[$id]=$kind
+	FIRST[$id]=$(grep -m1 -v '^[[:space:]]*$' "blocks/$id.txt" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+done <blocks/index.tsv
+((${#BLOCKS[@]} > 40)) || fail "only ${#BLOCKS[@]} blocks found in the docs"
+
+# take FILE GLOB: sets B to the text file of the one block of FILE whose
+# first line matches GLOB, and marks it covered.
+take() {
+	local id found=()
+	for id in "${BLOCKS[@]}"; do
+		# shellcheck disable=SC2053
+		[[ ${WHERE[$id]%:*} == "$1" && ${FIRST[$id]} == $2 ]] && found+=("$id")
+	done
+	((${#found[@]} == 1)) || fail "expected one block of $1 starting '$2', found ${#found[@]}"
+	B=blocks/${found[0]}.txt
+	BW=${WHERE[${found[0]}]}
+	COVERED[${found[0]}]=1
+}
+
+for ((i = 0; i < ${#NOT_RUN[@]}; i += 3)); do
+	take "${NOT_RUN[i]}" "${NOT_RUN[i + 1]}"
+done
+
+# --- the scratch directory ---------------------------------------------------
+
+start_http_server # the "database" of the examples, on 5432's stand-in
+TOUR_PORT=$(free_port) PY_PORT=$(free_port) REDIS_PORT=$(free_port) SERVER_PORT=$(free_port)
+new_segment
+SEG_BASE=$SEG
+CS_SEGMENTS+=("$SEG_BASE-demo" "$SEG_BASE-tests")
+
+mkdir ws
+ln -s "$CS_BUILD" ws/build
+ln -s "$CS_ROOT/profiles" ws/profiles
+mkdir -p ws/node_modules && ln -s "$CS_ROOT/node" ws/node_modules/chaos-shim
+cp -r "$CS_ROOT/python" ws/python # pip builds beside the sources
+# chaos-shim-ctl as installed
+export PATH=$CS_BUILD:$PATH
+
+# Five HTTP requests; the retrying one tries each twice.
+cat >ws/client.py <<EOF
+import sys, time, urllib.request
+tries = 2 if sys.argv[0].endswith("client") else 1
+for i in range(5):
+    for attempt in range(tries):
+        try:
+            urllib.request.urlopen("http://127.0.0.1:$HTTP_PORT/", timeout=10).read()
+            break
+        except OSError as e:
+            if attempt == tries - 1:
+                sys.exit("request %d failed: %s" % (i, e))
+print("5 requests")
+EOF
+cp ws/client.py ws/client && sed -i '1i #!/usr/bin/env python3' ws/client && chmod +x ws/client
+# An application that connects to the database every 0.1 s.
+cat >ws/app <<EOF
+#!/usr/bin/env python3
+import socket, sys, time
+while True:
+    try:
+        socket.create_connection(("127.0.0.1", $HTTP_PORT), timeout=5).close()
+        print("ok", flush=True)
+    except OSError:
+        print("refused", flush=True)
+    time.sleep(0.1)
+EOF
+printf '#!/bin/sh\nexec python3 -m http.server --bind 127.0.0.1 %s\n' "$SERVER_PORT" >ws/server
+chmod +x ws/app ws/server
+printf 'check:\n\t./client\n' >ws/Makefile
+cat >ws/refuse.cfg <<EOF
+rules = ( { name = "refuse"; calls = ["connect"]; peer = "127.0.0.1:$HTTP_PORT"; fault = "reset"; } );
+EOF
+cat >ws/flaky.cfg <<EOF
+seed = 27;
+rules = ( { name = "flaky"; calls = ["connect"]; peer = "127.0.0.1:$HTTP_PORT"; probability = 0.5; fault = "reset"; } );
+EOF
+# What the running examples need to wait for.
+cat >ws/.wait.sh <<'EOF'
+wait_port() {
+	for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done
+	echo "nothing listens on $1" >&2; exit 1
+}
+wait_for() { # file regex: a line after the mark set by the last mark
+	for ((i = 0; i < 200; i++)); do tail -n +"$((${MARK:-0} + 1))" "$1" | grep -Eq "$2" && return; sleep 0.05; done
+	echo "no line '$2' in $1" >&2; exit 1
+}
+mark() { MARK=$(wc -l <"$1"); }
+wait_segment() {
+	for ((i = 0; i < 100; i++)); do [[ -e /dev/shm/chaos-shim.$(id -u).$1 ]] && return; sleep 0.1; done
+	echo "no segment $1" >&2; exit 1
+}
+trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
+EOF
+
+# The text of block $B as it runs here: ports, segment names and install
+# paths rewritten.
+adapt() {
+	sed -e "s/\b8000\b/$TOUR_PORT/g; s/\b8080\b/$PY_PORT/g; s/\b6390\b/$REDIS_PORT/g; s/\b5432\b/$HTTP_PORT/g" \
+		-e "s/\bdemo\b/$SEG_BASE-demo/g; s/\btests\b/$SEG_BASE-tests/g" \
+		-e "s|/usr/local/lib/libchaos-shim.so|$CS_BUILD/libchaos-shim.so|g" "$@"
+}
+
+# run_script NAME: runs ws/NAME.sh in ws, with stdout in NAME.out, stderr
+# in NAME.err, its status in $RC.
+run_script() {
+	(cd ws && timeout 90 bash -c '. ./.wait.sh; . ./"$1.sh"' sh "$1" >"$1.out" 2>"$1.err")
+	RC=$?
+	OUT=$(cat "ws/$1.out")
+	ERR=$(cat "ws/$1.err")
+}
+
+# Every line's exit status goes to NAME.status (blocks of one-line commands).
+with_statuses() {
+	sed 's/$/\necho $? >>STATUS/' | sed "s/STATUS/$1.status/"
+}
+
+shape_of() { # doc-block real-output-file what
+	python3 "$PROGS/doc_output.py" shape "$1" "$2" || fail "$3 ($BW): real output: $(cat "$2")"
+}
+
+# The tests (examples/run.sh, pip) that take long start first.
+take examples/README.md '$ make && examples/run.sh'
+EXAMPLES_BLOCK=$B
+bg sh -c 'make --no-print-directory -s -C "$1" BUILD="$2" all && BUILD="$2" "$1/examples/run.sh"' \
+	sh "$CS_ROOT" "$CS_BUILD" >examples.out 2>&1
+EXAMPLES_PID=$BG_PID
+take python/README.md 'pip install ./python*'
+/usr/bin/python3 -m venv --system-site-packages ws/venv || fail "cannot make a virtual environment"
+(cd ws && . venv/bin/activate && exec sh "$OLDPWD/$B") >pip.log 2>&1 &
+PIP_PID=$!
+
+# --- README: the tour, in one shell as a user types it -----------------------
+
+take README.md 'python3 -m http.server --bind 127.0.0.1 8000 &'
+adapt "$B" | sed "/http.server .*&\$/a wait_port $TOUR_PORT" >ws/tour.sh
+take README.md 'RULE *ENABLED *MATCHED *INJECTED'
+TOUR_STATS=$B
+take README.md "cat > outage.cfg <<'END'"
+adapt "$B" | sed -e '/ enable outage/a wait_for tour.out "^refused$"; mark tour.out' \
+	-e '/ disable outage/a wait_for tour.out "^ok$"' >>ws/tour.sh
+take README.md "jq -c '{ts, pid, call, peer, fault, rule}' events.jsonl"
+adapt "$B" >>ws/tour.sh
+take README.md '{"ts":*'
+TOUR_EVENT=$B
+run_script tour
+assert_eq 0 "$RC" "exit status of the README tour; stderr: $ERR"
+shape_of "$TOUR_STATS" ws/tour.err "the --stats table of the README"
+assert_num "$(grep -cE '^200 [0-9.]+$' ws/tour.out)" '>=' 10 "curl requests of the tour answered 200"
+assert_match "outage +no +connect +reset +1 +1" "$OUT" "status of the outage rule, disabled after one refused connect"
+assert_match "processes +[0-9]+" "$OUT" "attached pids in status"
+grep '^{"ts"' ws/tour.out >tour-events.jsonl || fail "jq printed no event: $OUT"
+python3 "$PROGS/doc_output.py" keys same "$TOUR_EVENT" tour-events.jsonl || fail "README's jq line ($BW)"
+
+take README.md 'LD_PRELOAD=build/libchaos-shim.so CHAOS_SHIM_SEGMENT=tests ./app &*'
+adapt "$B" | sed -e "/\.\/app &/a wait_segment $SEG_BASE-tests" \
+	-e '/ add /a wait_for from-code.out "^refused$"' >ws/from-code.sh
+run_script from-code
+assert_eq 0 "$RC" "exit status of the README's test-code example; stderr: $ERR"
+grep '^{' ws/from-code.out >from-code.json || fail "no stats --json: $OUT"
+assert_num "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"][0]["injected"])' <from-code.json)" '>=' 1 \
+	"injections of db-down in the README's test-code example"
+
+# --- sweep and bisect ----------------------------------------------------------
+
+take README.md 'build/chaos-shim-ctl sweep -p refuse.cfg -j 4 -- python3 client.py'
+sed -n 's/^#//p' "$B" >readme-sweep.doc
+adapt "$B" | grep -v '^#' | with_statuses readme-sweep >ws/readme-sweep.sh
+run_script readme-sweep
+shape_of readme-sweep.doc ws/readme-sweep.out "README's sweep"
+assert_eq "3 0 1" "$(echo $(cat ws/readme-sweep.status))" "statuses of sweep, bisect and the run that fails again"
+chaos-shim-ctl check ws/min.cfg >/dev/null || fail "bisect's min.cfg does not compile: $(cat ws/min.cfg)"
+
+take docs/CLI.md 'chaos-shim-ctl sweep -p refuse.cfg -j 4 -- python3 client.py'
+adapt "$B" >ws/cli-sweep.sh
+take docs/CLI.md "baseline: rule 'refuse' matched 5 times"
+run_script cli-sweep
+assert_eq 3 "$RC" "sweep of docs/CLI.md; stderr: $ERR"
+shape_of "$B" ws/cli-sweep.out "docs/CLI.md's sweep output"
+
+take docs/CLI.md 'chaos-shim-ctl run -p flaky.cfg -- ./client *# fails: seed 27'
+adapt "$B" | with_statuses cli-bisect >ws/cli-bisect.sh
+take docs/CLI.md '# chaos-shim-ctl bisect, seed 27: of the 5 faults the seed'
+run_script cli-bisect
+assert_eq "1 0 1" "$(echo $(cat ws/cli-bisect.status))" "statuses of run, bisect and run again (docs/CLI.md); stderr: $ERR"
+shape_of "$B" ws/min.cfg "docs/CLI.md's bisect output"
