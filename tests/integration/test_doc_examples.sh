@@ -105,7 +105,9 @@ while True:
 EOF
 printf '#!/bin/sh\nexec python3 -m http.server --bind 127.0.0.1 %s\n' "$SERVER_PORT" >ws/server
 chmod +x ws/app ws/server
-printf 'check:\n\t./client\n' >ws/Makefile
+# A test suite that retries as a resilient client does.
+printf 'check:\n\tfor i in 1 2 3 4 5; do curl -sSf --retry 5 --retry-all-errors --retry-delay 0 -o /dev/null http://127.0.0.1:%s/ || exit 1; done\n' \
+	"$HTTP_PORT" >ws/Makefile
 cat >ws/refuse.cfg <<EOF
 rules = ( { name = "refuse"; calls = ["connect"]; peer = "127.0.0.1:$HTTP_PORT"; fault = "reset"; } );
 EOF
@@ -222,3 +224,65 @@ take docs/CLI.md '# chaos-shim-ctl bisect, seed 27: of the 5 faults the seed'
 run_script cli-bisect
 assert_eq "1 0 1" "$(echo $(cat ws/cli-bisect.status))" "statuses of run, bisect and run again (docs/CLI.md); stderr: $ERR"
 shape_of "$B" ws/min.cfg "docs/CLI.md's bisect output"
+
+# --- run, and live control -----------------------------------------------------
+
+take docs/CLI.md 'chaos-shim-ctl run -p profiles/flaky-network.cfg --stats -- make check'
+adapt "$B" >ws/cli-run.sh
+take docs/man/chaos-shim-ctl.1 'chaos-shim-ctl run -p profiles/flaky-network.cfg --stats -- make check'
+cmp -s ws/cli-run.sh <(adapt "$B") || adapt "$B" >>ws/cli-run.sh
+run_script cli-run
+assert_eq 0 "$RC" "run -- make check; stderr: $ERR"
+assert_match "RULE +ENABLED +MATCHED +INJECTED" "$ERR" "run --stats table"
+assert_match "seed [0-9]+: rerun with --seed [0-9]+ to reproduce" "$ERR" "run --stats seed line"
+
+take docs/man/chaos-shim-ctl.1 'chaos-shim-ctl run -p profiles/flaky-network.cfg --seed 8512 -- ./client'
+adapt "$B" >ws/man-seed.sh
+run_script man-seed
+assert_match "^[01]$" "$RC" "run --seed 8512 -- ./client: the client's own status; stderr: $ERR"
+assert_no_match "chaos-shim-ctl:" "$ERR" "run --seed 8512 -- ./client"
+
+take docs/man/chaos-shim-ctl.1 'chaos-shim-ctl sweep -p refuse.cfg -j 4 -- ./client'
+adapt "$B" | with_statuses man-sweep >ws/man-sweep.sh
+run_script man-sweep
+# The retrying client survives any single refused connect; seed 27 gives
+# it two in a row.
+assert_eq "0 0 1" "$(echo $(cat ws/man-sweep.status))" "statuses of the man page's sweep, bisect and run; stderr: $ERR"
+
+# Live control: the server attaches, every command succeeds.
+take docs/CLI.md 'export CHAOS_SHIM_SEGMENT=demo'
+{
+	echo 'set -e'
+	adapt "$B" | sed -e "/\.\/server &/a wait_port $SERVER_PORT" \
+		-e '/^chaos-shim-ctl status/a chaos-shim-ctl list >list.out'
+} >ws/cli-live.sh
+run_script cli-live
+assert_eq 0 "$RC" "docs/CLI.md's live control; stderr: $ERR"
+assert_match "slow-db +no +connect,send,recv +latency" "$OUT" "status after the live changes"
+assert_match "processes +[0-9]+" "$OUT" "the server attached"
+take docs/CLI.md 'NAME *RULES *PROCESSES *CREATOR *STATE'
+head -n 1 "$B" >list-header.doc
+shape_of list-header.doc ws/list.out "list's header"
+assert_match "$SEG_BASE-demo +1 +[1-9][0-9]* +[0-9-]+ +active" "$(cat ws/list.out)" "list's line of the segment"
+
+take docs/man/chaos-shim-ctl.1 'export CHAOS_SHIM_SEGMENT=demo'
+{
+	echo 'set -e'
+	adapt "$B" | sed -e "/\.\/server &/a wait_port $SERVER_PORT"
+} >ws/man-live.sh
+run_script man-live
+assert_eq 0 "$RC" "the man page's live control; stderr: $ERR"
+assert_eq '{"name":"slow-db","injected":0}' "$(sed -n "/^{/,/^}/p" ws/man-live.out | jq -c .)" "jq over status --json"
+
+take docs/PROFILES.md 'chaos-shim-ctl set slow-db delay_ms=500 probability=0.5'
+{
+	echo "export CHAOS_SHIM_SEGMENT=$SEG_BASE-set"
+	echo "chaos-shim-ctl load profiles/slow-dependency.cfg"
+	echo "chaos-shim-ctl add '{ name = \"flaky-api\"; calls = [\"recv\"]; peer = \"*:8080\"; probability = 0.1; fault = \"reset\"; }'"
+	adapt "$B" | with_statuses set
+	echo "chaos-shim-ctl status; chaos-shim-ctl destroy"
+} >ws/set.sh
+CS_SEGMENTS+=("$SEG_BASE-set")
+run_script set
+assert_eq "0 0 0 0" "$(echo $(cat ws/set.status))" "statuses of PROFILES.md's set commands; stderr: $ERR"
+assert_match "flaky-api +yes +recv +error .*errno=ECONNRESET" "$OUT" "flaky-api after set fault=error"
