@@ -286,3 +286,58 @@ CS_SEGMENTS+=("$SEG_BASE-set")
 run_script set
 assert_eq "0 0 0 0" "$(echo $(cat ws/set.status))" "statuses of PROFILES.md's set commands; stderr: $ERR"
 assert_match "flaky-api +yes +recv +error .*errno=ECONNRESET" "$OUT" "flaky-api after set fault=error"
+
+# --- synopses: the commands of --help, the prototypes of the header -------------
+
+chaos-shim-ctl --help | sed -n 's/^  chaos-shim-ctl /chaos-shim-ctl /p' | sort >help-commands.txt
+# "A | B" is two lines: B in the place of A's last word.
+synopsis_lines() {
+	sed 's/[[:space:]]*$//' "$1" | while IFS= read -r line; do
+		[[ $line == chaos-shim-ctl* ]] || continue
+		if [[ $line == *" | "* ]]; then
+			left=${line%% | *}
+			echo "$left"
+			echo "${left% *} ${line#* | }"
+		else
+			echo "$line"
+		fi
+	done | sort
+}
+for doc in docs/CLI.md docs/man/chaos-shim-ctl.1; do
+	take "$doc" 'chaos-shim-ctl run \[-p PROFILE\] \[-s NAME\]*'
+	synopsis_lines "$B" >synopsis.txt
+	diff synopsis.txt help-commands.txt >synopsis.diff || fail "the synopsis of $BW differs from chaos-shim-ctl --help (< docs, > help): $(cat synopsis.diff)"
+done
+
+take docs/man/chaos-shim-ctl.3 '#include <chaos-shim/ctl.h>'
+# A declaration that disagrees with the header's does not compile.
+cc -std=gnu11 -Wall -Werror -I"$CS_ROOT/include" -fsyntax-only -x c "$B" 2>cc.err ||
+	fail "the prototypes of $BW do not agree with <chaos-shim/ctl.h>: $(cat cc.err)"
+
+take docs/man/chaos-shim-ctl.3 'struct chaos_shim_error err;'
+{
+	printf '#include <stdio.h>\n#include <stdlib.h>\n#include <chaos-shim/ctl.h>\nint main(void)\n{\n'
+	# The code under test: the tool shows the rule.
+	adapt "$B" | sed 's|^/\* \.\.\. run the code under test.*|system("chaos-shim-ctl stats");|' 
+	printf 'return 0;\n}\n'
+} >example3.c
+cc -std=gnu11 -Wall -Werror -I"$CS_ROOT/include" -o example3 example3.c -L"$CS_BUILD" -lchaos-shim-ctl \
+	-Wl,-rpath,"$CS_BUILD" 2>cc.err || fail "the example of $BW does not compile: $(cat cc.err)"
+CHAOS_SHIM_SEGMENT=$SEG_BASE-tests assert_exit 0 ./example3
+assert_eq "" "$ERR" "what the example of $BW printed on stderr"
+assert_match "db-down +yes +0 +0" "$OUT" "the rule the example of $BW added"
+assert_eq "no rules" "$(chaos-shim-ctl -s "$SEG_BASE-tests" stats)" "the segment after the example of $BW removed its rule"
+
+take docs/man/chaos-shim.7 'chaos-shim-ctl run -p PROFILE -- COMMAND *'
+# Each form runs curl under refuse.cfg: a refused connect is curl's exit 7.
+new_segment
+chaos-shim-ctl -s "$SEG" load ws/refuse.cfg || fail "cannot load refuse.cfg"
+n=0
+while IFS= read -r line; do
+	line=$(adapt <<<"$line" | sed -E "s/([ =])PROFILE\b/\1refuse.cfg/; s/([ =])NAME\b/\1$SEG/;
+		s| COMMAND( \[ARG\.\.\.\])?| curl -s -o /dev/null http://127.0.0.1:$HTTP_PORT/|")
+	(cd ws && eval "$line")
+	assert_eq 7 "$?" "curl's exit status under: $line"
+	n=$((n + 1))
+done <"$B"
+assert_eq 3 "$n" "forms in $BW"
