@@ -341,3 +341,139 @@ while IFS= read -r line; do
 	n=$((n + 1))
 done <"$B"
 assert_eq 3 "$n" "forms in $BW"
+
+# --- profiles, JSON samples and error messages --------------------------------
+
+# Real output to compare the JSON samples with: a segment loaded with the
+# docs' slow-db rule, and an event of a reset read.
+new_segment
+cat >json.cfg <<EOF2
+seed = 42;
+rules = ( { name = "slow-db"; calls = ["connect", "send", "recv"]; peer = "127.0.0.1:5432"; proto = "tcp";
+            fault = "latency"; delay_ms = 200; jitter_ms = 50; } );
+EOF2
+chaos-shim-ctl -s "$SEG" load json.cfg || fail "cannot load json.cfg"
+chaos-shim-ctl -s "$SEG" status --json >status.json || fail "status --json"
+chaos-shim-ctl -s "$SEG" stats --json >stats.json || fail "stats --json"
+echo "rules = ( { name = \"flaky-api\"; calls = [\"recv\"]; fault = \"reset\"; } );" >event.cfg
+CHAOS_SHIM_LOG=$PWD/events.jsonl under_profile event.cfg curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/"
+[[ -s events.jsonl ]] || fail "no event logged for a reset read"
+
+for id in "${BLOCKS[@]}"; do
+	[[ -z ${COVERED[$id]:-} ]] || continue
+	B=blocks/$id.txt BW=${WHERE[$id]}
+	case ${KIND[$id]} in
+	profile)
+		# Rules alone go into a profile's list.
+		if grep -q '^[[:space:]]*rules[[:space:]]*=' "$B"; then
+			cp "$B" "profile-$id.cfg"
+		else
+			{ echo 'rules = ('; sed '$!b; s/,[[:space:]]*$//' "$B"; echo ');'; } >"profile-$id.cfg"
+		fi
+		rules=$(grep -c 'name *=' "$B")
+		assert_exit 0 chaos-shim-ctl check "profile-$id.cfg"
+		assert_eq "profile-$id.cfg: ok ($rules rules)" "$OUT" "check of the profile at $BW"
+		;;
+	json)
+		if grep -q '"generation"' "$B"; then real=status.json mode=same
+		elif grep -q '"ts"' "$B"; then real=events.jsonl mode=subset
+		else real=stats.json mode=same; fi
+		python3 "$PROGS/doc_output.py" keys "$mode" "$B" "$real" || fail "the JSON sample at $BW"
+		;;
+	*) continue ;;
+	esac
+	COVERED[$id]=1
+done
+
+# error_profile MESSAGE: writes, in err/, the profile whose check prints
+# MESSAGE (as the docs show it: without the "chaos-shim-ctl: " prefix),
+# each rule on one line, at the line MESSAGE names; prints its path.
+error_profile() {
+	local msg=$1 file line first="" body keys
+	[[ $msg =~ \(([^():]+):([0-9]+)\)(, first defined at line ([0-9]+))?$ ]] || return 1
+	file=${BASH_REMATCH[1]} line=${BASH_REMATCH[2]} first=${BASH_REMATCH[4]}
+	local name=x rest=$msg
+	[[ $msg =~ in\ rule\ \'([^\']+)\' ]] && name=${BASH_REMATCH[1]}
+	if [[ $msg =~ ^unknown\ key\ \'([a-z_]+)\' ]]; then
+		keys="calls = [\"recv\"]; fault = \"latency\"; ${BASH_REMATCH[1]} = 1;"
+	elif [[ $msg =~ ^key\ \'([a-z_]+)\'\ does\ not\ apply\ to\ fault\ \'([a-z_]+)\' ]]; then
+		keys="calls = [\"recv\"]; fault = \"${BASH_REMATCH[2]}\"; ${BASH_REMATCH[1]} = 1;"
+	elif [[ $msg =~ ^fault\ \'([a-z_]+)\'\ does\ not\ fit\ call\ \'([a-z_]+)\' ]]; then
+		keys="calls = [\"${BASH_REMATCH[2]}\"]; fault = \"${BASH_REMATCH[1]}\"; max_bytes = 1;"
+	elif [[ $msg =~ ^key\ \'([a-z_]+)\'\ must\ be\ an\ integer ]]; then
+		keys="calls = [\"recv\"]; fault = \"latency\"; ${BASH_REMATCH[1]} = \"1\";"
+	elif [[ $msg =~ ^duplicate\ match\ number\ ([0-9]+)\ in\ \'at\' ]]; then
+		keys="calls = [\"recv\"]; fault = \"latency\"; at = [${BASH_REMATCH[1]}, ${BASH_REMATCH[1]}];"
+	elif [[ $msg =~ ^active_ms\ ([0-9]+)\ must\ be\ above\ 0\ and\ below\ period_ms\ ([0-9]+) ]]; then
+		keys="calls = [\"recv\"]; fault = \"latency\"; period_ms = ${BASH_REMATCH[2]}; active_ms = ${BASH_REMATCH[1]};"
+	elif [[ $msg =~ ^([a-z_]+)\ ([0-9]+)\ out\ of\ range ]]; then
+		keys="calls = [\"recv\"]; fault = \"latency\"; ${BASH_REMATCH[1]} = ${BASH_REMATCH[2]};"
+	elif [[ $msg =~ ^missing\ key\ \'errno\'\ for\ fault\ \'([a-z_]+)\' ]]; then
+		keys="calls = [\"recv\"]; fault = \"${BASH_REMATCH[1]}\";"
+	elif [[ $msg =~ ^fault\ \'drop\'\ with\ probability\ ([0-9.]+)\ on\ call\ \'([a-z_]+)\' ]]; then
+		keys="calls = [\"${BASH_REMATCH[2]}\"]; fault = \"drop\"; probability = ${BASH_REMATCH[1]};"
+	fi
+	mkdir -p "err/$(dirname "$file")"
+	{
+		if [[ $msg =~ ^duplicate\ rule\ name\ \'([^\']+)\' ]]; then
+			body="{ name = \"${BASH_REMATCH[1]}\"; calls = [\"recv\"]; fault = \"reset\"; }"
+			for ((i = 1; i < first; i++)); do echo '#'; done
+			echo "rules = ( $body,"
+			for ((i = first + 1; i < line; i++)); do echo '#'; done
+			echo "$body );"
+		elif [[ $msg =~ ^rule\ ([0-9]+)\ has\ no\ name ]]; then
+			for ((i = 1; i < line; i++)); do echo '#'; done
+			echo -n 'rules = ( '
+			for ((i = 1; i < BASH_REMATCH[1]; i++)); do echo -n "{ name = \"r$i\"; calls = [\"recv\"]; fault = \"reset\"; }, "; done
+			echo '{ calls = ["recv"]; fault = "reset"; } );'
+		else
+			for ((i = 1; i < line; i++)); do echo '#'; done
+			if [[ $msg == "syntax error "* ]]; then
+				echo 'rules = ( { name = "x" calls } );'
+			else
+				[[ -n ${keys:-} ]] || return 1
+				echo "rules = ( { name = \"$name\"; $keys } );"
+			fi
+		fi
+	} >"err/$file"
+	echo "$file"
+}
+
+# check_error MESSAGE: `check` of the profile made for MESSAGE prints it
+# (a "..." in MESSAGE stands for any text).
+check_error() {
+	local msg=$1 file seen
+	if [[ $msg =~ ^cannot\ read\ profile\ \'([^\']+)\' ]]; then
+		file=${BASH_REMATCH[1]}
+	else
+		file=$(error_profile "$msg") || fail "no profile known to make the error '$msg' ($BW)"
+	fi
+	seen=$(cd err && chaos-shim-ctl check "$file" 2>&1)
+	seen=${seen#chaos-shim-ctl: }
+	# shellcheck disable=SC2053
+	[[ $seen == ${msg//.../*} ]] || fail "error message shown at $BW: '$msg'; check says '$seen'"
+}
+
+mkdir err
+take README.md '$ chaos-shim-ctl check slow.cfg'
+msg=$(sed -n '2s/^chaos-shim-ctl: //p' "$B")
+error_profile "$msg" >/dev/null || fail "no profile for '$msg'"
+cmd=$(sed -n '1s/^\$ //p' "$B")
+(cd err && eval "$cmd") >readme-check.out 2>&1
+assert_eq "$(sed -n 2p "$B")" "$(cat readme-check.out)" "the check example of README.md"
+take docs/PROFILES.md "fault 'drop' with probability 0.2 on call 'recv' *"
+check_error "$(cat "$B")"
+take docs/PROFILES.md "unknown key 'dealy_ms' in rule 'slow-db' (profiles/flaky.cfg:12)"
+while IFS= read -r msg; do check_error "$msg"; done <"$B"
+take docs/man/chaos-shim-profile.5 "unknown key 'dealy_ms' in rule 'slow-db' (flaky.cfg:12)"
+# A line that starts with spaces continues the message above.
+sed -e ':a' -e '$!N; s/\n  */ /; ta' -e 'P; D' "$B" | while IFS= read -r msg; do check_error "$msg"; done || exit 1
+
+# --- every block is run or listed ------------------------------------------------
+
+left=()
+for id in "${BLOCKS[@]}"; do
+	[[ -n ${COVERED[$id]:-} ]] || left+=("${WHERE[$id]} (${FIRST[$id]})")
+done
+((${#left[@]} == 0)) || fail "blocks neither run nor listed in NOT_RUN: $(printf '\n  %s' "${left[@]}")"
+echo "${#BLOCKS[@]} blocks: $((${#BLOCKS[@]} - ${#NOT_RUN[@]} / 3)) run, $((${#NOT_RUN[@]} / 3)) listed as not run here"
