@@ -469,6 +469,95 @@ take docs/man/chaos-shim-profile.5 "unknown key 'dealy_ms' in rule 'slow-db' (fl
 # A line that starts with spaces continues the message above.
 sed -e ':a' -e '$!N; s/\n  */ /; ta' -e 'P; D' "$B" | while IFS= read -r msg; do check_error "$msg"; done || exit 1
 
+# --- Python and Node --------------------------------------------------------------
+
+# in_group CMD...: runs CMD in a session of its own, and ends what is left
+# of it (a server an example failed to stop).
+in_group() {
+	setsid "$@" &
+	local pid=$!
+	wait "$pid"
+	local rc=$?
+	kill -- -"$pid" 2>/dev/null
+	return "$rc"
+}
+
+# The code under test of the examples ("..." in them): wait for a
+# server, then talk to it; a reset is what the examples expect.
+cat >ws/under_test.py <<'EOF2'
+import socket, time
+def talk(port, request=b"GET / HTTP/1.0\r\n\r\n"):
+    for _ in range(100):
+        try:
+            conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        conn.sendall(request)
+        conn.recv(100)
+    except OSError as e:
+        print("the server reset the connection:", e)
+EOF2
+
+wait "$PIP_PID" || fail "pip install ./python (python/README.md): $(cat pip.log)"
+ws/venv/bin/python -c 'import chaos_shim' || fail "chaos_shim is not importable after pip install ./python"
+export CHAOS_SHIM_CTL_LIB=$CS_BUILD/libchaos-shim-ctl.so
+
+take python/README.md 'import subprocess'
+{
+	echo 'from under_test import talk'
+	adapt "$B" | sed -E "s/^( *)\.\.\. .*requests to .*/\1[talk($PY_PORT) for _ in range(3)]/"
+} >ws/segment_example.py
+(cd ws && in_group venv/bin/python segment_example.py) >segment-example.out 2>&1 ||
+	fail "the Segment example of python/README.md: $(cat segment-example.out)"
+assert_match "RuleStats\(matched=[1-9][0-9]*, injected=[1-9][0-9]*, enabled=True\)" "$(cat segment-example.out)" \
+	"what the Segment example of python/README.md printed"
+
+take python/README.md 'import subprocess, pytest'
+{
+	echo 'from under_test import talk'
+	adapt "$B" | sed -E "s/^( *)\.\.\.\$/\1talk($REDIS_PORT, b\"PING\\\\r\\\\n\")/"
+} >ws/test_readme_example.py
+(cd ws && in_group venv/bin/python -m pytest -p no:cacheprovider -q test_readme_example.py) >pytest-example.out 2>&1 ||
+	fail "the pytest example of python/README.md: $(cat pytest-example.out)"
+assert_match "2 passed" "$(cat pytest-example.out)" "the pytest example of python/README.md"
+
+take node/README.md "const test = require('node:test');"
+if command -v node >/dev/null; then
+	cat >ws/under_test.js <<'EOF2'
+const net = require('node:net');
+// Waits for the server, then sends a PING; a reset is what the example expects.
+module.exports = async function talk(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const conn = net.connect(port, '127.0.0.1', () => { conn.write('PING\r\n'); });
+      conn.on('data', () => { conn.destroy(); resolve(true); });
+      conn.on('error', (e) => resolve(e.code !== 'ECONNREFUSED'));
+      conn.on('close', () => resolve(true));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+EOF2
+	{
+		echo "const talk = require('./under_test.js');"
+		adapt "$B" | sed -E "s|^( *)// \.\.\. the code under test \.\.\.|\1await talk($REDIS_PORT);|"
+	} >ws/readme-example.test.js
+	(cd ws && in_group node --test readme-example.test.js) >node-example.out 2>&1 ||
+		fail "the example of node/README.md: $(cat node-example.out)"
+	assert_match "# pass 1" "$(cat node-example.out)" "the example of node/README.md"
+else
+	echo "node is not installed: the example of node/README.md was not run"
+fi
+
+# --- examples/run.sh, started first ---------------------------------------------
+
+wait "$EXAMPLES_PID" || fail "examples/run.sh: $(cat examples.out)"
+sed 1d "$EXAMPLES_BLOCK" >examples.doc
+shape_of examples.doc examples.out "the output of examples/run.sh"
+
 # --- every block is run or listed ------------------------------------------------
 
 left=()

@@ -31,7 +31,7 @@ def markdown_blocks(path):
             end = i + 1
             while end < len(lines) and not re.match(r"^\s*```\s*$", lines[end]):
                 end += 1
-            body = [line[indent:] if line[:indent].isspace() else line.lstrip()
+            body = [line[indent:] if not line[:indent].strip() else line.lstrip()
                     for line in lines[i + 1:end]]
             yield i + 1, lang, "\n".join(body) + "\n"
             i = end
