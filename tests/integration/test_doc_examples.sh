@@ -194,6 +194,8 @@ assert_match "outage +no +connect +reset +[1-9][0-9]* +[1-9][0-9]*" "$OUT" "stat
 assert_match "processes +[0-9]+" "$OUT" "attached pids in status"
 grep '^{"ts"' ws/tour.out >tour-events.jsonl || fail "jq printed no event: $OUT"
 python3 "$PROGS/doc_output.py" keys same "$TOUR_EVENT" tour-events.jsonl || fail "README's jq line ($BW)"
+# jq prints null for a key the log lacks.
+assert_no_match ':null' "$(cat tour-events.jsonl)" "the fields jq picks from the event log"
 
 take README.md 'LD_PRELOAD=build/libchaos-shim.so CHAOS_SHIM_SEGMENT=tests ./app &*'
 adapt "$B" | sed -e "/\.\/app &/a wait_segment $SEG_BASE-tests" \
