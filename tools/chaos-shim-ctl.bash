@@ -69,7 +69,7 @@ _chaos_shim_ctl() {
 			COMPREPLY=($(compgen -c -- "$cur"))
 			return
 		fi
-		local opts="-p --profile -s --segment --seed --log --stats --"
+		local opts="-p --profile -s --segment --seed --log --stats --trap --no-trap --"
 		[[ $cmd == sweep ]] && opts="-p --profile --rule --max-runs -j --jobs --timeout -o --out --json --"
 		[[ $cmd == bisect ]] && opts="-p --profile --seed -j --jobs --repeat --timeout --json --"
 		COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;

@@ -18,6 +18,7 @@
 
 #include "cs_seed.h"
 #include "ctl/ctl.h"
+#include "ctl/trap.h"
 
 #define LIBRARY "libchaos-shim.so"
 
@@ -118,7 +119,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 			const char *segment, const char *log)
 {
 	const char *old = getenv("LD_PRELOAD");
-	const char *const names[] = {"LD_PRELOAD", "CHAOS_SHIM_SEGMENT",
+	const char *const names[] = {library ? "LD_PRELOAD" : "", "CHAOS_SHIM_SEGMENT",
 				     CS_SEG_ID_ENV, log ? "CHAOS_SHIM_LOG" : ""};
 	const size_t nnames = sizeof(names) / sizeof(names[0]);
 	char id[CS_CTL_ID_MAX], cwd[PATH_MAX] = "";
@@ -130,7 +131,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 
 	memset(env, 0, sizeof(*env));
 	/* LD_PRELOAD splits on both. */
-	if (strpbrk(library, ": ")) {
+	if (library && strpbrk(library, ": ")) {
 		cs_ctl_error("library path '%s' holds ':' or ' ', which LD_PRELOAD cannot carry",
 			     library);
 		return -1;
@@ -150,7 +151,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 		n++;
 	env->envp = calloc(n + nnames + 1, sizeof(*env->envp));
 	rc = env->envp ? 0 : -1;
-	if (rc == 0)
+	if (rc == 0 && library)
 		rc = asprintf(&env->made[env->nmade++], "LD_PRELOAD=%s%s%s", library,
 			      old && *old ? ":" : "", old ? old : "");
 	if (rc >= 0)
@@ -177,7 +178,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 }
 
 pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
-		   const sigset_t *mask)
+		   const sigset_t *mask, const struct cs_trap_handover *trap)
 {
 	pid_t pid;
 
@@ -197,6 +198,8 @@ pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
 				close(null);
 		}
 		sigprocmask(SIG_SETMASK, mask, NULL);
+		if (trap && cs_trap_install(trap) < 0)
+			_exit(CS_EXIT_CANNOT_RUN);
 		execvpe(argv[0], argv, envp);
 		cs_ctl_error("cannot run '%s': %s", argv[0], strerror(errno));
 		_exit(CS_EXIT_CANNOT_RUN);
@@ -264,7 +267,7 @@ static int start_run(struct batch *b, struct slot *slot, size_t index,
 		remove_segment(slot->segment);
 		return -1;
 	}
-	slot->pid = cs_ctl_spawn(r->argv, env.envp, true, mask);
+	slot->pid = cs_ctl_spawn(r->argv, env.envp, true, mask, NULL);
 	cs_ctl_environ_free(&env);
 	if (slot->pid < 0) {
 		slot->pid = 0;

@@ -134,8 +134,8 @@ void cs_ctl_fresh_name(const char *prefix, char *name, size_t size);
 int cs_ctl_exit_status(int status);
 
 /* The caller's environment with the shim preloaded (LD_PRELOAD prepended
- * to), attached to segment, which exists, and the event log at log
- * (made absolute) unless NULL. */
+ * to; not when library is NULL), attached to segment, which exists, and
+ * the event log at log (made absolute) unless NULL. */
 struct cs_ctl_environ {
 	char **envp;
 	char *made[4];
@@ -148,10 +148,13 @@ void cs_ctl_environ_free(struct cs_ctl_environ *env);
 
 /* Forks and runs argv (found on PATH) with envp and the signal mask;
  * detached, in a process group of its own with stdin, stdout and stderr on
- * /dev/null. Returns the pid, or -1 after saying why. The child exits
- * CS_EXIT_CANNOT_RUN when argv cannot be run. */
+ * /dev/null; with trap, under the seccomp filter of `run --trap`, whose
+ * listener the parent then takes (cs_trap_receive). Returns the pid, or -1
+ * after saying why. The child exits CS_EXIT_CANNOT_RUN when argv cannot be
+ * run. */
+struct cs_trap_handover;
 pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
-		   const sigset_t *mask);
+		   const sigset_t *mask, const struct cs_trap_handover *trap);
 
 /* One command run many times, each with a table of its own. */
 struct cs_ctl_runner {

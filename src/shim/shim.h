@@ -23,7 +23,9 @@
 #include "cs_ready.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
+#include "cs_socket_reset.h"
 #include "cs_table.h"
+#include "cs_verdict.h"
 
 /* Everything declared here stays inside the library, which also lets the
  * compiler reach it without going through the GOT. */
@@ -302,19 +304,6 @@ struct cs_call {
 	const char *host;               /* dns */
 	bool monotonic;                 /* clock: a monotonic clock is read */
 	bool cert_check;                /* clock: a certificate check's time */
-};
-
-/* What the matching rules decided, to be applied by the call site. */
-struct cs_action {
-	uint64_t delay_ns;   /* latency, summed over rules */
-	uint32_t max_bytes;  /* slice: 0 = none */
-	uint64_t bytes_per_s; /* bandwidth: 0 = none */
-	int8_t terminal;     /* enum cs_fault of reset/drop/error/kill, or -1 */
-	int32_t error;
-	int32_t signal;
-	uint32_t hang_ms;
-	bool skewed; /* clock_skew: the first matching rule's clock */
-	struct cs_skew skew;
 };
 
 /* Conditions shared by every enabled rule of a family: a call that fails
