@@ -31,6 +31,7 @@ NOT_RUN=(
 	'docs/PERFORMANCE.md' 'make bench *' 'make bench takes about 10 minutes'
 	'docs/PERFORMANCE.md' 'build/chaos-shim-ctl run -p tests/bench/profiles/attached-net.cfg*' 'a measurement under callgrind, built by make bench'
 	'docs/PERFORMANCE.md' 'BENCH_ONLY=eventloop make bench' 'minutes of wrk load on nginx, redis and node'
+	'docs/PERFORMANCE.md' 'make build/bench/bench_calls' 'a measurement of the trap, with the bench programs of make bench'
 )
 
 # --- finding blocks --------------------------------------------------------
@@ -254,6 +255,33 @@ run_script man-sweep
 # it two in a row.
 assert_eq "0 0 1" "$(paste -sd " " ws/man-sweep.status)" "statuses of the man page's sweep, bisect and run; stderr: $ERR"
 
+take docs/CLI.md 'chaos-shim-ctl run -p refuse.cfg --seed 7 --log events.jsonl -- ./static-client'
+# A client without a dynamic libc: one connect, exit 1 when refused.
+cat >static-client.c <<EOF2
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons($HTTP_PORT) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+		perror("connect");
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+EOF2
+cc -static -o ws/static-client static-client.c 2>cc.err || fail "cannot link a static client: $(cat cc.err)"
+adapt "$B" >ws/trap.sh
+rm -f ws/events.jsonl # the tour's
+run_script trap
+assert_eq 1 "$RC" "the static client under run --trap and refuse.cfg; stderr: $ERR"
+assert_match "Connection refused" "$ERR" "what the static client saw"
+assert_match '"call":"connect".*"fault":"reset"' "$(cat ws/events.jsonl)" "the event log of run --trap"
+
 # Live control: the server attaches, every command succeeds.
 take docs/CLI.md 'export CHAOS_SHIM_SEGMENT=demo'
 {
@@ -295,9 +323,9 @@ assert_match "flaky-api +yes +recv +error .*errno=ECONNRESET" "$OUT" "flaky-api 
 # --- synopses: the commands of --help, the prototypes of the header -------------
 
 chaos-shim-ctl --help | sed -n 's/^  chaos-shim-ctl /chaos-shim-ctl /p' | sort >help-commands.txt
-# "A | B" is two lines: B in the place of A's last word.
+# "A | B" is two lines: B in the place of A's last word ("[A | B]" stays).
 synopsis_lines() {
-	sed 's/[[:space:]]*$//' "$1" | while IFS= read -r line; do
+	sed -E 's/[[:space:]]*$//; :a; s/(\[[^]|]*) \| /\1@OR@/; ta' "$1" | while IFS= read -r line; do
 		[[ $line == chaos-shim-ctl* ]] || continue
 		if [[ $line == *" | "* ]]; then
 			left=${line%% | *}
@@ -306,7 +334,7 @@ synopsis_lines() {
 		else
 			echo "$line"
 		fi
-	done | sort
+	done | sed 's/@OR@/ | /g' | sort
 }
 for doc in docs/CLI.md docs/man/chaos-shim-ctl.1; do
 	take "$doc" 'chaos-shim-ctl run \[-p PROFILE\] \[-s NAME\]*'

@@ -57,7 +57,8 @@ def man_blocks(path):
 
 def kind(text):
     code = "\n".join(l for l in text.split("\n") if not l.lstrip().startswith("#"))
-    if re.search(r"^\s*rules\s*=\s*\(", code, re.M) or re.match(r"\s*\{\s*name\s*=", code):
+    # A profile starts with one of its own keys (a shell block may hold one).
+    if re.match(r"\s*(seed|log|rules)\s*=|\s*@include|\s*\{\s*name\s*=", code):
         return "profile"
     try:
         json.loads(text)
