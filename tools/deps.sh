@@ -13,6 +13,7 @@ needs=(
 	libssl-dev
 	python3
 	curl
+	jq
 	openssl
 	iproute2
 	valgrind
