@@ -144,6 +144,7 @@ static void set_active(int fd, bool on)
 	if (on == was)
 		return;
 	if (on) {
+		cs_ready_hold();
 		__atomic_fetch_or(word, bit, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&cs_hold_active, 1, __ATOMIC_RELEASE);
 	} else {
@@ -182,6 +183,44 @@ struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 		h->in_errno = ETIMEDOUT;
 	}
 	return h;
+}
+
+/* The socket families were disarmed (disable, pause, destroy, a segment
+ * gone) while fds held something back. The data calls pass through again
+ * and see what the kernel has, so readiness shows it too: held data,
+ * partitions and connects under way are let go, and each registration is
+ * put back as the program made it. Queued sends still go out in order
+ * (the flusher runs on); connections kept aside by accept stay aside
+ * until due. */
+static void let_go_all(void)
+{
+	uint64_t now = cs_now_ns();
+	for (int fd = cs_hold_next(cs_hold_bits, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_bits, fd + 1)) {
+		struct cs_hold *h = cs_hold_lock(fd, false);
+		if (!h)
+			continue;
+		memset(&h->q, 0, sizeof h->q);
+		h->in_until = h->out_until = 0;
+		h->in_errno = h->out_errno = 0;
+		h->out_all = h->partitioned = false;
+		h->send_later = h->recv_later = false;
+		if (h->aside_count)
+			cs_hold_aside_due(h);
+		if (h->sendq)
+			cs_sendq_hold_writable(h, now);
+		cs_hold_unlock(h, now);
+	}
+}
+
+bool cs_hold_nothing_armed(void)
+{
+	if (cs_hold_nothing())
+		return true;
+	if (cs_armed_bits(CS_SOCKET_FAMILIES))
+		return false;
+	let_go_all();
+	return cs_hold_nothing();
 }
 
 void cs_hold_aside_due(struct cs_hold *h)
@@ -272,6 +311,7 @@ static struct cs_hold_reg *find_reg(struct cs_hold *h, int epfd, bool create)
 
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
+	cs_hold_nothing_armed(); /* disarmed: the sets as the program made them */
 	struct cs_hold *h = cs_hold_lock(fd, true);
 	if (!h)
 		return cs_real_epoll_ctl(epfd, op, fd, ev);

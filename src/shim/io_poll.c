@@ -79,14 +79,14 @@ static int held_poll(struct pollfd *fds, unsigned long n, uint64_t deadline,
 
 static CS_SLOW_PATH int poll_slow(struct pollfd *fds, nfds_t n, int timeout)
 {
-	if (cs_hold_nothing() || !fds) /* !fds: the kernel says EFAULT */
+	if (cs_hold_nothing_armed() || !fds) /* !fds: the kernel says EFAULT */
 		return cs_real_poll(fds, n, timeout);
 	return held_poll(fds, n, cs_deadline_of_ms(timeout, cs_now_ns()), NULL);
 }
 
 CS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed()))
 		return cs_real_poll(fds, n, timeout);
 	return poll_slow(fds, n, timeout);
 }
@@ -95,7 +95,7 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 				   const struct timespec *timeout,
 				   const sigset_t *mask)
 {
-	if (cs_hold_nothing() || !fds) /* !fds: the kernel says EFAULT */
+	if (cs_hold_nothing_armed() || !fds) /* !fds: the kernel says EFAULT */
 		return cs_real_ppoll(fds, n, timeout, mask);
 	return held_poll(fds, n, cs_deadline_of_ts(timeout, cs_now_ns()), mask);
 }
@@ -103,7 +103,7 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 CS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		    const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed()))
 		return cs_real_ppoll(fds, n, timeout, mask);
 	return ppoll_slow(fds, n, timeout, mask);
 }
@@ -183,7 +183,7 @@ static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 static CS_SLOW_PATH int select_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 				    struct timeval *timeout)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_select(nfds, r, w, e, timeout);
 	uint64_t now = cs_now_ns(), deadline = CS_NEVER;
 	if (timeout) {
@@ -207,7 +207,7 @@ static CS_SLOW_PATH int select_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 CS_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		     struct timeval *timeout)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed()))
 		return cs_real_select(nfds, r, w, e, timeout);
 	return select_slow(nfds, r, w, e, timeout);
 }
@@ -216,7 +216,7 @@ static CS_SLOW_PATH int pselect_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 				     const struct timespec *timeout,
 				     const sigset_t *mask)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_pselect(nfds, r, w, e, timeout, mask);
 	struct fdsets s = {.set = {r, w, e}};
 	return held_select(nfds, &s, cs_deadline_of_ts(timeout, cs_now_ns()),
@@ -226,7 +226,7 @@ static CS_SLOW_PATH int pselect_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 CS_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		      const struct timespec *timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed()))
 		return cs_real_pselect(nfds, r, w, e, timeout, mask);
 	return pselect_slow(nfds, r, w, e, timeout, mask);
 }

@@ -60,7 +60,7 @@ static CS_SLOW_PATH ssize_t send_slow(int fd, const void *buf, size_t len,
 
 CS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_send(fd, buf, len, flags);
 	return send_slow(fd, buf, len, flags);
 }
@@ -68,7 +68,7 @@ CS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 CS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *to, socklen_t tolen)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_sendto(fd, buf, len, flags, to, tolen);
 	return send_io(fd, buf, len, flags, to, tolen, "sendto");
 }
@@ -99,7 +99,7 @@ static CS_SLOW_PATH ssize_t sendmsg_slow(int fd, const struct msghdr *msg,
 
 CS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_sendmsg(fd, msg, flags);
 	return sendmsg_slow(fd, msg, flags);
 }
@@ -119,7 +119,7 @@ static CS_SLOW_PATH ssize_t write_slow(int fd, const void *buf, size_t len)
 
 CS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_write(fd, buf, len);
 	return write_slow(fd, buf, len);
 }
@@ -146,7 +146,7 @@ static CS_SLOW_PATH ssize_t writev_slow(int fd, const struct iovec *iov,
 
 CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_writev(fd, iov, iovcnt);
 	return writev_slow(fd, iov, iovcnt);
 }

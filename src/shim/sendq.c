@@ -5,8 +5,10 @@
  * signal, touches no fd but the queued sockets, and is started again on
  * demand in a forked child, whose inherited queues are dropped (the parent
  * sends them). A full queue makes the socket not writable and the send
- * EAGAIN, as a full socket buffer does. */
+ * EAGAIN, as a full socket buffer does. What is still queued when the
+ * socket is closed or the process exits goes out at once. */
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +19,7 @@
 
 #define RETRY_NS (2 * CS_NS_PER_MS) /* the peer's window was full */
 #define IDLE_EXIT_NS CS_NS_PER_S
+#define EXIT_PATIENCE_NS CS_NS_PER_S
 
 static uint32_t wakeups;       /* futex word: bumped by every enqueue */
 static pid_t flusher_pid;      /* the process whose flusher runs */
@@ -161,6 +164,7 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (mem == MAP_FAILED)
 			return -2;
+		cs_send_hold();
 		__atomic_store_n(&h->sendq, (struct cs_sendq *)mem,
 				 __ATOMIC_RELEASE);
 	}
@@ -193,27 +197,60 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
 	return (ssize_t)put;
 }
 
-void cs_sendq_close(struct cs_hold *h, bool flush)
+/* Puts what h's queue holds on the wire now, early rather than never;
+ * waits for room in the socket until give_up (0: not at all). */
+static void send_now(struct cs_hold *h, uint64_t give_up)
 {
 	struct cs_sendq *s = h->sendq;
-	if (!s)
-		return;
-	/* Closed with bytes still queued: they go now, early, not never. */
 	int saved = errno;
-	while (flush && queued(h)) {
+	while (queued(h)) {
 		uint64_t at = s->q.read % CS_SENDQ_BYTES;
 		uint64_t len = s->q.seen - s->q.read;
 		if (len > CS_SENDQ_BYTES - at)
 			len = CS_SENDQ_BYTES - at;
 		ssize_t sent = cs_real_send(h->fd, s->data + at, (size_t)len,
 					    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (sent <= 0)
+		if (sent > 0) {
+			cs_delayq_consume(&s->q, (uint64_t)sent);
+			continue;
+		}
+		if (sent == 0 || (errno != EAGAIN && errno != EINTR) ||
+		    cs_now_ns() >= give_up)
 			break;
-		cs_delayq_consume(&s->q, (uint64_t)sent);
+		struct pollfd room = {.fd = h->fd, .events = POLLOUT};
+		cs_real_poll(&room, 1, 10);
 	}
 	errno = saved;
+}
+
+void cs_sendq_close(struct cs_hold *h, bool flush)
+{
+	struct cs_sendq *s = h->sendq;
+	if (!s)
+		return;
+	/* Closed with bytes still queued: they go now, early, not never. */
+	if (flush)
+		send_now(h, 0);
 	__atomic_store_n(&h->sendq, NULL, __ATOMIC_RELEASE);
 	munmap(s, sizeof *s);
+}
+
+void cs_sendq_at_exit(void)
+{
+	/* The process ends with bytes queued (exit, or main returned): they
+	 * go now, as the kernel would still send them; a peer that takes
+	 * nothing gets a second at most. */
+	uint64_t give_up = cs_deadline_add(cs_now_ns(), EXIT_PATIENCE_NS);
+	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
+	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
+		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
+			continue;
+		struct cs_hold *h = cs_hold_lock(fd, false);
+		if (!h)
+			continue;
+		send_now(h, give_up);
+		cs_hold_unlock(h, cs_now_ns());
+	}
 }
 
 void cs_sendq_after_fork_child(void)

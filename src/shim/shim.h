@@ -70,6 +70,36 @@ static inline bool cs_clock_reads_armed(void)
 /* Sends every clock_gettime of this process to its slow path for good. */
 void cs_clock_reads_hold(void);
 
+/* What readiness calls (poll, select, epoll_*) test instead: the armed
+ * mask, until a socket first held something back; from then on a word
+ * with the socket families always set, so that what is held is shown
+ * again when a disable, pause or destroy disarms them (hold.c). */
+extern const uint32_t *cs_ready_word;
+
+static inline bool cs_ready_armed(void)
+{
+	return __atomic_load_n(cs_ready_word, __ATOMIC_RELAXED) &
+	       CS_SOCKET_FAMILIES;
+}
+
+/* Sends every readiness call of this process to its slow path for good. */
+void cs_ready_hold(void);
+
+/* What the send family tests instead: the armed mask, until a delayed
+ * send was first queued; from then on a word with the send bit always
+ * set, so that what is sent after a disable, pause or destroy still goes
+ * out behind the queued bytes (sendq.c). */
+extern const uint32_t *cs_send_word;
+
+static inline bool cs_send_armed(void)
+{
+	return __atomic_load_n(cs_send_word, __ATOMIC_RELAXED) &
+	       CS_BIT(CS_FAM_SEND);
+}
+
+/* Sends every call of the send family to its slow path for good. */
+void cs_send_hold(void);
+
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
 
@@ -469,6 +499,9 @@ static inline bool cs_hold_nothing(void)
 {
 	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
 }
+/* cs_hold_nothing for readiness calls: once the socket families are
+ * disarmed, what is held back is let go first (hold.c). */
+bool cs_hold_nothing_armed(void);
 /* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
 extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
 /* The fds whose state was ever taken (since their last close). */
@@ -558,6 +591,8 @@ void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
  * (what is queued is dropped); the queue is unmapped. */
 void cs_sendq_close(struct cs_hold *h, bool flush);
 void cs_sendq_after_fork_child(void);
+/* At exit: what every queue holds goes out now. */
+void cs_sendq_at_exit(void);
 
 /* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
 

@@ -1,0 +1,314 @@
+/* Attacks on what the shim holds back on non-blocking sockets, as a
+ * hostile or merely unusual program makes them. One attack a run; each
+ * prints what the program saw as one line "ATTACK: ..." that the test
+ * compares with what a real slow network gives (the same run without the
+ * shim, or the kernel's own answer). The connection is a loopback TCP pair
+ * in this process: `c` is the client end, `s` the server's accepted end.
+ * Usage: held ATTACK [CMD ARG...] (see main) */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int c, s;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "held: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The server writes a byte; the client's first recv sees it arrive and,
+ * under a recv latency, gets EAGAIN: from then on the byte is held. */
+static int send_held(void)
+{
+	char b;
+	send(s, "x", 1, 0);
+	usleep(20000);
+	return recv(c, &b, 1, 0) < 0 && errno == EAGAIN;
+}
+
+static void connect_pair(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, len) ||
+	    listen(l, 4) || getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, len))
+		die("connect");
+	s = accept(l, NULL, NULL);
+	if (s < 0)
+		die("accept");
+	close(l);
+	fcntl(c, F_SETFL, O_NONBLOCK);
+}
+
+/* Runs argv and waits for it. */
+static void run(char **argv)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+/* Data held on c by a recv latency; the command given (a live disable,
+ * pause, set or destroy) runs; how long until epoll, then poll, say c is
+ * readable? A real network shows data that arrived; a held one must show
+ * it once the rule that held it is gone, not never. */
+static int attack_toggle(char **cmd)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	send_held();
+	int early = epoll_wait(ep, &out, 1, 300); /* held: 0 */
+	run(cmd);
+	double t0 = now_ms();
+	int n = epoll_wait(ep, &out, 1, 3000);
+	double t_epoll = now_ms() - t0;
+	struct pollfd p = {.fd = c, .events = POLLIN};
+	t0 = now_ms();
+	int m = poll(&p, 1, 3000);
+	char b;
+	printf("toggle: held %d, epoll %d after %.0f ms, poll %d after %.0f ms, recv %zd\n",
+	       early, n, t_epoll, m, now_ms() - t0, recv(c, &b, 1, 0));
+	return 0;
+}
+
+/* A send queued by a send latency, then the command (a live disable...),
+ * then another send: the peer gets both, in order, as TCP gives them. */
+static int attack_toggle_send(char **cmd)
+{
+	send(c, "A", 1, 0);
+	run(cmd);
+	send(c, "B", 1, 0);
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	char got[3] = "";
+	for (size_t n = 0; n < 2;) {
+		ssize_t r = recv(s, got + n, 2 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	printf("toggle-send: peer got \"%s\"\n", got);
+	return 0;
+}
+
+/* libuv adds an fd that is still in its epoll set and takes EEXIST as
+ * "modify instead": the second ADD must fail as the kernel's does, and
+ * the shim must keep holding what it held. */
+static int attack_eexist(void)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	epoll_wait(ep, &out, 1, 0); /* settles the registration */
+	errno = 0;
+	int rc = epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	int err = errno;
+	rc = rc < 0 ? -err : rc;
+	epoll_ctl(ep, EPOLL_CTL_MOD, c, &ev);
+	send_held();
+	double t0 = now_ms();
+	int n = epoll_wait(ep, &out, 1, 3000);
+	printf("eexist: second add %s, readable %d after %s\n",
+	       rc == -EEXIST ? "EEXIST" : rc < 0 ? strerror(-rc) : "succeeded", n,
+	       now_ms() - t0 > 300 ? "the delay" : "no delay");
+	return 0;
+}
+
+/* An epoll fd closed while the shim had taken c out of it, its number
+ * reused by a new epoll set the program never put c in: c's event, with
+ * the old set's data, must not appear there. */
+static int attack_epfd_reuse(void)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0xdeadbeef}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	send_held();
+	epoll_wait(ep, &out, 1, 100); /* held: c is out of the set */
+	close(ep);
+	int ep2 = epoll_create1(0);
+	int n = epoll_wait(ep2, &out, 1, 1500);
+	printf("epfd-reuse: same number %s, events in the new set %d%s\n",
+	       ep2 == ep ? "yes" : "no", n,
+	       n > 0 && out.data.u64 == 0xdeadbeef ? " (the old set's data)" : "");
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal (no SA_RESTART) arrives while a wait is cut short for held
+ * data: the wait must end with EINTR, as without the shim. */
+static int attack_eintr(const char *how)
+{
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	send_held();
+	struct pollfd p = {.fd = c, .events = POLLIN};
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	struct itimerval it = {.it_value.tv_usec = 200000};
+	setitimer(ITIMER_REAL, &it, NULL);
+	double t0 = now_ms();
+	int rc;
+	/* Watches an idle socket, plus c in the way each call can. */
+	int idle = socket(AF_INET, SOCK_STREAM, 0);
+	if (!strcmp(how, "epoll")) {
+		rc = epoll_wait(ep, &out, 1, 5000);
+	} else if (!strcmp(how, "select")) {
+		fd_set r;
+		FD_ZERO(&r);
+		FD_SET(c, &r);
+		struct timeval tv = {.tv_sec = 5};
+		rc = select(c + 1, &r, NULL, NULL, &tv);
+	} else {
+		rc = poll(&p, 1, 5000);
+	}
+	int err = errno;
+	close(idle);
+	printf("eintr-%s: %d %s after %s\n", how, rc, rc < 0 ? strerror(err) : "",
+	       now_ms() - t0 < 1000 ? "the signal" : "the delay");
+	return 0;
+}
+
+/* select with nfds above FD_SETSIZE and bitmaps sized for it, as some
+ * programs allocate them: a socket above 1024 becomes readable (its peer
+ * writes after 400 ms) while c, below, holds data the shim delays.
+ * c is watched for exceptions only, so its due time ends a round of the
+ * shortened wait with nothing to report. */
+static int attack_select_big(void)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair))
+		die("socketpair");
+	int high = dup2(pair[0], 1500);
+	if (high < 0)
+		die("dup2 1500 (RLIMIT_NOFILE?)");
+	send_held();
+	pid_t pid = fork();
+	if (pid == 0) {
+		usleep(400000);
+		send(pair[1], "y", 1, 0);
+		_exit(0);
+	}
+	unsigned long r[2048 / (8 * sizeof(unsigned long))] = {0};
+	unsigned long e[2048 / (8 * sizeof(unsigned long))] = {0};
+	unsigned bits = 8 * sizeof(unsigned long);
+	r[high / bits] |= 1ul << (high % bits);
+	e[c / bits] |= 1ul << (c % bits);
+	struct timeval tv = {.tv_sec = 2};
+	double t0 = now_ms();
+	int rc = select(high + 1, (fd_set *)r, NULL, (fd_set *)e, &tv);
+	printf("select-big: %d, fd %d %s, after %s\n", rc, high,
+	       r[high / bits] & (1ul << (high % bits)) ? "readable" : "not readable",
+	       now_ms() - t0 < 1500 ? "its data" : "the timeout");
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+/* Bytes accepted by a delayed send (as many as the socket takes, up to
+ * 1 MB), then the sender ends its connection (close), or the program ends
+ * (exit, _exit, exec) without another call: a real kernel still delivers
+ * every byte it accepted. */
+static int attack_end_queued(const char *how)
+{
+	int report[2];
+	if (pipe(report))
+		die("pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(s);
+		static char buf[1 << 20];
+		memset(buf, 'z', sizeof buf);
+		size_t total = 0;
+		ssize_t n;
+		while (total < sizeof buf &&
+		       (n = send(c, buf + total, sizeof buf - total, 0)) > 0)
+			total += (size_t)n;
+		(void)!write(report[1], &total, sizeof total);
+		if (!strcmp(how, "close")) {
+			close(c);
+			usleep(1500000); /* alive, but no further call */
+			_exit(0);
+		}
+		if (!strcmp(how, "exec"))
+			execl("/bin/true", "true", (char *)NULL);
+		if (!strcmp(how, "_exit"))
+			_exit(0);
+		exit(0);
+	}
+	close(c);
+	size_t total = 0;
+	(void)!read(report[0], &total, sizeof total);
+	usleep(500000); /* the sender's buffers fill up meanwhile */
+	struct timeval tv = {.tv_sec = 3};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	size_t got = 0;
+	static char buf[1 << 16];
+	ssize_t n;
+	while ((n = recv(s, buf, sizeof buf, 0)) > 0)
+		got += (size_t)n;
+	waitpid(pid, NULL, 0);
+	printf("end-%s: peer got %s\n", how,
+	       got == total ? "every byte" : "fewer bytes than were sent");
+	if (got != total)
+		fprintf(stderr, "end-%s: %zu of %zu\n", how, got, total);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	setvbuf(stdout, NULL, _IONBF, 0);
+	connect_pair();
+	const char *a = argv[1];
+	if (!strcmp(a, "toggle") && argc > 2)
+		return attack_toggle(argv + 2);
+	if (!strcmp(a, "toggle-send") && argc > 2)
+		return attack_toggle_send(argv + 2);
+	if (!strcmp(a, "eexist"))
+		return attack_eexist();
+	if (!strcmp(a, "epfd-reuse"))
+		return attack_epfd_reuse();
+	if (!strncmp(a, "eintr-", 6))
+		return attack_eintr(a + 6);
+	if (!strcmp(a, "select-big"))
+		return attack_select_big();
+	if (!strncmp(a, "end-", 4))
+		return attack_end_queued(a + 4);
+	return 2;
+}
