@@ -122,6 +122,56 @@ static int attack_toggle_send(char **cmd)
 	return 0;
 }
 
+/* errno after the readiness calls while c holds data back (their slow
+ * paths): successes leave it alone, failures set the kernel's. */
+static int attack_errnos(void)
+{
+	send_held();
+	int ep = epoll_create1(0), other = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c};
+	struct pollfd p = {.fd = c, .events = POLLIN};
+	struct timespec zero = {0};
+	struct timeval tv0 = {0};
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(c, &r);
+	volatile nfds_t too_many = (nfds_t)1 << 30;
+	int idle = socket(AF_INET, SOCK_STREAM, 0);
+	struct {
+		const char *name;
+		int rc;
+	} calls[32];
+	int n = 0, e[32];
+#define TRY(call)                                                              \
+	do {                                                                   \
+		errno = 4242;                                                  \
+		calls[n].name = #call;                                         \
+		calls[n].rc = (call) < 0 ? -1 : 0;                             \
+		e[n++] = errno;                                                \
+	} while (0)
+	TRY(epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev));
+	TRY(epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev));
+	TRY(epoll_ctl(ep, EPOLL_CTL_MOD, c, &ev));
+	TRY(epoll_ctl(ep, EPOLL_CTL_MOD, idle, &ev));
+	TRY(epoll_ctl(other, EPOLL_CTL_DEL, c, NULL));
+	TRY(epoll_wait(ep, &ev, 1, 0));
+	TRY(epoll_wait(ep, &ev, 0, 0));
+	TRY(epoll_wait(idle, &ev, 1, 0));
+	TRY(epoll_pwait2(ep, &ev, 1, &zero, NULL));
+	TRY(poll(&p, 1, 0));
+	TRY(poll(&p, too_many, 0));
+	TRY(ppoll(&p, 1, &zero, NULL));
+	TRY(select(c + 1, &r, NULL, NULL, &tv0));
+	TRY(select(-1, &r, NULL, NULL, &tv0));
+	TRY(pselect(c + 1, &r, NULL, NULL, &zero, NULL));
+	TRY(epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL));
+	TRY(epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL));
+	for (int i = 0; i < n; i++)
+		printf("errnos: %-45s %s\n", calls[i].name,
+		       e[i] == 4242 ? "errno untouched" : strerrorname_np(e[i]));
+	return 0;
+}
+
 /* libuv adds an fd that is still in its epoll set and takes EEXIST as
  * "modify instead": the second ADD must fail as the kernel's does, and
  * the shim must keep holding what it held. */
@@ -206,9 +256,9 @@ static int attack_eintr(const char *how)
 
 /* select with nfds above FD_SETSIZE and bitmaps sized for it, as some
  * programs allocate them: a socket above 1024 becomes readable (its peer
- * writes after 400 ms) while c, below, holds data the shim delays.
+ * writes after 1.5 s) while c, below, holds data the shim delays by 1 s.
  * c is watched for exceptions only, so its due time ends a round of the
- * shortened wait with nothing to report. */
+ * shortened wait with nothing to report, and the wait goes on. */
 static int attack_select_big(void)
 {
 	int pair[2];
@@ -220,7 +270,7 @@ static int attack_select_big(void)
 	send_held();
 	pid_t pid = fork();
 	if (pid == 0) {
-		usleep(400000);
+		usleep(1500000);
 		send(pair[1], "y", 1, 0);
 		_exit(0);
 	}
@@ -229,12 +279,12 @@ static int attack_select_big(void)
 	unsigned bits = 8 * sizeof(unsigned long);
 	r[high / bits] |= 1ul << (high % bits);
 	e[c / bits] |= 1ul << (c % bits);
-	struct timeval tv = {.tv_sec = 2};
+	struct timeval tv = {.tv_sec = 4};
 	double t0 = now_ms();
 	int rc = select(high + 1, (fd_set *)r, NULL, (fd_set *)e, &tv);
 	printf("select-big: %d, fd %d %s, after %s\n", rc, high,
 	       r[high / bits] & (1ul << (high % bits)) ? "readable" : "not readable",
-	       now_ms() - t0 < 1500 ? "its data" : "the timeout");
+	       now_ms() - t0 < 3000 ? "its data" : "the timeout");
 	waitpid(pid, NULL, 0);
 	return 0;
 }
@@ -300,6 +350,8 @@ int main(int argc, char **argv)
 		return attack_toggle(argv + 2);
 	if (!strcmp(a, "toggle-send") && argc > 2)
 		return attack_toggle_send(argv + 2);
+	if (!strcmp(a, "errnos"))
+		return attack_errnos();
 	if (!strcmp(a, "eexist"))
 		return attack_eexist();
 	if (!strcmp(a, "epfd-reuse"))
