@@ -1,0 +1,87 @@
+# Attacks on what the shim holds back on non-blocking sockets
+# (tests/reliability/progs/held.c), each compared with what a real slow
+# network gives: a live disable, pause or destroy while data is held or
+# sends are queued; errno after every readiness call with a hold; select
+# with sets larger than FD_SETSIZE; a poll count over RLIMIT_NOFILE;
+# EINTR in a shortened wait; bytes queued when the sender ends; epoll
+# registrations added twice or left in a closed epoll set.
+. "$(dirname "$0")/../integration/lib.sh"
+
+HELD=$CS_BUILD/reliability/held
+[[ -x $HELD ]] || fail "$HELD is missing (make reliability-bin)"
+
+cat >recv.cfg <<'CFG'
+rules = ( { name = "slow-recv"; calls = ["recv"]; proto = "tcp"; fault = "latency"; delay_ms = 1000; } );
+CFG
+cat >recv5.cfg <<'CFG'
+rules = ( { name = "slow-recv"; calls = ["recv"]; proto = "tcp"; fault = "latency"; delay_ms = 5000; } );
+CFG
+cat >send.cfg <<'CFG'
+rules = ( { name = "slow-send"; calls = ["send"]; proto = "tcp"; fault = "latency"; delay_ms = 300; } );
+CFG
+
+under() { # profile attack...
+	local cfg=$1
+	shift
+	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_PROFILE="$cfg" "$HELD" "$@"
+}
+
+# --- live changes while something is held ------------------------------------
+# Data held 5 s: after the change, epoll and poll show it at once, as recv
+# (which passes through again) returns it. Before: epoll never did.
+for change in "disable --all" "pause" "destroy"; do
+	new_segment
+	"$CTL" -s "$SEG" load recv5.cfg >/dev/null || fail "load failed"
+	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
+		"$HELD" toggle "$CTL" -s "$SEG" $change
+	assert_match '^toggle: held 0, epoll 1 after [0-9]+ ms, poll 1 after [0-9]+ ms, recv 1$' "$OUT" "held data after '$change'"
+	ms=$(sed -n 's/.*epoll 1 after \([0-9]*\) ms.*/\1/p' <<<"$OUT")
+	((ms < 1500)) || fail "held data after '$change' shown after $ms ms, not at once"
+done
+# Bytes queued by a send latency, then the change, then another send: in
+# order, as TCP gives them. Before: "BA".
+for change in "disable --all" "pause" "destroy"; do
+	new_segment
+	"$CTL" -s "$SEG" load send.cfg >/dev/null || fail "load failed"
+	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
+		"$HELD" toggle-send "$CTL" -s "$SEG" $change
+	assert_eq 'toggle-send: peer got "AB"' "$OUT" "order of the sends around '$change'"
+done
+
+# --- errno and the kernel's answers -------------------------------------------
+assert_exit 0 "$HELD" errnos
+plain=$OUT
+under recv.cfg errnos
+assert_eq "$plain" "$OUT" "errno after readiness calls, without and with a hold"
+
+# A socket above FD_SETSIZE in a program's own larger bitmaps becomes
+# readable after a held socket's due time ended a round of the wait.
+assert_exit 0 "$HELD" select-big
+assert_eq "select-big: 1, fd 1500 readable, after its data" "$OUT" "select over 1500 fds without the shim"
+under recv.cfg select-big
+assert_eq "select-big: 1, fd 1500 readable, after its data" "$OUT" "select over 1500 fds with a hold"
+
+# A signal without SA_RESTART during a wait cut short for held data.
+for how in poll epoll select; do
+	under recv.cfg "eintr-$how"
+	assert_eq "eintr-$how: -1 Interrupted system call after the signal" "$OUT" "$how interrupted"
+done
+
+# A second EPOLL_CTL_ADD (libuv takes its EEXIST as "modify instead"): the
+# kernel's EEXIST, and the data is still held.
+under recv.cfg eexist
+assert_eq "eexist: second add EEXIST, readable 1 after the delay" "$OUT" "a second add"
+
+# An epoll set closed while the shim had taken the socket out of it; a new
+# set on the same number must not receive the socket's event.
+under recv.cfg epfd-reuse
+assert_eq "epfd-reuse: same number yes, events in the new set 0" "$OUT" "a new epoll set on a closed one's number"
+
+# --- bytes queued when the sender ends -----------------------------------------
+for how in close exit; do
+	assert_exit 0 "$HELD" "end-$how"
+	assert_eq "end-$how: peer got every byte" "$OUT" "bytes sent before $how, without the shim"
+	under send.cfg "end-$how"
+	assert_eq "end-$how: peer got every byte" "$OUT" "bytes queued before $how"
+done
+echo "ok"
