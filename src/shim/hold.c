@@ -52,6 +52,26 @@ static struct cs_hold *slot(int fd)
 /* A per-thread address: who holds a lock. */
 static CS_TLS char thread_mark;
 
+/* A thread cancelled while it holds a slot's lock (at a cancellation
+ * point the shim calls: recv, send, close) would leave it taken for good,
+ * and a close of that fd would wait forever: cancellation is off while a
+ * thread holds any. */
+static CS_TLS int locks_held;
+static CS_TLS int cancel_state;
+
+static void took_lock(void)
+{
+	if (!locks_held++)
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+}
+
+static void let_lock_go(struct cs_hold *h)
+{
+	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	if (!--locks_held)
+		pthread_setcancelstate(cancel_state, NULL);
+}
+
 /* Takes h's lock, trying `tries` times (0: until it is free). Never
  * waits for the calling thread itself (a signal handler that interrupted
  * it while it held the lock). */
@@ -62,8 +82,10 @@ static bool lock_slot(struct cs_hold *h, int tries)
 		uintptr_t free_lock = 0;
 		if (__atomic_compare_exchange_n(&h->lock, &free_lock, me, false,
 						__ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			took_lock();
 			return true;
+		}
 		if (free_lock == me)
 			return false;
 		sched_yield();
@@ -168,7 +190,7 @@ void cs_hold_unlock(struct cs_hold *h, uint64_t now)
 		if (h->reg[i].used)
 			sync_reg(h->fd, &h->reg[i], hidden);
 	set_active(h->fd, holds_anything(h));
-	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	let_lock_go(h);
 	errno = saved;
 }
 
@@ -263,7 +285,7 @@ void cs_hold_forget_slow(int fd)
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
 	__atomic_fetch_and(&cs_hold_used[fd / 64], ~(1ull << (fd % 64)),
 			   __ATOMIC_RELEASE);
-	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	let_lock_go(h);
 }
 
 uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -172,6 +173,127 @@ static int attack_errnos(void)
 	return 0;
 }
 
+/* Forks, FORKS times, while the flusher puts the parent's queued bytes on
+ * the wire (and may hold a socket's lock); each child queues a delayed
+ * send of its own on a new connection and exits. No child hangs, and
+ * every byte of the parent's and the children's arrives. */
+static void *drain(void *arg)
+{
+	int fd = (int)(long)arg;
+	static char buf[1 << 16];
+	size_t got = 0;
+	ssize_t n;
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+		got += (size_t)n;
+	return (void *)got;
+}
+
+static int attack_fork_flusher(int forks)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	getsockname(s, (struct sockaddr *)&a, &len);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = 0;
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 256) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen");
+	pthread_t reader;
+	pthread_create(&reader, NULL, drain, (void *)(long)s);
+	static char buf[4096];
+	memset(buf, 'p', sizeof buf);
+	size_t sent = 0, child_bytes = 0;
+	int hung = 0;
+	for (int i = 0; i < forks; i++) {
+		ssize_t n = send(c, buf, sizeof buf, 0);
+		sent += n > 0 ? (size_t)n : 0;
+		pid_t pid = fork();
+		if (pid == 0) {
+			int k = socket(AF_INET, SOCK_STREAM, 0);
+			if (connect(k, (struct sockaddr *)&a, sizeof a))
+				_exit(3);
+			fcntl(k, F_SETFL, O_NONBLOCK);
+			exit(send(k, buf, 100, 0) == 100 ? 0 : 4);
+		}
+		int peer = accept(l, NULL, NULL);
+		int status = -1;
+		for (int w = 0; w < 500 && waitpid(pid, &status, WNOHANG) == 0; w++)
+			usleep(10000);
+		if (status == -1) {
+			hung++;
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
+		struct timeval tv = {.tv_sec = 2};
+		setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		child_bytes += (size_t)drain((void *)(long)peer);
+		close(peer);
+	}
+	usleep(800000); /* the last bytes are due */
+	shutdown(c, SHUT_WR);
+	void *got;
+	pthread_join(reader, &got);
+	printf("fork-flusher: %d hung, parent %s, children %s\n", hung,
+	       (size_t)got == sent ? "every byte" : "bytes missing",
+	       child_bytes == (size_t)forks * 100 ? "every byte" : "bytes missing");
+	return 0;
+}
+
+/* Threads cancelled in epoll_wait, poll and recv loops on c, before and
+ * after its held data comes due: afterwards the main thread sees the
+ * data, closes c, and forks (no lock of the shim left taken). */
+static int cancel_ep;
+
+static void *wait_loop(void *arg)
+{
+	struct epoll_event out;
+	struct pollfd p = {.fd = c, .events = POLLIN};
+	char b;
+	for (int how = (int)(long)arg;;) {
+		if (how == 0)
+			epoll_wait(cancel_ep, &out, 1, -1);
+		else if (how == 1)
+			poll(&p, 1, -1);
+		else /* answered from the hold, recv may not enter the kernel */
+			recv(c, &b, 1, MSG_PEEK), pthread_testcancel();
+	}
+	return NULL;
+}
+
+static int attack_cancel(int rounds)
+{
+	cancel_ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c};
+	epoll_ctl(cancel_ep, EPOLL_CTL_ADD, c, &ev);
+	send_held();
+	double t0 = now_ms();
+	for (int r = 0; r < rounds || now_ms() - t0 < 1500; r++) {
+		pthread_t t[6];
+		for (int i = 0; i < 6; i++)
+			pthread_create(&t[i], NULL, wait_loop, (void *)(long)(i % 3));
+		usleep(2000);
+		for (int i = 0; i < 6; i++)
+			pthread_cancel(t[i]);
+		for (int i = 0; i < 6; i++)
+			pthread_join(t[i], NULL);
+	}
+	t0 = now_ms();
+	struct epoll_event out;
+	int n = epoll_wait(cancel_ep, &out, 1, 5000);
+	double waited = now_ms() - t0;
+	close(c);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	int status = -1;
+	for (int w = 0; w < 500 && waitpid(pid, &status, WNOHANG) == 0; w++)
+		usleep(10000);
+	printf("cancel: data %s, close returned, fork %s\n",
+	       n == 1 && waited < 1000 ? "seen" : "not seen",
+	       status == 0 ? "ok" : "hung");
+	return 0;
+}
+
 /* libuv adds an fd that is still in its epoll set and takes EEXIST as
  * "modify instead": the second ADD must fail as the kernel's does, and
  * the shim must keep holding what it held. */
@@ -290,7 +412,8 @@ static int attack_select_big(void)
 }
 
 /* Bytes accepted by a delayed send (as many as the socket takes, up to
- * 1 MB), then the sender ends its connection (close), or the program ends
+ * 1 MB), then the sender ends its connection (close, shutdown), or the
+ * program ends
  * (exit, _exit, exec) without another call: a real kernel still delivers
  * every byte it accepted. */
 static int attack_end_queued(const char *how)
@@ -309,8 +432,11 @@ static int attack_end_queued(const char *how)
 		       (n = send(c, buf + total, sizeof buf - total, 0)) > 0)
 			total += (size_t)n;
 		(void)!write(report[1], &total, sizeof total);
-		if (!strcmp(how, "close")) {
-			close(c);
+		if (!strcmp(how, "close") || !strcmp(how, "shutdown")) {
+			if (how[0] == 'c')
+				close(c);
+			else
+				shutdown(c, SHUT_WR);
 			usleep(1500000); /* alive, but no further call */
 			_exit(0);
 		}
@@ -350,6 +476,10 @@ int main(int argc, char **argv)
 		return attack_toggle(argv + 2);
 	if (!strcmp(a, "toggle-send") && argc > 2)
 		return attack_toggle_send(argv + 2);
+	if (!strcmp(a, "fork-flusher"))
+		return attack_fork_flusher(argc > 2 ? atoi(argv[2]) : 100);
+	if (!strcmp(a, "cancel"))
+		return attack_cancel(argc > 2 ? atoi(argv[2]) : 50);
 	if (!strcmp(a, "errnos"))
 		return attack_errnos();
 	if (!strcmp(a, "eexist"))
