@@ -275,6 +275,15 @@ void cs_hold_claim(struct cs_hold *h, uint64_t ino)
 		h->ino = ino;
 }
 
+void cs_hold_send_now(int fd)
+{
+	struct cs_hold *h = cs_hold_lock(fd, false);
+	if (!h)
+		return;
+	cs_sendq_send_now(h);
+	cs_hold_unlock(h, cs_now_ns());
+}
+
 void cs_hold_forget_slow(int fd)
 {
 	struct cs_hold *h = slot(fd);

@@ -1,5 +1,6 @@
 /* Interposers of the send family: send, sendto, sendmsg, and write and
- * writev (which are sends when the fd is a socket). */
+ * writev (which are sends when the fd is a socket); and shutdown, which
+ * ends the sending and so must come after the bytes a delay queued. */
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -149,4 +150,13 @@ CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	if (cs_likely(!cs_send_armed()))
 		return cs_real_writev(fd, iov, iovcnt);
 	return writev_slow(fd, iov, iovcnt);
+}
+
+/* The kernel sends what it accepted before the FIN: bytes queued by a
+ * delayed send go out now, early rather than after it (and lost). */
+CS_EXPORT int shutdown(int fd, int how)
+{
+	if (how != SHUT_RD && cs_hold_active_fd(fd))
+		cs_hold_send_now(fd);
+	return cs_real_shutdown(fd, how);
 }

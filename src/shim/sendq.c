@@ -223,6 +223,12 @@ static void send_now(struct cs_hold *h, uint64_t give_up)
 	errno = saved;
 }
 
+void cs_sendq_send_now(struct cs_hold *h)
+{
+	if (h->sendq)
+		send_now(h, 0);
+}
+
 void cs_sendq_close(struct cs_hold *h, bool flush)
 {
 	struct cs_sendq *s = h->sendq;

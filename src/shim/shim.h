@@ -152,6 +152,7 @@ extern int (*cs_real_dup3)(int, int, int);
 extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
 extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
+extern int (*cs_real_shutdown)(int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
 extern int (*cs_real_getsockopt)(int, int, int, void *, socklen_t *);
 extern int (*cs_real_ioctl)(int, unsigned long, void *);
@@ -544,6 +545,10 @@ void cs_hold_forget_slow(int fd);
  * had the number before (closed behind the shim's back) is let go. */
 void cs_hold_claim(struct cs_hold *h, uint64_t ino);
 
+/* Bytes still queued on fd go out now: the end of its sending (shutdown)
+ * must not pass them. */
+void cs_hold_send_now(int fd);
+
 /* A closed or replaced fd holds nothing back any more. */
 extern struct cs_hold cs_holds[CS_FD_CACHE];
 static inline void cs_hold_forget(int fd)
@@ -590,6 +595,8 @@ void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 /* The fd closes (flush: what is queued goes now), or is another socket's
  * (what is queued is dropped); the queue is unmapped. */
 void cs_sendq_close(struct cs_hold *h, bool flush);
+/* What h's queue holds goes on the wire now (before a shutdown). */
+void cs_sendq_send_now(struct cs_hold *h);
 void cs_sendq_after_fork_child(void);
 /* At exit: what every queue holds goes out now. */
 void cs_sendq_at_exit(void);

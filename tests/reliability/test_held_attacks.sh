@@ -4,7 +4,8 @@
 # sends are queued; errno after every readiness call with a hold; select
 # with sets larger than FD_SETSIZE; a poll count over RLIMIT_NOFILE;
 # EINTR in a shortened wait; bytes queued when the sender ends; epoll
-# registrations added twice or left in a closed epoll set.
+# registrations added twice or left in a closed epoll set; forks while
+# the flusher runs; threads cancelled inside held waits.
 . "$(dirname "$0")/../integration/lib.sh"
 
 HELD=$CS_BUILD/reliability/held
@@ -78,10 +79,23 @@ under recv.cfg epfd-reuse
 assert_eq "epfd-reuse: same number yes, events in the new set 0" "$OUT" "a new epoll set on a closed one's number"
 
 # --- bytes queued when the sender ends -----------------------------------------
-for how in close exit; do
+for how in close shutdown exit; do
 	assert_exit 0 "$HELD" "end-$how"
 	assert_eq "end-$how: peer got every byte" "$OUT" "bytes sent before $how, without the shim"
 	under send.cfg "end-$how"
 	assert_eq "end-$how: peer got every byte" "$OUT" "bytes queued before $how"
 done
+# --- threads and processes ----------------------------------------------------
+# 100 forks while the flusher sends the parent's queued bytes; each child
+# queues a send of its own and exits.
+assert_exit 0 "$HELD" fork-flusher 100
+assert_eq "fork-flusher: 0 hung, parent every byte, children every byte" "$OUT" "forks without the shim"
+under send.cfg fork-flusher 100
+assert_eq "fork-flusher: 0 hung, parent every byte, children every byte" "$OUT" "forks while the flusher runs"
+
+# Threads cancelled in epoll_wait, poll and recv on a held socket: the
+# main thread then sees the data, closes the socket and forks. Before: the
+# close waited forever for a lock a cancelled thread held.
+under recv.cfg cancel 100
+assert_eq "cancel: data seen, close returned, fork ok" "$OUT" "after cancelled threads"
 echo "ok"

@@ -133,6 +133,9 @@ int main(void)
 	struct sigaction sa = {.sa_handler = SIG_DFL}, old;
 	CALL("sigaction", sigaction(SIGBUS, &sa, &old), -1);
 	CALL("signal", signal(SIGBUS, SIG_DFL) == SIG_ERR, 1);
+	int ended = socket(AF_INET, SOCK_STREAM, 0);
+	connect(ended, (struct sockaddr *)&addr, sizeof addr);
+	CALL("shutdown", shutdown(ended, SHUT_WR), -1);
 	dup2(pipe_fds[1], 61);
 	errno = SENTINEL;
 	closefrom(61);
@@ -170,6 +173,7 @@ int main(void)
 	CALL("sigaction", sigaction(SIGKILL, &sa, NULL), -1);
 	CALL("signal", signal(-1, SIG_DFL) == SIG_ERR, 1);
 	CALL("ioctl", ioctl(-1, FIONREAD, &nr), -1);
+	CALL("shutdown", shutdown(closed, SHUT_RDWR), -1);
 	printf("successful calls that changed errno: %d\n", failures);
 	return failures != 0;
 }
