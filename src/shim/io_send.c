@@ -154,9 +154,16 @@ CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 
 /* The kernel sends what it accepted before the FIN: bytes queued by a
  * delayed send go out now, early rather than after it (and lost). */
-CS_EXPORT int shutdown(int fd, int how)
+static CS_SLOW_PATH int shutdown_slow(int fd, int how)
 {
 	if (how != SHUT_RD && cs_hold_active_fd(fd))
 		cs_hold_send_now(fd);
 	return cs_real_shutdown(fd, how);
+}
+
+CS_EXPORT int shutdown(int fd, int how)
+{
+	if (cs_likely(!cs_send_armed()))
+		return cs_real_shutdown(fd, how);
+	return shutdown_slow(fd, how);
 }

@@ -85,6 +85,19 @@ for how in close shutdown exit; do
 	under send.cfg "end-$how"
 	assert_eq "end-$how: peer got every byte" "$OUT" "bytes queued before $how"
 done
+# --- what held up when tried ---------------------------------------------------
+cat >conn.cfg <<'CFG'
+rules = ( { name = "slow-connect"; calls = ["connect"]; fault = "latency"; delay_ms = 2000; after = 1; count = 1; } );
+CFG
+under conn.cfg connect-close
+assert_eq "connect-close: first EINPROGRESS, same number yes, second under way, writable 1 at once" "$OUT" "a connect closed before due"
+under recv.cfg dup-wait
+assert_eq "dup-wait: wait ended in time, recv 1 'n'" "$OUT" "a socket dup'd onto a held number during waits"
+under recv.cfg exclusive
+assert_eq "exclusive: early 0, mod EINVAL, event 1 in time" "$OUT" "EPOLLEXCLUSIVE on a held socket"
+under recv.cfg rlimit
+assert_eq "rlimit: sockets ran out, event 1, recv 1" "$OUT" "held data with no fd left"
+
 # --- threads and processes ----------------------------------------------------
 # 100 forks while the flusher sends the parent's queued bytes; each child
 # queues a send of its own and exits.

@@ -294,6 +294,110 @@ static int attack_cancel(int rounds)
 	return 0;
 }
 
+/* A non-blocking connect under a connect latency (EINPROGRESS), closed
+ * before it is due; a new socket gets the number and connects (the rule
+ * lets it through: count = 1): it is writable at once, not when the old
+ * one would have been. */
+static int attack_connect_close(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	getsockname(s, (struct sockaddr *)&a, &len);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = 0;
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 8) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen");
+	int k = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int rc = connect(k, (struct sockaddr *)&a, sizeof a);
+	int err = errno;
+	close(k);
+	int k2 = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int rc2 = connect(k2, (struct sockaddr *)&a, sizeof a);
+	struct pollfd p = {.fd = k2, .events = POLLOUT};
+	double t0 = now_ms();
+	int n = poll(&p, 1, 3000);
+	printf("connect-close: first %s, same number %s, second %s, writable %d %s\n",
+	       rc < 0 && err == EINPROGRESS ? "EINPROGRESS" : "other",
+	       k2 == k ? "yes" : "no",
+	       rc2 == 0 || errno == EINPROGRESS ? "under way" : "failed", n,
+	       now_ms() - t0 < 1000 ? "at once" : "late");
+	return 0;
+}
+
+/* A thread waits in poll and another in epoll_wait on c (held 1 s); the
+ * main thread dup2s another socket, with data ready, onto c's number.
+ * The waits end (the kernel reports the old file's events or the new
+ * one's), nothing hangs, and a recv on the number reads the new socket. */
+static void *poll_c(void *arg)
+{
+	(void)arg;
+	struct pollfd p = {.fd = c, .events = POLLIN};
+	return (void *)(long)poll(&p, 1, 3000);
+}
+
+static int attack_dup_wait(void)
+{
+	int pair[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+	send(pair[1], "n", 1, 0);
+	send_held();
+	pthread_t t;
+	pthread_create(&t, NULL, poll_c, NULL);
+	usleep(100000);
+	dup2(pair[0], c);
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	void *n;
+	double t0 = now_ms();
+	pthread_join(t, &n);
+	char b = 0;
+	ssize_t got = recv(c, &b, 1, 0);
+	printf("dup-wait: wait ended %s, recv %zd '%c'\n",
+	       now_ms() - t0 < 2500 ? "in time" : "late", got, got == 1 ? b : '-');
+	return 0;
+}
+
+/* EPOLLEXCLUSIVE on a held socket: the event comes when due; a MOD of
+ * the exclusive registration fails with EINVAL as in the kernel. */
+static int attack_exclusive(void)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = c}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	send_held();
+	int early = epoll_wait(ep, &out, 1, 200);
+	errno = 0;
+	int rc = epoll_ctl(ep, EPOLL_CTL_MOD, c, &ev);
+	int err = errno;
+	double t0 = now_ms();
+	int n = epoll_wait(ep, &out, 1, 3000);
+	printf("exclusive: early %d, mod %s, event %d %s\n", early,
+	       rc < 0 ? strerrorname_np(err) : "succeeded", n,
+	       now_ms() - t0 < 2000 ? "in time" : "late");
+	return 0;
+}
+
+/* RLIMIT_NOFILE lowered to one fd more than the program has open, then
+ * held data and sockets until none is left: the held data comes. */
+static int attack_rlimit(void)
+{
+	int ep = epoll_create1(0);
+	int top = ep > s ? ep : s; /* c < s */
+	struct rlimit r = {.rlim_cur = (rlim_t)top + 2, .rlim_max = (rlim_t)top + 2};
+	setrlimit(RLIMIT_NOFILE, &r);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	send_held();
+	int more = socket(AF_INET, SOCK_STREAM, 0);
+	int none = socket(AF_INET, SOCK_STREAM, 0);
+	int n = epoll_wait(ep, &out, 1, 3000);
+	char b;
+	printf("rlimit: sockets %s, event %d, recv %zd\n",
+	       more >= 0 && none < 0 ? "ran out" : "did not run out", n,
+	       recv(c, &b, 1, 0));
+	return 0;
+}
+
 /* libuv adds an fd that is still in its epoll set and takes EEXIST as
  * "modify instead": the second ADD must fail as the kernel's does, and
  * the shim must keep holding what it held. */
@@ -480,6 +584,14 @@ int main(int argc, char **argv)
 		return attack_fork_flusher(argc > 2 ? atoi(argv[2]) : 100);
 	if (!strcmp(a, "cancel"))
 		return attack_cancel(argc > 2 ? atoi(argv[2]) : 50);
+	if (!strcmp(a, "connect-close"))
+		return attack_connect_close();
+	if (!strcmp(a, "dup-wait"))
+		return attack_dup_wait();
+	if (!strcmp(a, "exclusive"))
+		return attack_exclusive();
+	if (!strcmp(a, "rlimit"))
+		return attack_rlimit();
 	if (!strcmp(a, "errnos"))
 		return attack_errnos();
 	if (!strcmp(a, "eexist"))
