@@ -210,10 +210,10 @@ struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 /* The socket families were disarmed (disable, pause, destroy, a segment
  * gone) while fds held something back. The data calls pass through again
  * and see what the kernel has, so readiness shows it too: held data,
- * partitions and connects under way are let go, and each registration is
- * put back as the program made it. Queued sends still go out in order
- * (the flusher runs on); connections kept aside by accept stay aside
- * until due. */
+ * partitions and connects under way are let go, connections kept aside
+ * by accept are due at once, and each registration is put back as the
+ * program made it. Queued sends still go out in order (the flusher runs
+ * on). */
 static void let_go_all(void)
 {
 	uint64_t now = cs_now_ns();
@@ -227,8 +227,9 @@ static void let_go_all(void)
 		h->in_errno = h->out_errno = 0;
 		h->out_all = h->partitioned = false;
 		h->send_later = h->recv_later = false;
-		if (h->aside_count)
-			cs_hold_aside_due(h);
+		for (int i = 0; i < h->aside_count; i++)
+			h->aside[(h->aside_head + i) % CS_ASIDE].due = now;
+		cs_hold_aside_due(h);
 		if (h->sendq)
 			cs_sendq_hold_writable(h, now);
 		cs_hold_unlock(h, now);

@@ -105,7 +105,7 @@ static CS_SLOW_PATH int poll_slow(struct pollfd *fds, nfds_t n, int timeout)
 
 CS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	if (cs_likely(!cs_ready_armed()))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_poll(fds, n, timeout);
 	return poll_slow(fds, n, timeout);
 }
@@ -122,7 +122,7 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 CS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		    const sigset_t *mask)
 {
-	if (cs_likely(!cs_ready_armed()))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_ppoll(fds, n, timeout, mask);
 	return ppoll_slow(fds, n, timeout, mask);
 }
@@ -236,7 +236,7 @@ static CS_SLOW_PATH int select_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 CS_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		     struct timeval *timeout)
 {
-	if (cs_likely(!cs_ready_armed()))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_select(nfds, r, w, e, timeout);
 	return select_slow(nfds, r, w, e, timeout);
 }
@@ -255,7 +255,7 @@ static CS_SLOW_PATH int pselect_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 CS_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		      const struct timespec *timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_ready_armed()))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_pselect(nfds, r, w, e, timeout, mask);
 	return pselect_slow(nfds, r, w, e, timeout, mask);
 }

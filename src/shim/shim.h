@@ -70,16 +70,16 @@ static inline bool cs_clock_reads_armed(void)
 /* Sends every clock_gettime of this process to its slow path for good. */
 void cs_clock_reads_hold(void);
 
-/* What readiness calls (poll, select, epoll_*) test instead: the armed
- * mask, until a socket first held something back; from then on a word
- * with the socket families always set, so that what is held is shown
- * again when a disable, pause or destroy disarms them (hold.c). */
+/* What readiness calls (poll, select, epoll_*) and accept test instead:
+ * the armed mask, until a socket first held something back; from then on
+ * a word with the socket families always set, so that what is held is
+ * shown, and connections kept aside handed over, when a disable, pause or
+ * destroy disarms them (hold.c). */
 extern const uint32_t *cs_ready_word;
 
-static inline bool cs_ready_armed(void)
+static inline bool cs_ready_armed(uint32_t bits)
 {
-	return __atomic_load_n(cs_ready_word, __ATOMIC_RELAXED) &
-	       CS_SOCKET_FAMILIES;
+	return __atomic_load_n(cs_ready_word, __ATOMIC_RELAXED) & bits;
 }
 
 /* Sends every readiness call of this process to its slow path for good. */

@@ -49,6 +49,19 @@ for change in "disable --all" "pause" "destroy"; do
 	assert_eq 'toggle-send: peer got "AB"' "$OUT" "order of the sends around '$change'"
 done
 
+# A connection kept aside by a 5 s accept latency, then the change: handed
+# over at once. Before: never (accept passed the shim by).
+cat >accept.cfg <<'CFG'
+rules = ( { name = "slow-accept"; calls = ["accept"]; fault = "latency"; delay_ms = 5000; } );
+CFG
+for change in "disable --all" "pause" "destroy"; do
+	new_segment
+	"$CTL" -s "$SEG" load accept.cfg >/dev/null || fail "load failed"
+	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
+		"$HELD" toggle-accept "$CTL" -s "$SEG" $change
+	assert_eq "toggle-accept: first kept aside, readable 1 at once, accepted yes" "$OUT" "a connection kept aside, after '$change'"
+done
+
 # --- errno and the kernel's answers -------------------------------------------
 assert_exit 0 "$HELD" errnos
 plain=$OUT
@@ -100,11 +113,14 @@ assert_eq "rlimit: sockets ran out, event 1, recv 1" "$OUT" "held data with no f
 
 # --- threads and processes ----------------------------------------------------
 # 100 forks while the flusher sends the parent's queued bytes; each child
-# queues a send of its own and exits.
-assert_exit 0 "$HELD" fork-flusher 100
-assert_eq "fork-flusher: 0 hung, parent every byte, children every byte" "$OUT" "forks without the shim"
-under send.cfg fork-flusher 100
-assert_eq "fork-flusher: 0 hung, parent every byte, children every byte" "$OUT" "forks while the flusher runs"
+# queues a send of its own (starting a flusher) and exits. ThreadSanitizer
+# does not follow a threaded fork that starts threads: left out there.
+if [[ ${CS_SANITIZER:-} != tsan ]]; then
+	assert_exit 0 "$HELD" fork-flusher 100
+	assert_eq "fork-flusher: 0 hung, parent every byte, children every byte" "$OUT" "forks without the shim"
+	under send.cfg fork-flusher 100
+	assert_eq "fork-flusher: 0 hung, parent every byte, children every byte" "$OUT" "forks while the flusher runs"
+fi
 
 # Threads cancelled in epoll_wait, poll and recv on a held socket: the
 # main thread then sees the data, closes the socket and forks. Before: the

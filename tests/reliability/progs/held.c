@@ -398,6 +398,36 @@ static int attack_rlimit(void)
 	return 0;
 }
 
+/* A connection kept aside by a 5 s accept latency, then the command (a
+ * live disable...): the listener is readable at once and accept hands the
+ * connection over, as without the rule. */
+static int attack_toggle_accept(char **cmd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	getsockname(s, (struct sockaddr *)&a, &len);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	a.sin_port = 0;
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 8) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen");
+	int k = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(k, (struct sockaddr *)&a, sizeof a))
+		die("connect");
+	usleep(20000);
+	int early = accept(l, NULL, NULL); /* kept aside: EAGAIN */
+	run(cmd);
+	struct pollfd p = {.fd = l, .events = POLLIN};
+	double t0 = now_ms();
+	int n = poll(&p, 1, 3000);
+	int conn = accept(l, NULL, NULL);
+	printf("toggle-accept: first %s, readable %d %s, accepted %s\n",
+	       early < 0 ? "kept aside" : "accepted", n,
+	       now_ms() - t0 < 1000 ? "at once" : "late",
+	       conn >= 0 ? "yes" : "no");
+	return 0;
+}
+
 /* libuv adds an fd that is still in its epoll set and takes EEXIST as
  * "modify instead": the second ADD must fail as the kernel's does, and
  * the shim must keep holding what it held. */
@@ -578,6 +608,8 @@ int main(int argc, char **argv)
 	const char *a = argv[1];
 	if (!strcmp(a, "toggle") && argc > 2)
 		return attack_toggle(argv + 2);
+	if (!strcmp(a, "toggle-accept") && argc > 2)
+		return attack_toggle_accept(argv + 2);
 	if (!strcmp(a, "toggle-send") && argc > 2)
 		return attack_toggle_send(argv + 2);
 	if (!strcmp(a, "fork-flusher"))
