@@ -61,18 +61,27 @@ static bool queued(const struct cs_hold *h)
 	return h->sendq && h->sendq->q.seen > h->sendq->q.read;
 }
 
+/* The first socket after *fd that has a send queue, locked (*fd is set
+ * to it); NULL when there is none. */
+static struct cs_hold *lock_next_queue(int *fd)
+{
+	while ((*fd = cs_hold_next(cs_hold_used, *fd + 1)) >= 0) {
+		if (!__atomic_load_n(&cs_holds[*fd].sendq, __ATOMIC_ACQUIRE))
+			continue;
+		struct cs_hold *h = cs_hold_lock(*fd, false);
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
 /* One round over the queued sockets; returns the next moment to wake, or
  * 0 when no queue holds anything. */
 static uint64_t flush_round(void)
 {
 	uint64_t now = cs_now_ns(), wake = 0;
-	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
-		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
-			continue;
-		struct cs_hold *h = cs_hold_lock(fd, false);
-		if (!h)
-			continue;
+	struct cs_hold *h;
+	for (int fd = -1; (h = lock_next_queue(&fd));) {
 		if (queued(h)) {
 			uint64_t next = flush_due(h, now);
 			wake = cs_deadline_min(wake, queued(h) && !next
@@ -247,13 +256,8 @@ void cs_sendq_at_exit(void)
 	 * go now, as the kernel would still send them; a peer that takes
 	 * nothing gets a second at most. */
 	uint64_t give_up = cs_deadline_add(cs_now_ns(), EXIT_PATIENCE_NS);
-	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_used, fd + 1)) {
-		if (!__atomic_load_n(&cs_holds[fd].sendq, __ATOMIC_ACQUIRE))
-			continue;
-		struct cs_hold *h = cs_hold_lock(fd, false);
-		if (!h)
-			continue;
+	struct cs_hold *h;
+	for (int fd = -1; (h = lock_next_queue(&fd));) {
 		send_now(h, give_up);
 		cs_hold_unlock(h, cs_now_ns());
 	}

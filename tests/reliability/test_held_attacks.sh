@@ -28,39 +28,37 @@ under() { # profile attack...
 }
 
 # --- live changes while something is held ------------------------------------
+# Runs ATTACK under a fresh segment loaded with PROFILE, once for each live
+# change that disarms it; each run's output must be WANT.
+after_each_change() { # profile attack want what
+	local change
+	for change in "disable --all" "pause" "destroy"; do
+		new_segment
+		"$CTL" -s "$SEG" load "$1" >/dev/null || fail "load failed"
+		assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
+			"$HELD" "$2" "$CTL" -s "$SEG" $change
+		assert_match "$3" "$OUT" "$4 after '$change'"
+		if [[ $2 == toggle ]]; then
+			ms=$(sed -n 's/.*epoll 1 after \([0-9]*\) ms.*/\1/p' <<<"$OUT")
+			((ms < 1500)) || fail "held data after '$change' shown after $ms ms, not at once"
+		fi
+	done
+}
+
 # Data held 5 s: after the change, epoll and poll show it at once, as recv
 # (which passes through again) returns it. Before: epoll never did.
-for change in "disable --all" "pause" "destroy"; do
-	new_segment
-	"$CTL" -s "$SEG" load recv5.cfg >/dev/null || fail "load failed"
-	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
-		"$HELD" toggle "$CTL" -s "$SEG" $change
-	assert_match '^toggle: held 0, epoll 1 after [0-9]+ ms, poll 1 after [0-9]+ ms, recv 1$' "$OUT" "held data after '$change'"
-	ms=$(sed -n 's/.*epoll 1 after \([0-9]*\) ms.*/\1/p' <<<"$OUT")
-	((ms < 1500)) || fail "held data after '$change' shown after $ms ms, not at once"
-done
+after_each_change recv5.cfg toggle \
+	'^toggle: held 0, epoll 1 after [0-9]+ ms, poll 1 after [0-9]+ ms, recv 1$' "held data"
 # Bytes queued by a send latency, then the change, then another send: in
 # order, as TCP gives them. Before: "BA".
-for change in "disable --all" "pause" "destroy"; do
-	new_segment
-	"$CTL" -s "$SEG" load send.cfg >/dev/null || fail "load failed"
-	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
-		"$HELD" toggle-send "$CTL" -s "$SEG" $change
-	assert_eq 'toggle-send: peer got "AB"' "$OUT" "order of the sends around '$change'"
-done
-
+after_each_change send.cfg toggle-send '^toggle-send: peer got "AB"$' "the order of two sends"
 # A connection kept aside by a 5 s accept latency, then the change: handed
 # over at once. Before: never (accept passed the shim by).
 cat >accept.cfg <<'CFG'
 rules = ( { name = "slow-accept"; calls = ["accept"]; fault = "latency"; delay_ms = 5000; } );
 CFG
-for change in "disable --all" "pause" "destroy"; do
-	new_segment
-	"$CTL" -s "$SEG" load accept.cfg >/dev/null || fail "load failed"
-	assert_exit 0 timeout -k 5 60 env LD_PRELOAD="$SHIM" CHAOS_SHIM_SEGMENT="$SEG" \
-		"$HELD" toggle-accept "$CTL" -s "$SEG" $change
-	assert_eq "toggle-accept: first kept aside, readable 1 at once, accepted yes" "$OUT" "a connection kept aside, after '$change'"
-done
+after_each_change accept.cfg toggle-accept \
+	'^toggle-accept: first kept aside, readable 1 at once, accepted yes$' "a connection kept aside"
 
 # --- errno and the kernel's answers -------------------------------------------
 assert_exit 0 "$HELD" errnos

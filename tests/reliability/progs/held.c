@@ -68,6 +68,20 @@ static void connect_pair(void)
 	fcntl(c, F_SETFL, O_NONBLOCK);
 }
 
+/* A second listening socket on loopback (type adds flags), its address
+ * in *a. */
+static int listener(struct sockaddr_in *a, int type)
+{
+	socklen_t len = sizeof *a;
+	*a = (struct sockaddr_in){.sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int l = socket(AF_INET, SOCK_STREAM | type, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)a, len) || listen(l, 256) ||
+	    getsockname(l, (struct sockaddr *)a, &len))
+		die("listen");
+	return l;
+}
+
 /* Runs argv and waits for it. */
 static void run(char **argv)
 {
@@ -191,13 +205,7 @@ static void *drain(void *arg)
 static int attack_fork_flusher(int forks)
 {
 	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	getsockname(s, (struct sockaddr *)&a, &len);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_port = 0;
-	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 256) ||
-	    getsockname(l, (struct sockaddr *)&a, &len))
-		die("listen");
+	int l = listener(&a, 0);
 	pthread_t reader;
 	pthread_create(&reader, NULL, drain, (void *)(long)s);
 	static char buf[4096];
@@ -301,13 +309,7 @@ static int attack_cancel(int rounds)
 static int attack_connect_close(void)
 {
 	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	getsockname(s, (struct sockaddr *)&a, &len);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_port = 0;
-	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 8) ||
-	    getsockname(l, (struct sockaddr *)&a, &len))
-		die("listen");
+	listener(&a, 0); /* stays open: the connects reach it */
 	int k = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	int rc = connect(k, (struct sockaddr *)&a, sizeof a);
 	int err = errno;
@@ -404,13 +406,7 @@ static int attack_rlimit(void)
 static int attack_toggle_accept(char **cmd)
 {
 	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	getsockname(s, (struct sockaddr *)&a, &len);
-	int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	a.sin_port = 0;
-	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 8) ||
-	    getsockname(l, (struct sockaddr *)&a, &len))
-		die("listen");
+	int l = listener(&a, SOCK_NONBLOCK);
 	int k = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(k, (struct sockaddr *)&a, sizeof a))
 		die("connect");
