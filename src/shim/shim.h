@@ -45,9 +45,18 @@
 extern const uint32_t *cs_armed_word;
 extern struct cs_segment *cs_seg;
 
+/* The word a pointer such as cs_armed_word points at. The pointer itself
+ * is loaded atomically too: detaching, or the first hold, moves it while
+ * other threads read it (the same two moves on x86). */
+static inline uint32_t cs_word(const uint32_t *const *word)
+{
+	return __atomic_load_n(__atomic_load_n(word, __ATOMIC_RELAXED),
+			       __ATOMIC_RELAXED);
+}
+
 static inline bool cs_armed_bits(uint32_t bits)
 {
-	return __atomic_load_n(cs_armed_word, __ATOMIC_RELAXED) & bits;
+	return cs_word(&cs_armed_word) & bits;
 }
 
 static inline bool cs_armed(enum cs_family family)
@@ -63,8 +72,7 @@ extern const uint32_t *cs_clock_reads_word;
 
 static inline bool cs_clock_reads_armed(void)
 {
-	return __atomic_load_n(cs_clock_reads_word, __ATOMIC_RELAXED) &
-	       CS_BIT(CS_FAM_CLOCK);
+	return cs_word(&cs_clock_reads_word) & CS_BIT(CS_FAM_CLOCK);
 }
 
 /* Sends every clock_gettime of this process to its slow path for good. */
@@ -79,7 +87,7 @@ extern const uint32_t *cs_ready_word;
 
 static inline bool cs_ready_armed(uint32_t bits)
 {
-	return __atomic_load_n(cs_ready_word, __ATOMIC_RELAXED) & bits;
+	return cs_word(&cs_ready_word) & bits;
 }
 
 /* Sends every readiness call of this process to its slow path for good. */
@@ -93,8 +101,7 @@ extern const uint32_t *cs_send_word;
 
 static inline bool cs_send_armed(void)
 {
-	return __atomic_load_n(cs_send_word, __ATOMIC_RELAXED) &
-	       CS_BIT(CS_FAM_SEND);
+	return cs_word(&cs_send_word) & CS_BIT(CS_FAM_SEND);
 }
 
 /* Sends every call of the send family to its slow path for good. */
