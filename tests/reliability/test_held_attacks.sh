@@ -106,6 +106,8 @@ under recv.cfg dup-wait
 assert_eq "dup-wait: wait ended in time, recv 1 'n'" "$OUT" "a socket dup'd onto a held number during waits"
 under recv.cfg exclusive
 assert_eq "exclusive: early 0, mod EINVAL, event 1 in time" "$OUT" "EPOLLEXCLUSIVE on a held socket"
+under recv.cfg fork-epoll
+assert_eq "fork-epoll: parent 1, child saw it, second byte 1 after its delay" "$OUT" "an epoll set shared with a forked child"
 under recv.cfg rlimit
 assert_eq "rlimit: sockets ran out, event 1, recv 1" "$OUT" "held data with no fd left"
 

@@ -424,6 +424,35 @@ static int attack_toggle_accept(char **cmd)
 	return 0;
 }
 
+/* An epoll set shared with a forked child (the same kernel object): both
+ * processes wait in it while c holds data, both see it when due; then a
+ * second byte is held, and the parent's wait must again not report it
+ * before it is due. */
+static int attack_fork_epoll(void)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	send_held();
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(epoll_wait(ep, &out, 1, 3000) == 1 ? 0 : 1);
+	int n1 = epoll_wait(ep, &out, 1, 3000);
+	usleep(300000); /* the child's wait sees the data too */
+	char b[4];
+	recv(c, b, sizeof b, 0);
+	int status;
+	waitpid(pid, &status, 0);
+	send_held();
+	double t0 = now_ms();
+	int n2 = epoll_wait(ep, &out, 1, 3000);
+	double waited = now_ms() - t0;
+	printf("fork-epoll: parent %d, child %s, second byte %d %s\n", n1,
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "saw it" : "did not see it",
+	       n2, waited > 700 ? "after its delay" : "early");
+	return 0;
+}
+
 /* libuv adds an fd that is still in its epoll set and takes EEXIST as
  * "modify instead": the second ADD must fail as the kernel's does, and
  * the shim must keep holding what it held. */
@@ -620,6 +649,8 @@ int main(int argc, char **argv)
 		return attack_exclusive();
 	if (!strcmp(a, "rlimit"))
 		return attack_rlimit();
+	if (!strcmp(a, "fork-epoll"))
+		return attack_fork_epoll();
 	if (!strcmp(a, "errnos"))
 		return attack_errnos();
 	if (!strcmp(a, "eexist"))
