@@ -13,6 +13,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -158,7 +159,8 @@ int main(void)
 	CALL("close", close(-1), -1);
 	CALL("dup2", dup2(-1, 52), -1);
 	volatile nfds_t too_many = (nfds_t)1 << 30; /* EINVAL */
-	CALL("poll", poll(&pfd, too_many, 0), -1);
+	if (!getenv("CS_SANITIZER")) /* their poll reads the whole count */
+		CALL("poll", poll(&pfd, too_many, 0), -1);
 	CALL("select", select(-1, NULL, NULL, NULL, &tv0), -1);
 	CALL("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_ADD, c1, &ev), -1);
 	CALL("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_MOD, closed, &ev), -1);

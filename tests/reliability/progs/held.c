@@ -174,7 +174,8 @@ static int attack_errnos(void)
 	TRY(epoll_wait(idle, &ev, 1, 0));
 	TRY(epoll_pwait2(ep, &ev, 1, &zero, NULL));
 	TRY(poll(&p, 1, 0));
-	TRY(poll(&p, too_many, 0));
+	if (!getenv("CS_SANITIZER")) /* their poll reads the whole count */
+		TRY(poll(&p, too_many, 0));
 	TRY(ppoll(&p, 1, &zero, NULL));
 	TRY(select(c + 1, &r, NULL, NULL, &tv0));
 	TRY(select(-1, &r, NULL, NULL, &tv0));
