@@ -124,7 +124,10 @@ fi
 
 # Threads cancelled in epoll_wait, poll and recv on a held socket: the
 # main thread then sees the data, closes the socket and forks. Before: the
-# close waited forever for a lock a cancelled thread held.
-under recv.cfg cancel 100
-assert_eq "cancel: data seen, close returned, fork ok" "$OUT" "after cancelled threads"
+# close waited forever for a lock a cancelled thread held. Not under ASan,
+# which reports the frames a cancellation unwinds (test_process_life.sh).
+if [[ ${CS_SANITIZER:-} != asan ]]; then
+	under recv.cfg cancel 100
+	assert_eq "cancel: data seen, close returned, fork ok" "$OUT" "after cancelled threads"
+fi
 echo "ok"
