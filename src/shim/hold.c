@@ -10,7 +10,8 @@
  * that is only ever tried: a caller that cannot take it (another thread, or
  * a signal handler interrupting its own thread) passes through. Only a
  * close waits for it, so that nothing held for a closed socket is left for
- * the next one with its number. */
+ * the next one with its number. When the socket families are disarmed
+ * (disable, pause, destroy), everything held is let go. */
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
