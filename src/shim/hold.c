@@ -208,8 +208,8 @@ struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 	return h;
 }
 
-/* The socket families were disarmed (disable, pause, destroy, a segment
- * gone) while fds held something back. The data calls pass through again
+/* The socket and TLS families were disarmed (disable, pause, destroy, a
+ * segment gone) while fds held something back. The data calls pass through again
  * and see what the kernel has, so readiness shows it too: held data,
  * partitions and connects under way are let go, connections kept aside
  * by accept are due at once, and each registration is put back as the
@@ -243,6 +243,8 @@ bool cs_hold_nothing_armed(void)
 		return true;
 	if (cs_armed_bits(CS_SOCKET_FAMILIES))
 		return false;
+	if (cs_armed_bits(CS_SSL_FAMILIES))
+		return true; /* TLS holds its sockets, readiness is the kernel's */
 	let_go_all();
 	return cs_hold_nothing();
 }
@@ -344,7 +346,9 @@ static struct cs_hold_reg *find_reg(struct cs_hold *h, int epfd, bool create)
 
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	cs_hold_nothing_armed(); /* disarmed: the sets as the program made them */
+	/* Disarmed: what was held is let go, and the sets are the program's. */
+	if (cs_hold_nothing_armed() && !cs_armed_bits(CS_SOCKET_FAMILIES))
+		return cs_real_epoll_ctl(epfd, op, fd, ev);
 	struct cs_hold *h = cs_hold_lock(fd, true);
 	if (!h)
 		return cs_real_epoll_ctl(epfd, op, fd, ev);
