@@ -12,7 +12,8 @@
  * that is only ever tried: a caller that cannot take it (another thread, or
  * a signal handler interrupting its own thread) passes through. Only a
  * close waits for it, so that nothing held for a closed socket is left for
- * the next one with its number. */
+ * the next one with its number. When the socket families are disarmed
+ * (disable, pause, destroy), everything held is let go. */
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
@@ -96,6 +97,26 @@ int cs_hold_next(enum cs_hold_set set, int from)
 /* A per-thread address: who holds a lock. */
 static CS_TLS char thread_mark;
 
+/* A thread cancelled while it holds a slot's lock (at a cancellation
+ * point the shim calls: recv, send, close) would leave it taken for good,
+ * and a close of that fd would wait forever: cancellation is off while a
+ * thread holds any. */
+static CS_TLS int locks_held;
+static CS_TLS int cancel_state;
+
+static void took_lock(void)
+{
+	if (!locks_held++)
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+}
+
+static void let_lock_go(struct cs_hold *h)
+{
+	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	if (!--locks_held)
+		pthread_setcancelstate(cancel_state, NULL);
+}
+
 /* Takes h's lock, trying `tries` times (0: until it is free). Never
  * waits for the calling thread itself (a signal handler that interrupted
  * it while it held the lock). */
@@ -106,8 +127,10 @@ static bool lock_slot(struct cs_hold *h, int tries)
 		uintptr_t free_lock = 0;
 		if (__atomic_compare_exchange_n(&h->lock, &free_lock, me, false,
 						__ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			took_lock();
 			return true;
+		}
 		if (free_lock == me)
 			return false;
 		sched_yield();
@@ -183,6 +206,8 @@ static bool holds_anything(const struct cs_hold *h)
 
 static void set_active(int fd, bool on)
 {
+	if (on)
+		cs_ready_hold(); /* before readiness calls can see the bit */
 	if (set_bit(CS_HOLD_ACTIVE, fd, on))
 		__atomic_fetch_add(&cs_hold_active, on ? 1u : -1u,
 				   __ATOMIC_RELEASE);
@@ -203,7 +228,7 @@ void cs_hold_unlock(struct cs_hold *h, uint64_t now)
 		if (h->reg[i].used)
 			sync_reg(h->fd, &h->reg[i], hidden);
 	set_active(h->fd, holds_anything(h));
-	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	let_lock_go(h);
 	errno = saved;
 }
 
@@ -218,6 +243,47 @@ struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 		h->in_errno = ETIMEDOUT;
 	}
 	return h;
+}
+
+/* The socket and TLS families were disarmed (disable, pause, destroy, a
+ * segment gone) while fds held something back. The data calls pass through again
+ * and see what the kernel has, so readiness shows it too: held data,
+ * partitions and connects under way are let go, connections kept aside
+ * by accept are due at once, and each registration is put back as the
+ * program made it. Queued sends still go out in order (the flusher runs
+ * on). */
+static void let_go_all(void)
+{
+	uint64_t now = cs_now_ns();
+	for (int fd = cs_hold_next(CS_HOLD_ACTIVE, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_ACTIVE, fd + 1)) {
+		struct cs_hold *h = cs_hold_lock(fd, false);
+		if (!h)
+			continue;
+		memset(&h->q, 0, sizeof h->q);
+		h->in_until = h->out_until = 0;
+		h->in_errno = h->out_errno = 0;
+		h->out_all = h->partitioned = false;
+		h->send_later = h->recv_later = false;
+		for (int i = 0; i < h->aside_count; i++)
+			h->aside[(h->aside_head + i) % CS_ASIDE].due = now;
+		cs_hold_aside_due(h);
+		if (h->sendq)
+			cs_sendq_hold_writable(h, now);
+		cs_hold_unlock(h, now);
+	}
+}
+
+bool cs_hold_nothing_armed(void)
+{
+	if (cs_hold_nothing())
+		return true;
+	if (cs_armed_bits(CS_SOCKET_FAMILIES))
+		return false;
+	if (cs_armed_bits(CS_SSL_FAMILIES))
+		return true; /* TLS holds its sockets, readiness is the kernel's */
+	let_go_all();
+	return cs_hold_nothing();
 }
 
 void cs_hold_aside_due(struct cs_hold *h)
@@ -250,6 +316,15 @@ void cs_hold_claim(struct cs_hold *h, uint64_t ino)
 		h->ino = ino;
 }
 
+void cs_hold_send_now(int fd)
+{
+	struct cs_hold *h = cs_hold_lock(fd, false);
+	if (!h)
+		return;
+	cs_sendq_flush_now(h);
+	cs_hold_unlock(h, cs_now_ns());
+}
+
 void cs_hold_forget_slow(int fd)
 {
 	struct cs_hold *h = cs_hold_slot(fd, false);
@@ -260,7 +335,7 @@ void cs_hold_forget_slow(int fd)
 	set_active(fd, false);
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
 	set_bit(CS_HOLD_USED, fd, false);
-	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	let_lock_go(h);
 }
 
 uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
@@ -308,6 +383,9 @@ static struct cs_hold_reg *find_reg(struct cs_hold *h, int epfd, bool create)
 
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
+	/* Disarmed: what was held is let go, and the sets are the program's. */
+	if (cs_hold_nothing_armed() && !cs_armed_bits(CS_SOCKET_FAMILIES))
+		return cs_real_epoll_ctl(epfd, op, fd, ev);
 	struct cs_hold *h = cs_hold_lock(fd, true);
 	if (!h)
 		return cs_real_epoll_ctl(epfd, op, fd, ev);

@@ -11,7 +11,7 @@
 
 CS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_ctl(epfd, op, fd, ev);
 	return cs_hold_epoll_ctl(epfd, op, fd, ev);
 }
@@ -60,7 +60,7 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 				  int timeout)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
 			 NULL);
@@ -68,7 +68,7 @@ static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 
 CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return wait_slow(epfd, ev, max, timeout);
 }
@@ -76,7 +76,7 @@ CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 				   int timeout, const sigset_t *mask)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
 			 mask);
@@ -85,7 +85,7 @@ static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 CS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			  int timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return pwait_slow(epfd, ev, max, timeout, mask);
 }
@@ -94,7 +94,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 				    const struct timespec *timeout,
 				    const sigset_t *mask)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ts(timeout, cs_now_ns()),
 			 mask);
@@ -103,7 +103,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 CS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 			   const struct timespec *timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return pwait2_slow(epfd, ev, max, timeout, mask);
 }

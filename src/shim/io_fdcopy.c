@@ -90,7 +90,7 @@ static ssize_t vanish(const struct fdcopy *c, size_t want)
  * socket of the quiet lane, or its family is not armed. */
 static bool both_ends_quiet(int in, int out)
 {
-	return (!cs_armed(CS_FAM_SEND) || cs_fd_quiet(out, CS_FAM_SEND)) &&
+	return (!cs_send_armed() || cs_fd_quiet(out, CS_FAM_SEND)) &&
 	       (!cs_armed(CS_FAM_RECV) || cs_fd_quiet(in, CS_FAM_RECV));
 }
 
@@ -108,7 +108,7 @@ static ssize_t copy_slow(struct fdcopy *c, const char *name, size_t n,
 			   .real = real,
 			   .args = c,
 			   .lengths_only = true};
-	if (cs_armed(CS_FAM_SEND) && is_socket(c->out)) {
+	if (cs_send_armed() && is_socket(c->out)) {
 		io.family = CS_FAM_SEND;
 		io.fd = c->out;
 	} else if (cs_armed(CS_FAM_RECV) && is_socket(c->in)) {
@@ -167,7 +167,7 @@ static CS_SLOW_PATH ssize_t sendfile_slow(int out, int in, off_t *offset,
 
 CS_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t n)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)) || cs_fd_quiet(out, CS_FAM_SEND))
+	if (cs_likely(!cs_send_armed()) || cs_fd_quiet(out, CS_FAM_SEND))
 		return cs_real_sendfile(out, in, offset, n);
 	return sendfile_slow(out, in, offset, n);
 }
@@ -181,7 +181,7 @@ static CS_SLOW_PATH ssize_t sendfile64_slow(int out, int in, off64_t *offset,
 
 CS_EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t n)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)) || cs_fd_quiet(out, CS_FAM_SEND))
+	if (cs_likely(!cs_send_armed()) || cs_fd_quiet(out, CS_FAM_SEND))
 		return cs_real_sendfile64(out, in, offset, n);
 	return sendfile64_slow(out, in, offset, n);
 }

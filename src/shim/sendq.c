@@ -8,8 +8,11 @@
  * started again on demand in a forked child, whose inherited queues are
  * dropped (the parent sends them). A full queue makes the socket not
  * writable and the send EAGAIN, as a full socket buffer does; on UDP it
- * loses the datagram instead, as a full link does. */
+ * loses the datagram instead, as a full link does. What is still queued
+ * when the socket is closed or shut down, or the process exits, goes out
+ * at once. */
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +23,7 @@
 
 #define RETRY_NS (2 * CS_NS_PER_MS) /* the peer's window was full */
 #define IDLE_EXIT_NS CS_NS_PER_S
+#define EXIT_PATIENCE_NS CS_NS_PER_S
 
 static uint32_t wakeups;       /* futex word: bumped by every enqueue */
 static pid_t flusher_pid;      /* the process whose flusher runs */
@@ -111,23 +115,32 @@ static bool queued(const struct cs_hold *h)
 	return s && (s->message_count || s->q.seen > s->q.read);
 }
 
+/* The first socket after *fd that has a send queue, locked (*fd is set
+ * to it); NULL when there is none. *busy is set when one that holds
+ * something could not be locked (look again soon). */
+static struct cs_hold *lock_next_queue(int *fd, bool *busy)
+{
+	while ((*fd = cs_hold_next(CS_HOLD_USED, *fd + 1)) >= 0) {
+		struct cs_hold *h = cs_hold_slot(*fd, false);
+		if (!h || !__atomic_load_n(&h->sendq, __ATOMIC_ACQUIRE))
+			continue;
+		h = cs_hold_lock(*fd, false);
+		if (h)
+			return h;
+		if (cs_hold_active_fd(*fd))
+			*busy = true;
+	}
+	return NULL;
+}
+
 /* One round over the queued sockets; returns the next moment to wake, or
  * 0 when no queue holds anything. */
 static uint64_t flush_round(void)
 {
 	uint64_t now = cs_now_ns(), wake = 0;
-	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
-	     fd = cs_hold_next(CS_HOLD_USED, fd + 1)) {
-		if (!__atomic_load_n(&cs_hold_slot(fd, false)->sendq,
-				     __ATOMIC_ACQUIRE))
-			continue;
-		struct cs_hold *h = cs_hold_lock(fd, false);
-		if (!h) {
-			/* Busy while it holds something: look again soon. */
-			if (cs_hold_active_fd(fd))
-				wake = cs_deadline_min(wake, now + RETRY_NS);
-			continue;
-		}
+	struct cs_hold *h;
+	bool busy = false;
+	for (int fd = -1; (h = lock_next_queue(&fd, &busy));) {
 		if (queued(h)) {
 			uint64_t next = flush_due(h, now);
 			wake = cs_deadline_min(wake, queued(h) && !next
@@ -137,7 +150,7 @@ static uint64_t flush_round(void)
 		}
 		cs_hold_unlock(h, now);
 	}
-	return wake;
+	return busy ? cs_deadline_min(wake, now + RETRY_NS) : wake;
 }
 
 static void *flusher(void *unused)
@@ -222,15 +235,6 @@ bool cs_sendq_kick(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return started;
-}
-
-void cs_sendq_flush_now(struct cs_hold *h)
-{
-	if (!h->sendq)
-		return;
-	int saved = errno;
-	flush_due(h, CS_NEVER);
-	errno = saved;
 }
 
 static uint64_t next_due(const struct cs_sendq *s)
@@ -365,12 +369,34 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct cs_io *io, uint8_t kind,
 		if (mem == MAP_FAILED)
 			return -2;
 		((struct cs_sendq *)mem)->kind = kind;
+		cs_send_hold();
 		__atomic_store_n(&h->sendq, (struct cs_sendq *)mem,
 				 __ATOMIC_RELEASE);
 	}
 	if (h->sendq->kind == CS_SENDQ_STREAM)
 		return put_bytes(h, io, now, delay_ns);
 	return put_message(h, io, now, delay_ns);
+}
+
+/* Puts what h's queue holds on the wire now, early rather than never;
+ * waits for room in the socket until give_up (0: not at all). */
+static void send_now(struct cs_hold *h, uint64_t give_up)
+{
+	int saved = errno;
+	for (;;) {
+		flush_due(h, CS_NEVER);
+		if (!queued(h) || cs_now_ns() >= give_up)
+			break;
+		struct pollfd room = {.fd = h->fd, .events = POLLOUT};
+		cs_real_poll(&room, 1, 10);
+	}
+	errno = saved;
+}
+
+void cs_sendq_flush_now(struct cs_hold *h)
+{
+	if (h->sendq)
+		send_now(h, 0);
 }
 
 void cs_sendq_close(struct cs_hold *h, bool flush)
@@ -383,6 +409,20 @@ void cs_sendq_close(struct cs_hold *h, bool flush)
 		cs_sendq_flush_now(h);
 	__atomic_store_n(&h->sendq, NULL, __ATOMIC_RELEASE);
 	munmap(s, sizeof *s);
+}
+
+void cs_sendq_at_exit(void)
+{
+	/* The process ends with something queued (exit, or main returned):
+	 * it goes now, as the kernel would still send it; a peer that takes
+	 * nothing gets a second at most. */
+	uint64_t give_up = cs_deadline_add(cs_now_ns(), EXIT_PATIENCE_NS);
+	struct cs_hold *h;
+	bool busy = false;
+	for (int fd = -1; (h = lock_next_queue(&fd, &busy));) {
+		send_now(h, give_up);
+		cs_hold_unlock(h, cs_now_ns());
+	}
 }
 
 void cs_sendq_after_fork_child(void)

@@ -48,9 +48,18 @@
 extern const uint32_t *cs_armed_word;
 extern struct cs_segment *cs_seg;
 
+/* The word a pointer such as cs_armed_word points at. The pointer itself
+ * is loaded atomically too: detaching, or the first hold, moves it while
+ * other threads read it (the same two moves on x86). */
+static inline uint32_t cs_word(const uint32_t *const *word)
+{
+	return __atomic_load_n(__atomic_load_n(word, __ATOMIC_RELAXED),
+			       __ATOMIC_RELAXED);
+}
+
 static inline bool cs_armed_bits(uint32_t bits)
 {
-	return __atomic_load_n(cs_armed_word, __ATOMIC_RELAXED) & bits;
+	return cs_word(&cs_armed_word) & bits;
 }
 
 static inline bool cs_armed(enum cs_family family)
@@ -66,12 +75,40 @@ extern const uint32_t *cs_clock_reads_word;
 
 static inline bool cs_clock_reads_armed(void)
 {
-	return __atomic_load_n(cs_clock_reads_word, __ATOMIC_RELAXED) &
-	       CS_BIT(CS_FAM_CLOCK);
+	return cs_word(&cs_clock_reads_word) & CS_BIT(CS_FAM_CLOCK);
 }
 
 /* Sends every clock_gettime of this process to its slow path for good. */
 void cs_clock_reads_hold(void);
+
+/* What readiness calls (poll, select, epoll_*) and accept test instead:
+ * the armed mask, until a socket first held something back; from then on
+ * a word with the socket families always set, so that what is held is
+ * shown, and connections kept aside handed over, when a disable, pause or
+ * destroy disarms them (hold.c). */
+extern const uint32_t *cs_ready_word;
+
+static inline bool cs_ready_armed(uint32_t bits)
+{
+	return cs_word(&cs_ready_word) & bits;
+}
+
+/* Sends every readiness call of this process to its slow path for good. */
+void cs_ready_hold(void);
+
+/* What the send family tests instead: the armed mask, until a delayed
+ * send was first queued; from then on a word with the send bit always
+ * set, so that what is sent after a disable, pause or destroy still goes
+ * out behind the queued bytes (sendq.c). */
+extern const uint32_t *cs_send_word;
+
+static inline bool cs_send_armed(void)
+{
+	return cs_word(&cs_send_word) & CS_BIT(CS_FAM_SEND);
+}
+
+/* Sends every call of the send family to its slow path for good. */
+void cs_send_hold(void);
 
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
@@ -125,6 +162,7 @@ extern int (*cs_real_dup3)(int, int, int);
 extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
 extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
+extern int (*cs_real_shutdown)(int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
 extern int (*cs_real_getsockopt)(int, int, int, void *, socklen_t *);
 extern int (*cs_real_ioctl)(int, unsigned long, void *);
@@ -521,6 +559,9 @@ int cs_hold_next(enum cs_hold_set set, int from);
  * past the last block, or without memory. */
 struct cs_hold *cs_hold_slot(int fd, bool map);
 bool cs_hold_active_high(int fd);
+/* cs_hold_nothing for readiness calls: once the socket families are
+ * disarmed, what is held back is let go first (hold.c). */
+bool cs_hold_nothing_armed(void);
 
 static inline bool cs_hold_active_fd(int fd)
 {
@@ -561,6 +602,10 @@ void cs_hold_forget_slow(int fd);
 /* Ties h to the socket with inode ino; what h held for another socket that
  * had the number before (closed behind the shim's back) is let go. */
 void cs_hold_claim(struct cs_hold *h, uint64_t ino);
+
+/* What is still queued on fd goes out now: the end of its sending (shutdown)
+ * must not pass them. */
+void cs_hold_send_now(int fd);
 
 /* A closed or replaced fd holds nothing back any more. */
 static inline void cs_hold_forget(int fd)
@@ -620,7 +665,7 @@ bool cs_sendq_flusher_ready(void);
  * and this thread may not start it (then cs_sendq_flush_now). */
 bool cs_sendq_kick(void);
 /* Puts everything h's queue holds on the wire now, early rather than
- * never. Called with h locked. */
+ * never (before a close or a shutdown). Called with h locked. */
 void cs_sendq_flush_now(struct cs_hold *h);
 /* Whether h's queue holds anything (every later send must queue behind). */
 bool cs_sendq_pending(const struct cs_hold *h);
@@ -633,6 +678,8 @@ void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
  * (what is queued is dropped); the queue is unmapped. */
 void cs_sendq_close(struct cs_hold *h, bool flush);
 void cs_sendq_after_fork_child(void);
+/* At exit: what every queue holds goes out now. */
+void cs_sendq_at_exit(void);
 
 /* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
 
