@@ -7,15 +7,17 @@ LIBDIR     ?= $(PREFIX)/lib
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
+INCLUDEDIR ?= $(PREFIX)/include
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 VERSION    := 0.1.0
+SOVERSION  := 0
 
 CFLAGS     ?= -O2 -g
 DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags libconfig liburcu-bp 2>/dev/null)
 CS_CFLAGS   = -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
-              -D_GNU_SOURCE -Iinclude -Isrc $(DEPS_CFLAGS) $(CFLAGS)
+              -D_GNU_SOURCE -DCS_VERSION='"$(VERSION)"' -Iinclude -Isrc $(DEPS_CFLAGS) $(CFLAGS)
 CONFIG_LIBS = $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 URCU_LIBS   = $(shell $(PKG_CONFIG) --libs liburcu-bp 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -31,11 +33,13 @@ endif
 COMMON_SRC := $(sort $(wildcard src/common/*.c))
 SHIM_SRC   := $(sort $(wildcard src/shim/*.c))
 CTL_SRC    := $(sort $(wildcard src/ctl/*.c))
+CTLLIB_SRC := $(sort $(wildcard src/ctllib/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+CTLLIB_OBJ := $(CTLLIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Dependencies copied beside the library or the tool are found there
@@ -44,14 +48,19 @@ ORIGIN_RUNPATH := -Wl,-rpath,'$$ORIGIN'
 
 LIB := $(BUILD)/libchaos-shim.so
 CTL := $(BUILD)/chaos-shim-ctl
+# The controller library: the real file, its soname, and the name a linker
+# looks for.
+CTLLIB_SO   := libchaos-shim-ctl.so.$(SOVERSION)
+CTLLIB_REAL := $(BUILD)/libchaos-shim-ctl.so.$(VERSION)
+CTLLIB      := $(BUILD)/libchaos-shim-ctl.so
 COMMON_LIB := $(BUILD)/libcs-common.a
 
 .PHONY: FORCE all deb deps test test-unit test-integration demo bench clean install check-profiles \
         reliability-bin test-reliability test-asan test-tsan fuzz
 
-all: $(LIB) $(CTL)
+all: $(LIB) $(CTL) $(CTLLIB)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h include/chaos-shim/*.h src/*/*.h)
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CS_CFLAGS) -MMD -c $< -o $@
@@ -65,9 +74,19 @@ $(LIB): $(SHIM_OBJ) $(COMMON_LIB) src/shim/exports.map
 	$(Q)$(CC) -shared -Wl,-soname,libchaos-shim.so -Wl,--version-script=src/shim/exports.map $(ORIGIN_RUNPATH) \
 	  -Wl,-z,now -Wl,-z,nodelete -o $@ $(SHIM_OBJ) $(COMMON_LIB) $(CONFIG_LIBS) $(URCU_LIBS) -ldl -lpthread
 
-$(CTL): $(CTL_OBJ) $(COMMON_LIB)
+# chaos-shim-ctl carries the controller library's code inside, so that the
+# tool copied alone (a container volume) still runs.
+$(CTL): $(CTL_OBJ) $(CTLLIB_OBJ) $(COMMON_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ORIGIN_RUNPATH) -o $@ $(CTL_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
+	$(Q)$(CC) $(ORIGIN_RUNPATH) -o $@ $(CTL_OBJ) $(CTLLIB_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
+
+$(CTLLIB_REAL): $(CTLLIB_OBJ) $(COMMON_LIB) src/ctllib/exports.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(CTLLIB_SO) -Wl,--version-script=src/ctllib/exports.map \
+	  -Wl,-z,defs -o $@ $(CTLLIB_OBJ) $(COMMON_LIB) $(CONFIG_LIBS)
+
+$(CTLLIB): $(CTLLIB_REAL)
+	$(Q)ln -sf $(notdir $<) $(BUILD)/$(CTLLIB_SO) && ln -sf $(CTLLIB_SO) $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_LIB) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
@@ -171,7 +190,7 @@ demo: deps
 # Files made from the install variables depend on a stamp of their values,
 # rewritten only when a value changes: `make install PREFIX=/a` then
 # `PREFIX=/b` regenerates them for /b.
-INSTALL_VARS := PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) DATADIR=$(DATADIR) VERSION=$(VERSION)
+INSTALL_VARS := PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DATADIR=$(DATADIR) VERSION=$(VERSION)
 
 $(BUILD)/install-vars: FORCE
 	@mkdir -p $(dir $@)
@@ -179,13 +198,19 @@ $(BUILD)/install-vars: FORCE
 
 FORCE:
 
-$(BUILD)/chaos-shim.pc: tools/chaos-shim.pc.in $(BUILD)/install-vars
+$(BUILD)/%.pc: tools/%.pc.in $(BUILD)/install-vars
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	  -e 's|@DATADIR@|$(DATADIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: all $(BUILD)/chaos-shim.pc
+install: all $(BUILD)/chaos-shim.pc $(BUILD)/chaos-shim-ctl.pc
 	install -D -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libchaos-shim.so
+	install -D -m 0755 $(CTLLIB_REAL) $(DESTDIR)$(LIBDIR)/$(notdir $(CTLLIB_REAL))
+	ln -sf $(notdir $(CTLLIB_REAL)) $(DESTDIR)$(LIBDIR)/$(CTLLIB_SO)
+	ln -sf $(CTLLIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(CTLLIB))
+	install -D -m 0644 include/chaos-shim/ctl.h $(DESTDIR)$(INCLUDEDIR)/chaos-shim/ctl.h
+	install -D -m 0644 $(BUILD)/chaos-shim-ctl.pc $(DESTDIR)$(LIBDIR)/pkgconfig/chaos-shim-ctl.pc
 	install -D -m 0755 $(CTL) $(DESTDIR)$(BINDIR)/chaos-shim-ctl
 	install -D -m 0644 $(BUILD)/chaos-shim.pc $(DESTDIR)$(LIBDIR)/pkgconfig/chaos-shim.pc
 	install -d $(DESTDIR)$(DATADIR)/chaos-shim/profiles

@@ -112,8 +112,10 @@ int cs_segment_path(uid_t owner, const char *name, char *buf, size_t size);
 /* Opens (or creates, with O_EXCL and mode 0600) and maps a segment of this
  * user. The file must belong to the user, have no group or other
  * permission bits, the exact size, magic and version, and not be
- * destroyed; otherwise -1 with a reason in err. *created (may be NULL)
- * tells whether this call created it. */
+ * destroyed; otherwise -1 with a reason in err and errno ENOENT (no such
+ * segment), EEXIST (CS_SEG_CREATE_NEW), EINVAL (bad name), or another
+ * value (unusable, or a system call failed). *created (may be NULL) tells
+ * whether this call created it. */
 int cs_segment_open(const char *name, enum cs_seg_mode mode,
 		    struct cs_seg_handle *handle, bool *created, char *err,
 		    size_t errlen);
@@ -184,6 +186,12 @@ void cs_segment_current(const struct cs_segment *seg, struct cs_table *out);
  * one release store. reset_counters zeroes matched/injected (load). */
 void cs_segment_publish(struct cs_segment *seg, const struct cs_table *table,
 			bool reset_counters);
+
+/* Before a publish that adds or removes rules: rule i of the next table
+ * takes the counters of rule origin[i] of the current one, or zeroes when
+ * origin[i] is -1 (a new rule); the counters past nrules are zeroed. */
+void cs_segment_carry_counters(struct cs_segment *seg, const int *origin,
+			       uint32_t nrules);
 
 /* One store too: paused arms nothing, resumed arms the current table. */
 void cs_segment_set_paused(struct cs_segment *seg, bool paused);

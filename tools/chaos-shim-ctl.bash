@@ -38,7 +38,7 @@ _chaos_shim_ctl_after_dashes() {
 _chaos_shim_ctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local ctl=${COMP_WORDS[0]} cmd="" i seg
-	local commands="run load enable disable set pause resume status stats check list destroy profiles sweep bisect"
+	local commands="run load add remove enable disable set pause resume status stats check list destroy profiles sweep bisect"
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		-s | --segment | -u | --user) ((i++)) ;;
@@ -69,13 +69,16 @@ _chaos_shim_ctl() {
 			COMPREPLY=($(compgen -c -- "$cur"))
 			return
 		fi
-		local opts="-p --profile -s --segment --seed --log --stats --"
+		local opts="-p --profile -s --segment --seed --log --stats --trap --no-trap --"
 		[[ $cmd == sweep ]] && opts="-p --profile --rule --max-runs -j --jobs --timeout -o --out --json --"
 		[[ $cmd == bisect ]] && opts="-p --profile --seed -j --jobs --repeat --timeout --json --"
 		COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;
 	load | check)
 		COMPREPLY=($(compgen -W "$("$ctl" profiles 2>/dev/null | awk '!/^#/ { print $1 }')" -- "$cur")
 			$(compgen -f -X '!*.cfg' -- "$cur") $(compgen -d -- "$cur")) ;;
+	remove)
+		seg=$(_chaos_shim_ctl_segment)
+		COMPREPLY=($(compgen -W "$([[ -n $seg ]] && "$ctl" -s "$seg" stats 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur")) ;;
 	enable | disable | set)
 		seg=$(_chaos_shim_ctl_segment)
 		COMPREPLY=($(compgen -W "$([[ -n $seg ]] && "$ctl" -s "$seg" stats 2>/dev/null | awk 'NR > 1 { print $1 }') --all" -- "$cur")) ;;

@@ -13,11 +13,17 @@ needs=(
 	libssl-dev
 	python3
 	curl
+	jq
 	openssl
 	iproute2
 	valgrind
 	python3-yaml
 	procps
+	python3-venv
+	python3-pytest
+	python3-requests
+	python3-redis
+	redis-server
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 

@@ -363,8 +363,10 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
 	handle->fd = -1;
 	handle->owner = owner;
 	handle->name[0] = '\0';
-	if (path_of(owner, name, path, err, errlen) < 0)
+	if (path_of(owner, name, path, err, errlen) < 0) {
+		errno = EINVAL;
 		return -1;
+	}
 	/* Creators and destroyers may race us: retry a few rounds. */
 	for (int round = 0; round < 8; round++) {
 		if (mode != CS_SEG_CREATE_NEW) {
@@ -372,12 +374,22 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
 			if (fd >= 0) {
 				int r = attach_existing(fd, owner, name, path,
 							handle, err, errlen);
-				if (r <= 0)
-					return r;
+				if (r == 0)
+					return 0;
+				if (r < 0) {
+					/* errno says why to the controller
+					 * library: here, an unusable segment. */
+					if (errno == ENOENT || errno == EEXIST ||
+					    errno == EINVAL)
+						errno = EPROTO;
+					return -1;
+				}
 				continue; /* destroyed: gone, or going */
 			}
 			if (errno != ENOENT || mode == CS_SEG_EXISTING) {
-				open_error(name, owner, errno, err, errlen);
+				int e = errno;
+				open_error(name, owner, e, err, errlen);
+				errno = e;
 				return -1;
 			}
 		}
@@ -390,6 +402,7 @@ int cs_segment_open_as(uid_t owner, const char *name, enum cs_seg_mode mode,
 		if (mode == CS_SEG_CREATE_NEW) {
 			snprintf(err, errlen, "%s already exists",
 				 subject_of(&s, name, owner));
+			errno = EEXIST;
 			return -1;
 		}
 	}
@@ -676,6 +689,29 @@ void cs_segment_publish(struct cs_segment *seg, const struct cs_table *table,
 	}
 	store_state(seg, publishes,
 		    armed_word((uint32_t)word & STATE_FLAGS, &next));
+}
+
+void cs_segment_carry_counters(struct cs_segment *seg, const int *origin,
+			       uint32_t nrules)
+{
+	struct cs_seg_counter *c = seg->counters;
+	uint64_t matched[CS_MAX_RULES], injected[CS_MAX_RULES];
+
+	for (size_t i = 0; i < CS_MAX_RULES; i++) {
+		matched[i] = atomic_load_explicit(&c[i].matched, memory_order_relaxed);
+		injected[i] = atomic_load_explicit(&c[i].injected, memory_order_relaxed);
+	}
+	/* A rule that stays where it was is not touched: its attached
+	 * processes go on counting into it meanwhile. */
+	for (size_t i = 0; i < CS_MAX_RULES; i++) {
+		int from = i < nrules ? origin[i] : -1;
+		if (from == (int)i)
+			continue;
+		atomic_store_explicit(&c[i].matched, from < 0 ? 0 : matched[from],
+				      memory_order_relaxed);
+		atomic_store_explicit(&c[i].injected, from < 0 ? 0 : injected[from],
+				      memory_order_relaxed);
+	}
 }
 
 void cs_segment_set_paused(struct cs_segment *seg, bool paused)

@@ -18,6 +18,7 @@
 
 #include "cs_seed.h"
 #include "ctl/ctl.h"
+#include "ctl/trap.h"
 
 #define LIBRARY "libchaos-shim.so"
 
@@ -118,25 +119,28 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 			const char *segment, const char *log)
 {
 	const char *old = getenv("LD_PRELOAD");
-	const char *const names[] = {"LD_PRELOAD", "CHAOS_SHIM_SEGMENT",
+	const char *const names[] = {library ? "LD_PRELOAD" : "", "CHAOS_SHIM_SEGMENT",
 				     CS_SEG_ID_ENV, log ? "CHAOS_SHIM_LOG" : ""};
 	const size_t nnames = sizeof(names) / sizeof(names[0]);
-	char id[CS_CTL_ID_MAX], err[512], cwd[PATH_MAX] = "";
+	char id[CS_CTL_ID_MAX], cwd[PATH_MAX] = "";
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error lib_err;
 	size_t n = 0, kept = 0;
 	bool relative = log && log[0] != '/';
 	int rc;
 
 	memset(env, 0, sizeof(*env));
 	/* LD_PRELOAD splits on both. */
-	if (strpbrk(library, ": ")) {
+	if (library && strpbrk(library, ": ")) {
 		cs_ctl_error("library path '%s' holds ':' or ' ', which LD_PRELOAD cannot carry",
 			     library);
 		return -1;
 	}
 	/* The identity makes the command's tree attach to this very segment,
 	 * and never make it again once it is removed. */
-	if (cs_ctl_segment_id(segment, id, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	seg = cs_ctl_named(segment);
+	if (cs_ctl_segment_id(&seg, id, &lib_err) < 0) {
+		cs_ctl_error("%s", lib_err.message);
 		return -1;
 	}
 	if (relative && !getcwd(cwd, sizeof(cwd))) {
@@ -147,7 +151,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 		n++;
 	env->envp = calloc(n + nnames + 1, sizeof(*env->envp));
 	rc = env->envp ? 0 : -1;
-	if (rc == 0)
+	if (rc == 0 && library)
 		rc = asprintf(&env->made[env->nmade++], "LD_PRELOAD=%s%s%s", library,
 			      old && *old ? ":" : "", old ? old : "");
 	if (rc >= 0)
@@ -174,7 +178,7 @@ int cs_ctl_environ_make(struct cs_ctl_environ *env, const char *library,
 }
 
 pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
-		   const sigset_t *mask)
+		   const sigset_t *mask, const struct cs_trap_handover *trap)
 {
 	pid_t pid;
 
@@ -194,6 +198,8 @@ pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
 				close(null);
 		}
 		sigprocmask(SIG_SETMASK, mask, NULL);
+		if (trap && cs_trap_install(trap) < 0)
+			_exit(CS_EXIT_CANNOT_RUN);
 		execvpe(argv[0], argv, envp);
 		cs_ctl_error("cannot run '%s': %s", argv[0], strerror(errno));
 		_exit(CS_EXIT_CANNOT_RUN);
@@ -236,10 +242,11 @@ static int64_t now_ms(void)
 
 static void remove_segment(const char *segment)
 {
-	char err[512];
+	struct chaos_shim_segment seg = cs_ctl_named(segment);
+	struct chaos_shim_error err;
 
-	if (cs_ctl_destroy(segment, err, sizeof(err)) < 0)
-		cs_ctl_error("%s", err);
+	if (cs_ctl_destroy(&seg, &err) < 0)
+		cs_ctl_error("%s", err.message);
 }
 
 /* Publishes the index-th table on a fresh segment and starts the command
@@ -260,7 +267,7 @@ static int start_run(struct batch *b, struct slot *slot, size_t index,
 		remove_segment(slot->segment);
 		return -1;
 	}
-	slot->pid = cs_ctl_spawn(r->argv, env.envp, true, mask);
+	slot->pid = cs_ctl_spawn(r->argv, env.envp, true, mask, NULL);
 	cs_ctl_environ_free(&env);
 	if (slot->pid < 0) {
 		slot->pid = 0;
@@ -279,13 +286,15 @@ static int finish_run(struct batch *b, struct slot *slot, int status,
 		      struct cs_ctl_outcome *outcomes)
 {
 	struct cs_ctl_outcome *o = &outcomes[slot->index];
-	char err[512];
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error lib_err;
 	int rc = 0;
 
 	o->status = cs_ctl_exit_status(status);
 	o->timed_out = slot->timed_out;
-	if (cs_ctl_collect(slot->segment, false, &b->view, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	seg = cs_ctl_named(slot->segment);
+	if (cs_ctl_collect(&seg, false, &b->view, &lib_err) < 0) {
+		cs_ctl_error("%s", lib_err.message);
 		rc = -1;
 	} else {
 		memcpy(o->matched, b->view.matched, sizeof(o->matched));

@@ -4,13 +4,36 @@
 
 #include "cs_profile.h"
 #include "ctl/ctl.h"
+#include "ctl/trap.h"
+
+/* Says which rule `run --trap` could not apply; true when none. */
+static bool trap_reaches(const char *path, const struct cs_table *table)
+{
+	char what[64];
+
+	for (uint32_t i = 0; i < table->nrules; i++) {
+		const struct cs_rule *rule = &table->rules[i];
+		const char *why = cs_trap_unreachable(rule, what, sizeof(what));
+		if (why) {
+			cs_ctl_error("%s in rule '%s' (%s:%u) cannot be applied under run --trap: %s",
+				     what, rule->name, path, rule->line, why);
+			return false;
+		}
+	}
+	return true;
+}
 
 static int check_main(const struct cs_ctl_command *cmd,
 		      struct cs_ctl *ctl, int argc, char **argv)
 {
 	struct cs_table table;
 	char err[512], found[PATH_MAX];
-	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, NULL, false, &first);
+	bool trap = false;
+	const struct cs_ctl_opt opts[] = {
+		{"trap", 0, &trap, NULL},
+		{0},
+	};
+	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, false, &first);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
@@ -24,6 +47,10 @@ static int check_main(const struct cs_ctl_command *cmd,
 			rc = CS_EXIT_FAILED;
 			continue;
 		}
+		if (trap && !trap_reaches(path, &table)) {
+			rc = CS_EXIT_FAILED;
+			continue;
+		}
 		printf("%s: ok (%u rule%s)\n", path, table.nrules,
 		       table.nrules == 1 ? "" : "s");
 	}
@@ -32,9 +59,15 @@ static int check_main(const struct cs_ctl_command *cmd,
 
 const struct cs_ctl_command cs_cmd_check = {
 	.name = "check",
-	.synopsis = "check PROFILE...",
+	.synopsis = "check [--trap] PROFILE...",
 	.help = "Compiles each PROFILE as `load` would, and prints 'PATH: ok (N rules)'\n"
 		"or the first problem, with its file, line and rule. Exits with 1 when\n"
-		"any profile fails.\n",
+		"any profile fails.\n"
+		"\n"
+		"options:\n"
+		"      --trap   also refuse what run --trap cannot apply to a static or\n"
+		"               Go program (TLS, clock and DNS rules, accept, slice,\n"
+		"               bandwidth, loss, eof, limit_data, slow_close,\n"
+		"               duplicate, corrupt), with the reason\n",
 	.run = check_main,
 };

@@ -7,20 +7,19 @@
 
 static int destroy_stale(void)
 {
-	char err[512], **names = cs_ctl_segment_names(err, sizeof(err));
+	struct chaos_shim_error err;
+	char **names = cs_ctl_segment_names(cs_ctl_owner(), &err);
 	int rc = CS_EXIT_OK;
 
-	if (!names) {
-		cs_ctl_error("%s", err);
-		return CS_EXIT_FAILED;
-	}
+	if (!names)
+		return cs_ctl_report(-1, &err);
 	for (char **name = names; *name; name++) {
+		struct chaos_shim_segment seg = cs_ctl_named(*name);
 		bool destroyed;
-		int failed = cs_ctl_destroy_if_stale(*name, &destroyed, err,
-						     sizeof(err));
+		int failed = cs_ctl_destroy_if_stale(&seg, &destroyed, &err);
 		/* A segment that cannot be read is left to `destroy -s`. */
 		if (failed && destroyed) {
-			cs_ctl_error("%s", err);
+			cs_ctl_error("%s", err.message);
 			rc = CS_EXIT_FAILED;
 		} else if (destroyed) {
 			printf("destroyed %s\n", *name);
@@ -40,7 +39,8 @@ static int destroy_main(const struct cs_ctl_command *cmd,
 		{"segment", 's', NULL, &named},
 		{0},
 	};
-	char err[512];
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error err;
 	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, opts);
 
 	if (rc != CS_CTL_CONTINUE)
@@ -55,11 +55,8 @@ static int destroy_main(const struct cs_ctl_command *cmd,
 		ctl->segment = named;
 	if (cs_ctl_check_segment(cmd, ctl->segment) != CS_CTL_CONTINUE)
 		return CS_EXIT_USAGE;
-	if (cs_ctl_destroy(ctl->segment, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		return CS_EXIT_FAILED;
-	}
-	return CS_EXIT_OK;
+	seg = cs_ctl_named(ctl->segment);
+	return cs_ctl_report(cs_ctl_destroy(&seg, &err), &err);
 }
 
 const struct cs_ctl_command cs_cmd_destroy = {

@@ -17,15 +17,16 @@ static int list_main(const struct cs_ctl_command *cmd,
 		     struct cs_ctl *ctl, int argc, char **argv)
 {
 	struct cs_ctl_view *view;
-	char err[512], **names;
+	struct chaos_shim_error err;
+	char **names;
 	int width = 4, rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	names = cs_ctl_segment_names(err, sizeof(err));
+	names = cs_ctl_segment_names(cs_ctl_owner(), &err);
 	view = malloc(sizeof(*view));
 	if (!names || !view) {
-		cs_ctl_error("%s", names ? "out of memory" : err);
+		cs_ctl_error("%s", names ? "out of memory" : err.message);
 		cs_ctl_free_names(names);
 		free(view);
 		return CS_EXIT_FAILED;
@@ -38,9 +39,10 @@ static int list_main(const struct cs_ctl_command *cmd,
 	for (char **name = names; *name; name++) {
 		/* A broken segment is listed too (destroy removes it), and
 		 * must not hide the others. */
-		if (cs_ctl_collect(*name, false, view, err, sizeof(err)) < 0) {
+		struct chaos_shim_segment seg = cs_ctl_named(*name);
+		if (cs_ctl_collect(&seg, false, view, &err) < 0) {
 			printf("%-*s  %5s  %9s  %7s  unreadable: %s\n", width,
-			       *name, "-", "-", "-", err);
+			       *name, "-", "-", "-", err.message);
 			continue;
 		}
 		char creator[16] = "-";

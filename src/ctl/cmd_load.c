@@ -1,34 +1,20 @@
-/* `load PROFILE`: compile a profile and publish it, with its seed. */
+/* `load PROFILE`: compile a profile and publish it, with its seed; and the
+ * same steps for run, sweep and bisect, printing what goes wrong. */
 #include <limits.h>
-#include <string.h>
+#include <stdlib.h>
 
-#include "cs_profile.h"
-#include "cs_seed.h"
 #include "ctl/ctl.h"
-
-static int publish_locked(struct cs_seg_handle *handle, void *arg, char *err,
-			  size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	cs_segment_publish(handle->seg, arg, true);
-	return 0;
-}
 
 int cs_ctl_compile(const char *profile, const char *seed_text,
 		   struct cs_table *table)
 {
-	char err[512], found[PATH_MAX];
+	struct chaos_shim_error err;
+	char found[PATH_MAX];
+	const char *path =
+		profile ? cs_ctl_profile_path(profile, found, sizeof(found)) : NULL;
 
-	memset(table, 0, sizeof(*table));
-	if (profile &&
-	    cs_profile_compile_file(cs_ctl_profile_path(profile, found, sizeof(found)),
-				    table, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		return -1;
-	}
-	if (cs_seed_choose(table, seed_text, "--seed", err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	if (cs_ctl_compile_profile(path, NULL, seed_text, table, &err) < 0) {
+		cs_ctl_error("%s", err.message);
 		return -1;
 	}
 	return 0;
@@ -37,11 +23,11 @@ int cs_ctl_compile(const char *profile, const char *seed_text,
 int cs_ctl_publish(const char *segment, enum cs_seg_mode mode,
 		   const struct cs_table *table)
 {
-	char err[512];
+	struct chaos_shim_segment seg = cs_ctl_named(segment);
+	struct chaos_shim_error err;
 
-	if (cs_ctl_with_segment(segment, mode, publish_locked, (void *)table,
-				err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	if (cs_ctl_publish_table(&seg, mode, table, &err) < 0) {
+		cs_ctl_error("%s", err.message);
 		return -1;
 	}
 	return 0;
@@ -50,12 +36,16 @@ int cs_ctl_publish(const char *segment, enum cs_seg_mode mode,
 int cs_ctl_load(const char *segment, enum cs_seg_mode mode,
 		const char *profile, const char *seed_text)
 {
-	struct cs_table table;
+	struct cs_table *table = malloc(sizeof(*table));
+	int rc = CS_EXIT_FAILED;
 
-	if (cs_ctl_compile(profile, seed_text, &table) < 0 ||
-	    cs_ctl_publish(segment, mode, &table) < 0)
-		return CS_EXIT_FAILED;
-	return CS_EXIT_OK;
+	if (!table)
+		cs_ctl_error("out of memory");
+	else if (cs_ctl_compile(profile, seed_text, table) == 0 &&
+		 cs_ctl_publish(segment, mode, table) == 0)
+		rc = CS_EXIT_OK;
+	free(table);
+	return rc;
 }
 
 static int load_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,

@@ -1,116 +1,58 @@
 /* Live changes to a loaded table: enable, disable, set, pause, resume. */
-#include <stdio.h>
-#include <string.h>
-
-#include "cs_profile.h"
 #include "ctl/ctl.h"
-
-static struct cs_rule *find_rule(struct cs_table *table, const char *rule,
-				 const char *segment, char *err, size_t errlen)
-{
-	int i = cs_table_find(table, rule);
-
-	if (i < 0) {
-		snprintf(err, errlen, "no rule '%s' in segment '%s'", rule, segment);
-		return NULL;
-	}
-	return &table->rules[i];
-}
-
-struct toggle {
-	bool enable;
-	bool all;
-	int nrules;
-	char **rules;
-};
-
-/* Every name is checked before any rule changes: all or nothing. */
-static int toggle_edit(struct cs_table *table, const char *segment, void *arg,
-		       char *err, size_t errlen)
-{
-	struct toggle *t = arg;
-
-	for (int i = 0; i < t->nrules; i++)
-		if (!find_rule(table, t->rules[i], segment, err, errlen))
-			return -1;
-	if (t->all)
-		for (uint32_t i = 0; i < table->nrules; i++)
-			table->rules[i].enabled = t->enable;
-	for (int i = 0; i < t->nrules; i++)
-		find_rule(table, t->rules[i], segment, err, errlen)->enabled =
-			t->enable;
-	return 0;
-}
 
 static int toggle_main(const struct cs_ctl_command *cmd,
 		       struct cs_ctl *ctl, int argc, char **argv)
 {
-	struct toggle t = {.enable = cmd == &cs_cmd_enable};
-	const struct cs_ctl_opt opts[] = {{"all", 'a', &t.all, NULL}, {0}};
+	bool all = false;
+	const struct cs_ctl_opt opts[] = {{"all", 'a', &all, NULL}, {0}};
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error err;
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, false, &first);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	t.nrules = argc - first;
-	t.rules = argv + first;
-	if (t.all == (t.nrules > 0))
+	if (all == (argc > first))
 		return cs_ctl_usage_error(cmd, "expected RULE... or --all");
-	return cs_ctl_edit(ctl->segment, toggle_edit, &t);
-}
-
-struct assignment {
-	const char *rule;
-	int npairs;
-	char **pairs; /* KEY=VALUE, checked for the '=' already */
-};
-
-static int set_edit(struct cs_table *table, const char *segment, void *arg,
-		    char *err, size_t errlen)
-{
-	struct assignment *a = arg;
-	struct cs_rule *rule = find_rule(table, a->rule, segment, err, errlen);
-
-	if (!rule)
-		return -1;
-	return cs_rule_set_params(rule, a->pairs, a->npairs, err, errlen);
+	seg = cs_ctl_named(ctl->segment);
+	rc = cs_ctl_toggle(&seg, cmd == &cs_cmd_enable,
+			   (const char *const *)argv + first,
+			   (size_t)(argc - first), &err);
+	return cs_ctl_report(rc, &err);
 }
 
 static int set_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		    int argc, char **argv)
 {
-	struct assignment a;
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error err;
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, NULL, false, &first);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
 	if (argc - first < 2)
 		return cs_ctl_usage_error(cmd, "expected RULE KEY=VALUE...");
-	a.rule = argv[first];
-	a.npairs = argc - first - 1;
-	a.pairs = argv + first + 1;
-	for (int i = 0; i < a.npairs; i++) {
-		const char *eq = strchr(a.pairs[i], '=');
-		if (!eq || eq == a.pairs[i] || eq - a.pairs[i] >= 64)
-			return cs_ctl_usage_error(cmd, "expected KEY=VALUE, not '%s'",
-						  a.pairs[i]);
-	}
-	return cs_ctl_edit(ctl->segment, set_edit, &a);
+	seg = cs_ctl_named(ctl->segment);
+	rc = cs_ctl_set(&seg, argv[first], (const char *const *)argv + first + 1,
+			(size_t)(argc - first - 1), &err);
+	/* A pair without '=' is bad usage, as it was before the library. */
+	if (rc < 0 && err.code == CHAOS_SHIM_E_USAGE)
+		return cs_ctl_usage_error(cmd, "%s", err.message);
+	return cs_ctl_report(rc, &err);
 }
 
 static int pause_main(const struct cs_ctl_command *cmd,
 		      struct cs_ctl *ctl, int argc, char **argv)
 {
-	char err[512];
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error err;
 	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv, NULL);
 
 	if (rc != CS_CTL_CONTINUE)
 		return rc;
-	if (cs_ctl_set_paused(ctl->segment, cmd == &cs_cmd_pause, err,
-			      sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-		return CS_EXIT_FAILED;
-	}
-	return CS_EXIT_OK;
+	seg = cs_ctl_named(ctl->segment);
+	return cs_ctl_report(cs_ctl_set_paused(&seg, cmd == &cs_cmd_pause, &err),
+			     &err);
 }
 
 const struct cs_ctl_command cs_cmd_enable = {

@@ -10,6 +10,7 @@
 
 #include "cs_seed.h"
 #include "ctl/ctl.h"
+#include "ctl/trap.h"
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
 				SIGUSR2};
@@ -29,29 +30,134 @@ static void forward(int sig, siginfo_t *info, void *context)
 	errno = saved;
 }
 
-static void warn_if_unseen(const char *cmd)
+/* Whether a rule of the table acts on TLS: its calls, or the certificate
+ * check through a tls-scoped skew. Disabled ones count: they may be
+ * enabled later. */
+static bool has_tls_rules(const struct cs_table *table)
 {
-	char path[PATH_MAX];
-
-	if (cs_ctl_resolve_command(cmd, path, sizeof(path)) < 0)
-		return;
-	switch (cs_ctl_inspect_binary(path)) {
-	case CS_BINARY_STATIC:
-		cs_ctl_error("warning: '%s' is statically linked: the shim cannot see its calls",
-			     cmd);
-		break;
-	case CS_BINARY_GO:
-		cs_ctl_error("warning: '%s' is a Go program, which makes system "
-			     "calls without libc: the shim cannot see them",
-			     cmd);
-		break;
-	case CS_BINARY_DYNAMIC:
-		break;
+	for (uint32_t i = 0; i < table->nrules; i++) {
+		const struct cs_rule *r = &table->rules[i];
+		if ((r->calls & CS_SSL_FAMILIES) ||
+		    (r->fault == CS_FAULT_CLOCK_SKEW && r->scope == CS_SCOPE_TLS))
+			return true;
 	}
+	return false;
 }
 
-static int run_child(char **args, char **envp)
+static void warn_tls_unseen(const char *cmd, const char *path)
 {
+	unsigned stacks = cs_ctl_unseen_tls(path);
+	const char *what = stacks & CS_TLS_GNUTLS ? "uses GnuTLS"
+			   : stacks & CS_TLS_NSS  ? "uses NSS"
+						  : "carries its own OpenSSL";
+
+	if (stacks)
+		cs_ctl_error("warning: '%s' %s: the profile's TLS rules (ssl_* calls, "
+			     "scope \"tls\") do not reach it",
+			     cmd, what);
+}
+
+/* What the segment holds and did; NULL after saying why not. */
+static struct cs_ctl_view *collect_view(const char *segment)
+{
+	struct cs_ctl_view *view = malloc(sizeof(*view));
+	struct chaos_shim_segment seg = cs_ctl_named(segment);
+	struct chaos_shim_error err;
+
+	if (!view) {
+		cs_ctl_error("out of memory");
+		return NULL;
+	}
+	if (cs_ctl_collect(&seg, false, view, &err) < 0) {
+		cs_ctl_error("%s", err.message);
+		free(view);
+		return NULL;
+	}
+	return view;
+}
+
+/* A dynamic program whose TLS the preload cannot reach, under a profile
+ * with TLS rules: say so. */
+static void warn_if_unseen(const char *cmd, const char *segment)
+{
+	struct cs_ctl_view *view;
+	char path[PATH_MAX];
+
+	if (cs_ctl_resolve_command(cmd, path, sizeof(path)) < 0 ||
+	    cs_ctl_inspect_binary(path) != CS_BINARY_DYNAMIC)
+		return;
+	if ((view = collect_view(segment)) && has_tls_rules(&view->table))
+		warn_tls_unseen(cmd, path);
+	free(view);
+}
+
+/* Whether cmd runs under the seccomp supervisor: on request, or when the
+ * preload cannot see it (static and Go programs) unless refused. */
+static bool trapped(const char *cmd, bool trap, bool no_trap)
+{
+	char path[PATH_MAX];
+	const char *what;
+
+	if (trap)
+		return true;
+	if (cs_ctl_resolve_command(cmd, path, sizeof(path)) < 0)
+		return false;
+	switch (cs_ctl_inspect_binary(path)) {
+	case CS_BINARY_STATIC:
+		what = "is statically linked";
+		break;
+	case CS_BINARY_GO:
+		what = "is a Go program, which makes system calls without libc";
+		break;
+	default:
+		return false;
+	}
+	if (no_trap)
+		cs_ctl_error("warning: '%s' %s: the shim cannot see its calls",
+			     cmd, what);
+	else
+		cs_ctl_error("note: '%s' %s: its network calls are supervised "
+			     "with seccomp (--no-trap to refuse)",
+			     cmd, what);
+	return !no_trap;
+}
+
+/* Starts args; with trap, under the seccomp filter, supervised. */
+static pid_t start_child(char **args, char **envp, const sigset_t *mask,
+			 bool trap, const char *segment, const char *log,
+			 struct cs_trap **supervisor)
+{
+	struct cs_trap_handover handover;
+	pid_t pid;
+
+	*supervisor = NULL;
+	if (!trap)
+		return cs_ctl_spawn(args, envp, false, mask, NULL);
+	if (cs_trap_handover_open(&handover) < 0) {
+		cs_ctl_error("cannot start '%s': %s", args[0], strerror(errno));
+		return -1;
+	}
+	pid = cs_ctl_spawn(args, envp, false, mask, &handover);
+	if (pid < 0) {
+		for (int i = 0; i < 2; i++) {
+			close(handover.ready[i]);
+			close(handover.go[i]);
+		}
+		return -1;
+	}
+	/* Without a listener the child says why and ends. */
+	int listener = cs_trap_receive(&handover, pid);
+	if (listener >= 0)
+		*supervisor = cs_trap_start(listener, segment, log, pid);
+	if (listener >= 0 && !*supervisor)
+		kill(pid, SIGKILL); /* its trapped calls would wait for good */
+	return pid;
+}
+
+static int run_child(char **args, char **envp, bool trap,
+		     const char *segment, const char *log)
+{
+	struct cs_trap *supervisor;
 	struct sigaction handler = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO};
 	struct sigaction saved[NFORWARDED];
 	sigset_t block, old;
@@ -63,11 +169,15 @@ static int run_child(char **args, char **envp)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaddset(&block, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	pid = cs_ctl_spawn(args, envp, false, &old);
+	pid = start_child(args, envp, &old, trap, segment, log, &supervisor);
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return CS_EXIT_CANNOT_RUN;
 	}
+	/* A supervisor that dies leaves every trapped call failing with
+	 * ENOSYS: a closed stderr must not end it. */
+	if (supervisor)
+		signal(SIGPIPE, SIG_IGN);
 	child = pid;
 	for (size_t i = 0; i < NFORWARDED; i++) {
 		sigaction(forwarded[i], NULL, &saved[i]);
@@ -87,25 +197,37 @@ static int run_child(char **args, char **envp)
 	for (size_t i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], &saved[i], NULL);
 	child = 0;
+	cs_trap_stop(supervisor);
 	return cs_ctl_exit_status(status);
 }
 
 static void print_summary(const char *segment)
 {
-	struct cs_ctl_view *view = malloc(sizeof(*view));
-	char err[512];
+	struct cs_ctl_view *view = collect_view(segment);
 
-	if (!view) {
-		cs_ctl_error("out of memory");
-		return;
-	}
-	if (cs_ctl_collect(segment, false, view, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
-	} else {
+	if (view) {
 		cs_ctl_print_stats(stderr, view);
 		fprintf(stderr, "seed %llu: rerun with --seed %llu to reproduce\n",
 			(unsigned long long)view->table.seed,
 			(unsigned long long)view->table.seed);
+	}
+	free(view);
+}
+
+/* Warns about the loaded rules a trapped program cannot get. */
+static void warn_unreachable(const char *segment)
+{
+	struct cs_ctl_view *view = collect_view(segment);
+	char what[64];
+
+	if (!view)
+		return;
+	for (uint32_t i = 0; i < view->table.nrules; i++) {
+		const struct cs_rule *rule = &view->table.rules[i];
+		const char *why = cs_trap_unreachable(rule, what, sizeof(what));
+		if (why)
+			cs_ctl_error("warning: %s in rule '%s' does nothing to a trapped program: %s",
+				     what, rule->name, why);
 	}
 	free(view);
 }
@@ -115,16 +237,20 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 {
 	const char *profile = NULL, *segment = NULL, *seed_text = NULL,
 		   *log = NULL;
-	bool stats = false;
+	bool stats = false, trap = false, no_trap = false;
 	const struct cs_ctl_opt opts[] = {
 		{"profile", 'p', NULL, &profile},
 		{"segment", 's', NULL, &segment},
 		{"seed", 0, NULL, &seed_text},
 		{"log", 0, NULL, &log},
 		{"stats", 0, &stats, NULL},
+		{"trap", 0, &trap, NULL},
+		{"no-trap", 0, &no_trap, NULL},
 		{0},
 	};
 	char name[CS_SEG_NAME_MAX], library[PATH_MAX], err[512];
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error lib_err;
 	struct cs_ctl_environ env;
 	uint64_t seed;
 	int first, rc = cs_ctl_parse(cmd, ctl, argc, argv, opts, true, &first);
@@ -146,30 +272,37 @@ static int run_main(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 	}
 	if (cs_segment_name_check(segment, err, sizeof(err)) < 0)
 		return cs_ctl_usage_error(cmd, "%s", err);
-	if (cs_ctl_find_library(library) < 0)
+	if (trap && no_trap)
+		return cs_ctl_usage_error(cmd, "--trap and --no-trap exclude each other");
+	trap = trapped(argv[first], trap, no_trap);
+	if (!trap && cs_ctl_find_library(library) < 0)
 		return CS_EXIT_FAILED;
 
 	rc = cs_ctl_load(segment, CS_SEG_CREATE_NEW, profile, seed_text);
 	if (rc != CS_EXIT_OK)
 		return rc;
-	if (cs_ctl_environ_make(&env, library, segment, log) < 0) {
+	if (trap)
+		warn_unreachable(segment);
+	if (cs_ctl_environ_make(&env, trap ? NULL : library, segment, log) < 0) {
 		rc = CS_EXIT_FAILED;
 	} else {
-		warn_if_unseen(argv[first]);
-		rc = run_child(argv + first, env.envp);
+		if (!trap)
+			warn_if_unseen(argv[first], segment);
+		rc = run_child(argv + first, env.envp, trap, segment, log);
 		cs_ctl_environ_free(&env);
 		if (stats)
 			print_summary(segment);
 	}
 	/* Children of CMD that still run pass through from here on. */
-	if (cs_ctl_destroy(segment, err, sizeof(err)) < 0)
-		cs_ctl_error("%s", err);
+	seg = cs_ctl_named(segment);
+	if (cs_ctl_destroy(&seg, &lib_err) < 0)
+		cs_ctl_error("%s", lib_err.message);
 	return rc;
 }
 
 const struct cs_ctl_command cs_cmd_run = {
 	.name = "run",
-	.synopsis = "run [-p PROFILE] [-s NAME] [--seed N] [--log FILE] [--stats] -- CMD [ARG...]",
+	.synopsis = "run [-p PROFILE] [-s NAME] [--seed N] [--log FILE] [--stats] [--trap | --no-trap] -- CMD [ARG...]",
 	.help = "Creates a fresh segment (named run-PID-RANDOM unless -s is given), loads\n"
 		"PROFILE into it (without one the segment starts empty, for live\n"
 		"control), runs CMD with the shim preloaded, and removes the segment\n"
@@ -184,6 +317,11 @@ const struct cs_ctl_command cs_cmd_run = {
 		"      --log FILE         write the JSON-lines event log to FILE\n"
 		"      --stats            print matched and injected counts per rule to\n"
 		"                         stderr at the end, with the seed\n"
+		"      --trap             supervise CMD's connect, send and recv system\n"
+		"                         calls with seccomp instead of preloading the shim\n"
+		"                         (the default for static and Go programs, which the\n"
+		"                         shim cannot see; check --trap tells what applies)\n"
+		"      --no-trap          never: static and Go programs run unseen\n"
 		"\n"
 		"Exits with CMD's status, 128+N when CMD died of signal N, 127 when CMD\n"
 		"could not be run, 1 or 2 when the run could not be set up. SIGINT,\n"

@@ -9,38 +9,6 @@
 #include "cs_schedule.h"
 #include "ctl/ctl.h"
 
-/* ---- rule parameters, as the profile language formats them, so that
- * status shows what `set` takes back, spelt the same way. */
-
-static void calls_text(uint32_t calls, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int f = 0; f < CS_FAM_COUNT; f++)
-		if (calls & CS_BIT(f))
-			len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-						"%s%s", len ? "," : "",
-						cs_family_name(f));
-}
-
-static void params_text(const struct cs_rule *r, char *buf, size_t size)
-{
-	struct cs_param p;
-	char value[CS_PARAM_TEXT_MAX];
-	size_t len = 0;
-	int rc;
-
-	buf[0] = '\0';
-	for (size_t i = 0; (rc = cs_rule_param(r, i, &p)) >= 0 && len < size; i++) {
-		if (rc == 0 || p.value.type == CS_VAL_NONE)
-			continue;
-		cs_param_text(&p, value, sizeof(value));
-		len += (size_t)snprintf(buf + len, size - len, "%s%s=%s",
-					len ? " " : "", p.key, value);
-	}
-}
-
 static void value_json(struct cs_json *j, const char *key,
 		       const struct cs_value *v)
 {
@@ -191,7 +159,7 @@ static void rule_cell(const struct cs_ctl_view *view, uint32_t rule,
 		snprintf(buf, size, "%" PRIu64, view->injected[rule]);
 		break;
 	case COL_CALLS:
-		calls_text(r->calls, buf, size);
+		cs_ctl_calls_text(r->calls, buf, size);
 		break;
 	case COL_FAULT:
 		snprintf(buf, size, "%s", cs_fault_name(r->fault));
@@ -200,7 +168,7 @@ static void rule_cell(const struct cs_ctl_view *view, uint32_t rule,
 		window_text(r, buf, size);
 		break;
 	case COL_PARAMETERS:
-		params_text(r, buf, size);
+		cs_ctl_params_text(r, buf, size);
 		break;
 	}
 }
@@ -354,7 +322,8 @@ static int report_main(const struct cs_ctl_command *cmd,
 						{"reset", 'r', &reset, NULL},
 						{0}};
 	struct cs_ctl_view *view;
-	char err[512];
+	struct chaos_shim_segment seg;
+	struct chaos_shim_error err;
 	int rc = cs_ctl_parse_options(cmd, ctl, argc, argv,
 				      stats ? stats_opts : status_opts);
 
@@ -365,10 +334,10 @@ static int report_main(const struct cs_ctl_command *cmd,
 		cs_ctl_error("out of memory");
 		return CS_EXIT_FAILED;
 	}
-	if (cs_ctl_collect(ctl->segment, reset, view, err, sizeof(err)) < 0) {
-		cs_ctl_error("%s", err);
+	seg = cs_ctl_named(ctl->segment);
+	if (cs_ctl_collect(&seg, reset, view, &err) < 0) {
 		free(view);
-		return CS_EXIT_FAILED;
+		return cs_ctl_report(-1, &err);
 	}
 	if (stats && json)
 		print_stats_json(ctl->segment, view);

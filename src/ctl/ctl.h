@@ -12,10 +12,8 @@
 
 #include "cs_segment.h"
 #include "cs_table.h"
+#include "ctllib/ctllib.h"
 
-#ifndef CS_VERSION
-#define CS_VERSION "0.1.0"
-#endif
 
 /* Exit statuses. */
 #define CS_EXIT_OK 0
@@ -41,7 +39,7 @@ struct cs_ctl_command {
 extern const struct cs_ctl_command cs_cmd_run, cs_cmd_load, cs_cmd_enable,
 	cs_cmd_disable, cs_cmd_set, cs_cmd_pause, cs_cmd_resume, cs_cmd_status,
 	cs_cmd_stats, cs_cmd_check, cs_cmd_list, cs_cmd_destroy, cs_cmd_profiles,
-	cs_cmd_sweep, cs_cmd_bisect;
+	cs_cmd_sweep, cs_cmd_bisect, cs_cmd_add, cs_cmd_remove;
 
 /* installed.c: the program's companions, found from its own path. */
 /* The directory of the running program. Returns 0, or -1 with errno. */
@@ -87,79 +85,16 @@ int cs_ctl_check_segment(const struct cs_ctl_command *cmd,
 int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 			 int argc, char **argv, const struct cs_ctl_opt *opts);
 
-/* segio.c: the named segment, as the subcommands use it. */
-
-/* Whose segments names designate: -u USER sets it (root may name another
- * user); the caller's own by default. */
+/* main.c: whose segments names designate: -u USER sets it (root may
+ * name another user); the caller's own by default. */
 void cs_ctl_set_owner(uid_t owner);
 uid_t cs_ctl_owner(void);
 
-/* Work done under the writer lock; returns 0, or -1 with err filled. */
-typedef int (*cs_ctl_locked_fn)(struct cs_seg_handle *handle, void *arg,
-				char *err, size_t errlen);
+/* The segment NAME (checked already) of that owner, for the library. */
+struct chaos_shim_segment cs_ctl_named(const char *name);
 
-/* Opens the segment in mode, locks it, runs fn, unlocks and closes.
- * Returns 0, or -1 with err filled. */
-int cs_ctl_with_segment(const char *name, enum cs_seg_mode mode,
-			cs_ctl_locked_fn fn, void *arg, char *err,
-			size_t errlen);
-
-/* The current table, copied and validated (call under the lock). */
-int cs_ctl_read_table(const struct cs_seg_handle *handle,
-		      struct cs_table *table, char *err, size_t errlen);
-
-/* Changes a copy of the current table of an existing segment. Returns 0,
- * or -1 with err filled; nothing is published then. */
-typedef int (*cs_ctl_edit_fn)(struct cs_table *table, const char *segment,
-			      void *arg, char *err, size_t errlen);
-
-/* Publishes what fn made of the current table. Prints any error; returns
- * an exit status. */
-int cs_ctl_edit(const char *segment, cs_ctl_edit_fn fn, void *arg);
-
-/* Pauses or resumes an existing segment. Returns 0, or -1 with err. */
-int cs_ctl_set_paused(const char *segment, bool paused, char *err,
-		      size_t errlen);
-
-/* The value of CS_SEG_ID_ENV for an existing segment, for `run` to give
- * its command. Returns 0, or -1 with err filled. */
-#define CS_CTL_ID_MAX (CS_SEG_NAME_MAX + 40)
-int cs_ctl_segment_id(const char *segment, char *id, char *err, size_t errlen);
-
-/* Disarms the segment for good and removes it (a segment too broken to
- * open is removed all the same). Returns 0, or -1 with err filled. */
-int cs_ctl_destroy(const char *segment, char *err, size_t errlen);
-
-/* The same, only when the segment is stale (cs_segment_is_stale, checked
- * under the lock); *destroyed says whether it was disarmed (then a
- * failure means its file stayed). */
-int cs_ctl_destroy_if_stale(const char *segment, bool *destroyed, char *err,
-			    size_t errlen);
-
-/* The names of the owner's segments, sorted, in a NULL-terminated array,
- * or NULL with err filled. */
-char **cs_ctl_segment_names(char *err, size_t errlen);
-void cs_ctl_free_names(char **names);
-
-/* Everything `status`, `stats` and `list` show, read under the lock. */
-struct cs_ctl_view {
-	struct cs_table table;
-	uint64_t generation;
-	bool paused;
-	uint32_t armed;
-	uint64_t matched[CS_MAX_RULES];
-	uint64_t injected[CS_MAX_RULES];
-	uint64_t log_lost; /* event-log lines the shims could not write */
-	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run, once */
-	size_t npids;
-	pid_t creator;	/* the process that created it, while it runs; or 0 */
-	bool stale;	/* no attached process runs, nor the creator */
-};
-
-/* Fills view from an existing segment, then zeroes the counters when
- * reset. Returns 0, or -1 with err filled. */
-int cs_ctl_collect(const char *segment, bool reset, struct cs_ctl_view *view,
-		   char *err, size_t errlen);
+/* Prints err's message when rc is -1; returns the exit status for rc. */
+int cs_ctl_report(int rc, const struct chaos_shim_error *err);
 
 /* cmd_load.c: compiles profile (an empty table when NULL) and gives it its
  * seed, as cs_ctl_load does. Prints any error; returns 0 or -1. */
@@ -199,8 +134,8 @@ void cs_ctl_fresh_name(const char *prefix, char *name, size_t size);
 int cs_ctl_exit_status(int status);
 
 /* The caller's environment with the shim preloaded (LD_PRELOAD prepended
- * to), attached to segment, which exists, and the event log at log
- * (made absolute) unless NULL. */
+ * to; not when library is NULL), attached to segment, which exists, and
+ * the event log at log (made absolute) unless NULL. */
 struct cs_ctl_environ {
 	char **envp;
 	char *made[4];
@@ -213,10 +148,13 @@ void cs_ctl_environ_free(struct cs_ctl_environ *env);
 
 /* Forks and runs argv (found on PATH) with envp and the signal mask;
  * detached, in a process group of its own with stdin, stdout and stderr on
- * /dev/null. Returns the pid, or -1 after saying why. The child exits
- * CS_EXIT_CANNOT_RUN when argv cannot be run. */
+ * /dev/null; with trap, under the seccomp filter of `run --trap`, whose
+ * listener the parent then takes (cs_trap_receive). Returns the pid, or -1
+ * after saying why. The child exits CS_EXIT_CANNOT_RUN when argv cannot be
+ * run. */
+struct cs_trap_handover;
 pid_t cs_ctl_spawn(char **argv, char **envp, bool detached,
-		   const sigset_t *mask);
+		   const sigset_t *mask, const struct cs_trap_handover *trap);
 
 /* One command run many times, each with a table of its own. */
 struct cs_ctl_runner {
@@ -285,6 +223,14 @@ enum cs_ctl_binary {
 	CS_BINARY_GO
 };
 enum cs_ctl_binary cs_ctl_inspect_binary(const char *path);
+
+/* TLS stacks a dynamic program uses that the shim's TLS rules (ssl_*
+ * calls, a tls-scoped clock_skew) do not reach: libraries it needs
+ * directly, or OpenSSL linked into the program itself. */
+#define CS_TLS_GNUTLS 1u
+#define CS_TLS_NSS 2u
+#define CS_TLS_OPENSSL_INSIDE 4u
+unsigned cs_ctl_unseen_tls(const char *path);
 
 /* json.c: a streaming writer for one compact JSON document. Keys are
  * NULL inside arrays. */

@@ -1,7 +1,9 @@
 /* Tells whether a program can be seen by a preloaded library at all:
- * static and Go binaries make their system calls without libc. */
+ * static and Go binaries make their system calls without libc; and which
+ * TLS stacks it uses that the shim's TLS rules do not reach. */
 #include <elf.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -109,4 +111,199 @@ enum cs_ctl_binary cs_ctl_inspect_binary(const char *path)
 out:
 	close(fd);
 	return kind;
+}
+
+/* ---- TLS stacks: the libraries a program needs (DT_NEEDED) and whether
+ * it carries OpenSSL inside (defines SSL_read itself), read from the
+ * section headers. */
+
+#define TABLE_LIMIT (64u << 20) /* a bigger symbol table is not one we read */
+
+struct section_view {
+	uint32_t type;
+	uint32_t link;
+	uint64_t offset;
+	uint64_t size;
+	uint64_t entsize;
+};
+
+struct elf_view {
+	int fd;
+	bool is64;
+	uint64_t shoff;
+	unsigned shnum, shentsize;
+};
+
+static bool open_view(const char *path, struct elf_view *v)
+{
+	unsigned char ident[EI_NIDENT];
+
+	v->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (v->fd < 0)
+		return false;
+	if (!read_at(v->fd, ident, sizeof(ident), 0) ||
+	    memcmp(ident, ELFMAG, SELFMAG) != 0 ||
+	    (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64))
+		goto fail;
+	v->is64 = ident[EI_CLASS] == ELFCLASS64;
+	if (v->is64) {
+		Elf64_Ehdr h;
+		if (!read_at(v->fd, &h, sizeof(h), 0))
+			goto fail;
+		v->shoff = h.e_shoff, v->shnum = h.e_shnum, v->shentsize = h.e_shentsize;
+	} else {
+		Elf32_Ehdr h;
+		if (!read_at(v->fd, &h, sizeof(h), 0))
+			goto fail;
+		v->shoff = h.e_shoff, v->shnum = h.e_shnum, v->shentsize = h.e_shentsize;
+	}
+	if (v->shentsize == (v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr)))
+		return true;
+fail:
+	close(v->fd);
+	return false;
+}
+
+static bool read_shdr(const struct elf_view *v, unsigned i,
+		      struct section_view *out)
+{
+	uint64_t at = v->shoff + (uint64_t)i * v->shentsize;
+
+	if (i >= v->shnum)
+		return false;
+	if (v->is64) {
+		Elf64_Shdr h;
+		if (!read_at(v->fd, &h, sizeof(h), at))
+			return false;
+		*out = (struct section_view){h.sh_type, h.sh_link, h.sh_offset,
+					     h.sh_size, h.sh_entsize};
+	} else {
+		Elf32_Shdr h;
+		if (!read_at(v->fd, &h, sizeof(h), at))
+			return false;
+		*out = (struct section_view){h.sh_type, h.sh_link, h.sh_offset,
+					     h.sh_size, h.sh_entsize};
+	}
+	return true;
+}
+
+/* A whole section in memory, NUL-terminated; NULL when it cannot be. */
+static char *load_section(const struct elf_view *v,
+			  const struct section_view *sec)
+{
+	char *buf;
+
+	if (sec->size > TABLE_LIMIT || !(buf = malloc(sec->size + 1)))
+		return NULL;
+	if (!read_at(v->fd, buf, sec->size, sec->offset)) {
+		free(buf);
+		return NULL;
+	}
+	buf[sec->size] = '\0';
+	return buf;
+}
+
+/* Names of the libraries that mean a stack the shim does not see. */
+static const struct {
+	const char *prefix;
+	unsigned stack;
+} unseen_libraries[] = {
+	{"libgnutls.so", CS_TLS_GNUTLS},
+	{"libnss3.so", CS_TLS_NSS},
+	{"libssl3.so", CS_TLS_NSS},
+};
+
+static unsigned needed_stacks(const struct elf_view *v,
+			      const struct section_view *dyn)
+{
+	struct section_view strtab;
+	size_t entsize = v->is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+	unsigned stacks = 0;
+	char *dyns, *strs;
+
+	if (!read_shdr(v, dyn->link, &strtab) || !(dyns = load_section(v, dyn)))
+		return 0;
+	if (!(strs = load_section(v, &strtab))) {
+		free(dyns);
+		return 0;
+	}
+	for (uint64_t at = 0; at + entsize <= dyn->size; at += entsize) {
+		int64_t tag;
+		uint64_t value;
+		if (v->is64) {
+			Elf64_Dyn d;
+			memcpy(&d, dyns + at, sizeof(d));
+			tag = d.d_tag, value = d.d_un.d_val;
+		} else {
+			Elf32_Dyn d;
+			memcpy(&d, dyns + at, sizeof(d));
+			tag = d.d_tag, value = d.d_un.d_val;
+		}
+		if (tag == DT_NULL)
+			break;
+		if (tag != DT_NEEDED || value >= strtab.size)
+			continue;
+		for (size_t i = 0; i < sizeof(unseen_libraries) / sizeof(unseen_libraries[0]); i++)
+			if (strncmp(strs + value, unseen_libraries[i].prefix,
+				    strlen(unseen_libraries[i].prefix)) == 0)
+				stacks |= unseen_libraries[i].stack;
+	}
+	free(strs);
+	free(dyns);
+	return stacks;
+}
+
+/* A program that defines SSL_read itself carries OpenSSL inside (node):
+ * its own calls never reach an interposer. */
+static bool defines_ssl_read(const struct elf_view *v,
+			     const struct section_view *dynsym)
+{
+	struct section_view strtab;
+	size_t entsize = v->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+	bool found = false;
+	char *syms, *strs;
+
+	if (dynsym->entsize != entsize || !read_shdr(v, dynsym->link, &strtab) ||
+	    !(syms = load_section(v, dynsym)))
+		return false;
+	if (!(strs = load_section(v, &strtab))) {
+		free(syms);
+		return false;
+	}
+	for (uint64_t at = 0; !found && at + entsize <= dynsym->size; at += entsize) {
+		uint64_t name;
+		unsigned shndx;
+		if (v->is64) {
+			Elf64_Sym sym;
+			memcpy(&sym, syms + at, sizeof(sym));
+			name = sym.st_name, shndx = sym.st_shndx;
+		} else {
+			Elf32_Sym sym;
+			memcpy(&sym, syms + at, sizeof(sym));
+			name = sym.st_name, shndx = sym.st_shndx;
+		}
+		found = shndx != SHN_UNDEF && name < strtab.size &&
+			strcmp(strs + name, "SSL_read") == 0;
+	}
+	free(strs);
+	free(syms);
+	return found;
+}
+
+unsigned cs_ctl_unseen_tls(const char *path)
+{
+	struct elf_view v;
+	struct section_view sec;
+	unsigned stacks = 0;
+
+	if (!open_view(path, &v))
+		return 0;
+	for (unsigned i = 0; i < v.shnum && read_shdr(&v, i, &sec); i++) {
+		if (sec.type == SHT_DYNAMIC)
+			stacks |= needed_stacks(&v, &sec);
+		else if (sec.type == SHT_DYNSYM && defines_ssl_read(&v, &sec))
+			stacks |= CS_TLS_OPENSSL_INSIDE;
+	}
+	close(v.fd);
+	return stacks;
 }

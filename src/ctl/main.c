@@ -6,13 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl/ctl.h"
 
 #define PROGRAM "chaos-shim-ctl"
 
 static const struct cs_ctl_command *const commands[] = {
-	&cs_cmd_run,   &cs_cmd_load,   &cs_cmd_enable, &cs_cmd_disable,
+	&cs_cmd_run,   &cs_cmd_load,   &cs_cmd_add,    &cs_cmd_remove,
+	&cs_cmd_enable, &cs_cmd_disable,
 	&cs_cmd_set,   &cs_cmd_pause,  &cs_cmd_resume, &cs_cmd_status,
 	&cs_cmd_stats, &cs_cmd_check,  &cs_cmd_list,   &cs_cmd_destroy,
 	&cs_cmd_profiles, &cs_cmd_sweep, &cs_cmd_bisect,
@@ -188,6 +190,35 @@ int cs_ctl_parse_options(const struct cs_ctl_command *cmd, struct cs_ctl *ctl,
 		return cs_ctl_usage_error(cmd, "unexpected argument '%s'",
 					  argv[first]);
 	return rc;
+}
+
+/* -u USER, else (uid_t)-1: the caller's own segments. */
+static uid_t chosen_owner = (uid_t)-1;
+
+void cs_ctl_set_owner(uid_t owner)
+{
+	chosen_owner = owner;
+}
+
+uid_t cs_ctl_owner(void)
+{
+	return chosen_owner == (uid_t)-1 ? getuid() : chosen_owner;
+}
+
+struct chaos_shim_segment cs_ctl_named(const char *name)
+{
+	struct chaos_shim_segment seg = {.owner = cs_ctl_owner()};
+
+	snprintf(seg.name, sizeof(seg.name), "%s", name);
+	return seg;
+}
+
+int cs_ctl_report(int rc, const struct chaos_shim_error *err)
+{
+	if (rc == 0)
+		return CS_EXIT_OK;
+	cs_ctl_error("%s", err->message);
+	return CS_EXIT_FAILED;
 }
 
 /* A user name or a uid; -1 when there is no such user. */

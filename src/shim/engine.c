@@ -1,85 +1,34 @@
-/* The decision engine: which rules match a call, whether each injects this
- * time (counter-based, so a seed reproduces a run), and what the call site
- * must do. Latency, slice and bandwidth compose; the first rule that
- * resets, drops, fails or kills ends the evaluation. */
+/* The shim's decision engine: which rules match a call (in this program,
+ * inside their windows), whether each injects this time and what the call
+ * site must do, through the decisions shared with the seccomp supervisor
+ * (cs_verdict.h). Latency, slice and bandwidth compose; the first rule
+ * that resets, drops, fails or kills ends the evaluation. */
 #include <string.h>
-#include <strings.h>
 
 #include "cs_addr.h"
-#include "cs_backoff.h"
-#include "cs_decide.h"
 #include "cs_schedule.h"
 #include "shim/shim.h"
 
 static CS_TLS int depth;
 
-static bool proto_matches(uint8_t proto, const struct cs_fdinfo *sock)
+/* What the rules see of call. */
+static inline __attribute__((always_inline)) struct cs_match
+match_of(const struct cs_call *call)
 {
-	if (proto == CS_PROTO_ANY)
-		return true;
-	if (!sock)
-		return false;
-	return (proto == CS_PROTO_TCP && sock->kind == CS_FD_TCP) ||
-	       (proto == CS_PROTO_UDP && sock->kind == CS_FD_UDP);
-}
-
-/* "*.example.com" matches any name below example.com; otherwise exact. */
-static bool host_matches(const char *pattern, const char *host)
-{
-	if (!pattern[0])
-		return true;
-	if (!host)
-		return false;
-	if (pattern[0] == '*' && pattern[1] == '.') {
-		size_t plen = strlen(pattern + 1), hlen = strlen(host);
-		return hlen > plen &&
-		       strcasecmp(host + hlen - plen, pattern + 1) == 0;
-	}
-	return strcasecmp(pattern, host) == 0;
-}
-
-/* A skew applies to the realtime clocks unless the rule also asks for the
- * monotonic ones, and with scope tls only inside a certificate check. */
-static bool clock_matches(const struct cs_rule *rule, const struct cs_call *call)
-{
-	if (call->family != CS_FAM_CLOCK || rule->fault != CS_FAULT_CLOCK_SKEW)
-		return true;
-	if (call->monotonic && !rule->monotonic)
-		return false;
-	return rule->scope != CS_SCOPE_TLS || call->cert_check;
-}
-
-/* A fault made for one protocol (an end of stream) leaves the sockets of
- * another alone; a session without a socket the shim can see (a TLS BIO of
- * the program's own) is taken as the stream it carries. */
-static bool fault_fits_socket(const struct cs_rule *rule,
-			      const struct cs_fdinfo *sock)
-{
-	enum cs_proto fits = cs_fault_proto((enum cs_fault)rule->fault);
-	return fits == CS_PROTO_ANY || !sock || proto_matches(fits, sock);
-}
-
-static inline __attribute__((always_inline)) bool
-rule_matches(const struct cs_rule *rule, const struct cs_call *call)
-{
-	if (!rule->enabled || !(rule->calls & CS_BIT(call->family)))
-		return false;
-	if (!clock_matches(rule, call))
-		return false;
-	if (!proto_matches(rule->proto, call->sock) ||
-	    !fault_fits_socket(rule, call->sock))
-		return false;
-	if (rule->has_peer) {
-		const struct cs_sockaddr *peer =
-			call->peer ? call->peer
-				   : call->sock ? &call->sock->peer : NULL;
-		if (!peer || !cs_endpoint_matches(&rule->peer, peer))
-			return false;
-	}
-	if (rule->has_local &&
-	    (!call->sock || !cs_endpoint_matches(&rule->local, &call->sock->local)))
-		return false;
-	return host_matches(rule->host, call->host);
+	const struct cs_fdinfo *sock = call->sock;
+	return (struct cs_match){
+		.family = call->family,
+		.proto = !sock			 ? CS_PROTO_ANY
+			 : sock->kind == CS_FD_TCP ? CS_PROTO_TCP
+			 : sock->kind == CS_FD_UDP ? CS_PROTO_UDP
+						   : CS_PROTO_ANY,
+		.peer = call->peer ? call->peer : sock ? &sock->peer : NULL,
+		.local = sock ? &sock->local : NULL,
+		.host = call->host,
+		.monotonic = call->monotonic,
+		.cert_check = call->cert_check,
+		.unseen_stream = !sock && (CS_BIT(call->family) & CS_SSL_FAMILIES),
+	};
 }
 
 /* Whether the rule runs in this program and inside its time window now:
@@ -91,21 +40,7 @@ static bool scheduled(const struct cs_snapshot *snap, uint32_t i)
 		return false;
 	/* The writers' clock, read through the vDSO: no system call. */
 	return !cs_has_window(rule) ||
-	       cs_window_open(rule, (int64_t)cs_now_ns(), NULL);
-}
-
-/* Takes one injection from the rule's budget; false once count is spent,
- * across every process on the segment. */
-static bool take_injection(struct cs_seg_counter *counter, uint64_t count)
-{
-	uint64_t done = __atomic_load_n(&counter->injected, __ATOMIC_RELAXED);
-	do {
-		if (count && done >= count)
-			return false;
-	} while (!__atomic_compare_exchange_n(&counter->injected, &done,
-					      done + 1, true, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return true;
+	       cs_rule_in_window(rule, (int64_t)cs_now_ns());
 }
 
 /* Counts the match; true when this n-th match is injected. A rule out of
@@ -113,14 +48,10 @@ static bool take_injection(struct cs_seg_counter *counter, uint64_t count)
 static bool injects(const struct cs_snapshot *snap, uint32_t i, uint64_t *nth)
 {
 	const struct cs_rule *rule = &snap->table.rules[i];
-	struct cs_seg_counter *counter = &cs_seg->counters[i];
 	if (!scheduled(snap, i))
 		return false;
-	uint64_t n = __atomic_fetch_add(&counter->matched, 1, __ATOMIC_RELAXED);
-	*nth = n;
-	if (!cs_rule_selects(rule, snap->table.seed, snap->rule_keys[i], n))
-		return false;
-	return take_injection(counter, rule->count);
+	return cs_rule_injects(rule, snap->table.seed, snap->rule_keys[i],
+			       &cs_seg->counters[i], nth);
 }
 
 /* Whether a loss on this call is retransmitted (a stream) rather than a
@@ -139,7 +70,8 @@ static uint32_t losses_in_a_row(const struct cs_call *call)
 	if ((unsigned)call->fd >= CS_FD_CACHE)
 		return 0;
 	uint64_t run = __atomic_load_n(&loss_runs[call->fd], __ATOMIC_RELAXED);
-	return (uint32_t)(run >> 32) == cs_fd_epoch(call->fd, call->sock) ? (uint32_t)run : 0;
+	bool same = (uint32_t)(run >> 32) == cs_fd_epoch(call->fd, call->sock);
+	return same ? (uint32_t)run : 0;
 }
 
 static void set_losses_in_a_row(const struct cs_call *call, uint32_t losses)
@@ -149,74 +81,6 @@ static void set_losses_in_a_row(const struct cs_call *call, uint32_t losses)
 	uint64_t run = (uint64_t)cs_fd_epoch(call->fd, call->sock) << 32 | losses;
 	if (__atomic_load_n(&loss_runs[call->fd], __ATOMIC_RELAXED) != run)
 		__atomic_store_n(&loss_runs[call->fd], run, __ATOMIC_RELAXED);
-}
-
-/* Folds one injected rule into the action; true when it ends evaluation.
- * *delay_ns gets this rule's own delay, for the event log; losses is the
- * call's connection's run of losses before this call. */
-static bool add_fault(const struct cs_snapshot *snap, uint32_t i, uint64_t n,
-		      const struct cs_call *call, uint32_t losses,
-		      struct cs_action *action, uint64_t *delay_ns)
-{
-	const struct cs_rule *rule = &snap->table.rules[i];
-	*delay_ns = 0;
-	switch ((enum cs_fault)rule->fault) {
-	case CS_FAULT_LATENCY:
-	case CS_FAULT_SLOW_CLOSE:
-		*delay_ns = cs_delay_ns(snap->table.seed, snap->rule_keys[i], n,
-					rule->delay_ms, rule->jitter_ms);
-		action->delay_ns += *delay_ns;
-		return false;
-	case CS_FAULT_SLICE:
-		if (!action->max_bytes || rule->max_bytes < action->max_bytes)
-			action->max_bytes = rule->max_bytes;
-		return false;
-	case CS_FAULT_BANDWIDTH:
-		if (!action->bytes_per_s || rule->bytes_per_s < action->bytes_per_s)
-			action->bytes_per_s = rule->bytes_per_s;
-		return false;
-	case CS_FAULT_DUPLICATE:
-		action->duplicate = true;
-		return false;
-	case CS_FAULT_CORRUPT:
-		if (rule->corrupt_bits > action->corrupt_bits) {
-			action->corrupt_bits = rule->corrupt_bits;
-			action->corrupt_key = cs_hash3(snap->table.seed,
-						       snap->rule_keys[i], n);
-		}
-		return false;
-	case CS_FAULT_LIMIT_DATA:
-		if (!action->limit_bytes || rule->limit_bytes < action->limit_bytes) {
-			action->limit_bytes = rule->limit_bytes;
-			action->limit_end = rule->limit_end;
-		}
-		return false;
-	case CS_FAULT_CLOCK_SKEW:
-		action->skewed = true;
-		action->skew = cs_skew_of(rule);
-		return true; /* one clock, one skew: the first rule wins */
-	case CS_FAULT_LOSS:
-		if (retransmits(call)) {
-			/* The data arrives, one retransmission timeout late. */
-			*delay_ns = cs_rto_backoff_ns(rule->rto_ms, losses);
-			action->delay_ns += *delay_ns;
-			return false;
-		}
-		action->terminal = CS_FAULT_DROP; /* a datagram is gone */
-		return true;
-	case CS_FAULT_RESET:
-	case CS_FAULT_DROP:
-	case CS_FAULT_ERROR:
-	case CS_FAULT_KILL:
-	case CS_FAULT_EOF:
-	case CS_FAULT_COUNT:
-		break;
-	}
-	action->terminal = (int8_t)rule->fault;
-	action->error = rule->error;
-	action->signal = rule->signal;
-	action->hang_ms = rule->hang_ms;
-	return true;
 }
 
 /* A skewed clock is read thousands of times a second: its rule is logged
@@ -280,9 +144,10 @@ static uint32_t quiet_families(const struct cs_snapshot *snap,
 			continue;
 		struct cs_call probe = {.family = (enum cs_family)f,
 					.sock = sock};
+		struct cs_match m = match_of(&probe);
 		uint32_t i = 0;
 		while (i < snap->table.nrules &&
-		       !rule_matches(&snap->table.rules[i], &probe))
+		       !cs_rule_matches(&snap->table.rules[i], &m))
 			i++;
 		if (i == snap->table.nrules)
 			quiet |= CS_BIT(f);
@@ -306,10 +171,11 @@ static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call
 	bool any = false, loss_matched = false, lost = false;
 	bool confirmed = !call->sock || call->fd < 0;
 	uint32_t losses = 0;
+	struct cs_match m = match_of(call);
 	for (uint32_t i = 0; i < snap->table.nrules; i++) {
 		const struct cs_rule *rule = &snap->table.rules[i];
 		uint64_t n, delay_ns;
-		if (!rule_matches(rule, call))
+		if (!cs_rule_matches(rule, &m))
 			continue;
 		/* Before anything is counted, logged or applied. */
 		if (!confirmed && !cs_fdinfo_confirm(call->fd, call->sock))
@@ -324,8 +190,10 @@ static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call
 			continue;
 		any = true;
 		lost |= loss;
-		bool last = add_fault(snap, i, n, call, losses, action,
-				      &delay_ns);
+		bool last = cs_action_add(rule, snap->table.seed,
+					  snap->rule_keys[i], n,
+					  retransmits(call), losses, action,
+					  &delay_ns);
 		if (should_log(snap, i))
 			cs_eventlog_write(call, rule, delay_ns);
 		if (last)
@@ -339,8 +207,7 @@ static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call
 
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 {
-	memset(action, 0, sizeof *action);
-	action->terminal = -1;
+	cs_action_clear(action);
 	if (depth)
 		return false;
 	bool learn = learns_quiet(call);

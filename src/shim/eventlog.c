@@ -1,7 +1,7 @@
 /* The event log: one JSON object a line for every injected fault, written
  * with a single write on an O_APPEND descriptor so lines from many threads
- * and processes never interleave. Formatted by hand: no malloc, no stdio,
- * no locale, safe inside a signal handler.
+ * and processes never interleave. Formatted by cs_event_line: no malloc,
+ * no stdio, no locale, safe inside a signal handler.
  *
  * The descriptor lives in someone else's program, which may close it, or
  * close every fd, and hand the number to a file of its own: before each
@@ -17,9 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cs_addr.h"
-#include "cs_names.h"
-#include "cs_utf8.h"
+#include "cs_event_line.h"
 #include "shim/shim.h"
 
 static char override_path[CS_PATH_MAX];
@@ -301,223 +299,29 @@ void cs_eventlog_after_fork_child(void)
 	}
 }
 
-struct line {
-	char buf[4096]; /* fits the longest name and host, escaped */
-	size_t len;
-};
-
-static void put(struct line *l, const char *s, size_t n)
-{
-	if (n > sizeof l->buf - 2 - l->len)
-		n = sizeof l->buf - 2 - l->len; /* room for "}\n" */
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-}
-
-static void puts_raw(struct line *l, const char *s)
-{
-	put(l, s, strlen(s));
-}
-
-static void put_uint(struct line *l, uint64_t v, int width)
-{
-	char digits[24];
-	int n = 0;
-	do {
-		digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v || n < width);
-	put(l, digits + sizeof digits - n, (size_t)n);
-}
-
-static void put_int(struct line *l, int64_t v)
-{
-	if (v < 0) {
-		put(l, "-", 1);
-		put_uint(l, (uint64_t)0 - (uint64_t)v, 1);
-	} else {
-		put_uint(l, (uint64_t)v, 1);
-	}
-}
-
-/* A JSON string: quotes, backslashes and control bytes escaped, and a
- * byte that is not valid UTF-8 replaced by U+FFFD, as JSON text must be
- * UTF-8 (a rule name or a DNS host may hold any byte). */
-static void put_string(struct line *l, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	put(l, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t len = cs_utf8_length(p);
-		if (len == 0) {
-			put(l, "\\ufffd", 6);
-			p++;
-		} else if (*p == '"' || *p == '\\') {
-			char esc[2] = {'\\', (char)*p++};
-			put(l, esc, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4],
-				       hex[*p & 15]};
-			put(l, esc, 6);
-			p++;
-		} else {
-			put(l, (const char *)p, len);
-			p += len;
-		}
-	}
-	put(l, "\"", 1);
-}
-
-static void put_key(struct line *l, const char *key)
-{
-	put(l, ",", 1);
-	put_string(l, key);
-	put(l, ":", 1);
-}
-
-/* RFC 3339 UTC with microseconds, from days since the epoch (the civil
- * calendar algorithm: eras of 400 years, March-based years). */
-static void put_timestamp(struct line *l)
-{
-	struct timespec ts;
-	cs_real_clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t secs = ts.tv_sec;
-	int64_t days = secs / 86400, rem = secs % 86400;
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	days += 719468;
-	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-	int64_t doe = days - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t day = doy - (153 * mp + 2) / 5 + 1;
-	int64_t month = mp < 10 ? mp + 3 : mp - 9;
-	int64_t year = yoe + era * 400 + (month <= 2);
-	put(l, "\"", 1);
-	put_uint(l, (uint64_t)year, 4);
-	put(l, "-", 1);
-	put_uint(l, (uint64_t)month, 2);
-	put(l, "-", 1);
-	put_uint(l, (uint64_t)day, 2);
-	put(l, "T", 1);
-	put_uint(l, (uint64_t)(rem / 3600), 2);
-	put(l, ":", 1);
-	put_uint(l, (uint64_t)(rem / 60 % 60), 2);
-	put(l, ":", 1);
-	put_uint(l, (uint64_t)(rem % 60), 2);
-	put(l, ".", 1);
-	put_uint(l, (uint64_t)ts.tv_nsec / 1000, 6);
-	put(l, "Z\"", 2);
-}
-
-static void put_sockaddr(struct line *l, const char *key,
-			 const struct cs_sockaddr *addr)
-{
-	char text[64];
-	if (!addr || !addr->family || !addr->port)
-		return; /* unknown, or not bound yet (a local end before connect) */
-	cs_sockaddr_format(addr, text, sizeof text);
-	put_key(l, key);
-	put_string(l, text);
-}
-
-/* The fault's own parameters, flat beside the common keys. */
-static void put_details(struct line *l, const struct cs_call *call,
-			const struct cs_rule *rule, uint64_t delay_ns)
-{
-	const char *name;
-	switch ((enum cs_fault)rule->fault) {
-	case CS_FAULT_LATENCY:
-	case CS_FAULT_SLOW_CLOSE:
-		put_key(l, "delay_ms");
-		put_uint(l, delay_ns / 1000000ull, 1);
-		break;
-	case CS_FAULT_ERROR:
-		name = call->family == CS_FAM_DNS ? cs_eai_name(rule->error)
-						  : cs_errno_name(rule->error);
-		put_key(l, "errno");
-		put_string(l, name ? name : "?");
-		break;
-	case CS_FAULT_SLICE:
-		put_key(l, "max_bytes");
-		put_uint(l, rule->max_bytes, 1);
-		break;
-	case CS_FAULT_BANDWIDTH:
-		put_key(l, "bytes_per_s");
-		put_uint(l, rule->bytes_per_s, 1);
-		break;
-	case CS_FAULT_KILL:
-		name = cs_signal_name(rule->signal);
-		put_key(l, "signal");
-		put_string(l, name ? name : "?");
-		break;
-	case CS_FAULT_CLOCK_SKEW:
-		put_key(l, "offset_ns");
-		put_int(l, rule->offset_ns);
-		break;
-	case CS_FAULT_CORRUPT:
-		put_key(l, "bits");
-		put_uint(l, rule->corrupt_bits, 1);
-		break;
-	case CS_FAULT_LIMIT_DATA:
-		put_key(l, "bytes");
-		put_uint(l, rule->limit_bytes, 1);
-		put_key(l, "action");
-		put_string(l, cs_limit_end_names[rule->limit_end]);
-		break;
-	case CS_FAULT_LOSS:
-		put_key(l, "rto_ms");
-		put_uint(l, rule->rto_ms, 1);
-		if (delay_ns) { /* TCP: this retransmission's wait */
-			put_key(l, "delay_ms");
-			put_uint(l, delay_ns / 1000000ull, 1);
-		}
-		break;
-	case CS_FAULT_RESET:
-	case CS_FAULT_DROP:
-	case CS_FAULT_EOF:
-	case CS_FAULT_DUPLICATE:
-	case CS_FAULT_COUNT:
-		break;
-	}
-}
-
 void cs_eventlog_write(const struct cs_call *call, const struct cs_rule *rule,
 		       uint64_t delay_ns)
 {
 	if (!__atomic_load_n(&log_on, __ATOMIC_ACQUIRE))
 		return;
 	int saved = errno;
-	struct line l = {.len = 0};
-	puts_raw(&l, "{\"ts\":");
-	put_timestamp(&l);
-	put_key(&l, "pid");
-	put_uint(&l, (uint64_t)getpid(), 1);
-	put_key(&l, "tid");
-	put_uint(&l, (uint64_t)syscall(SYS_gettid), 1);
-	put_key(&l, "rule");
-	put_string(&l, rule->name);
-	put_key(&l, "call");
-	put_string(&l, call->name);
-	if (call->fd >= 0) {
-		put_key(&l, "fd");
-		put_uint(&l, (uint64_t)call->fd, 1);
-	}
-	put_sockaddr(&l, "peer",
-		     call->peer ? call->peer : call->sock ? &call->sock->peer : NULL);
-	put_sockaddr(&l, "local", call->sock ? &call->sock->local : NULL);
-	if (call->host) {
-		put_key(&l, "host");
-		put_string(&l, call->host);
-	}
-	put_key(&l, "fault");
-	put_string(&l, cs_fault_name(rule->fault));
-	put_details(&l, call, rule, delay_ns);
-	memcpy(l.buf + l.len, "}\n", 2);
-	if (!emit(l.buf, l.len + 2))
+	struct cs_event ev = {
+		.pid = getpid(),
+		.tid = (pid_t)syscall(SYS_gettid),
+		.rule = rule,
+		.call = call->name,
+		.fd = call->fd,
+		.peer = call->peer ? call->peer
+				   : call->sock ? &call->sock->peer : NULL,
+		.local = call->sock ? &call->sock->local : NULL,
+		.host = call->host,
+		.family = call->family,
+		.delay_ns = delay_ns,
+	};
+	cs_real_clock_gettime(CLOCK_REALTIME, &ev.ts);
+	char buf[CS_EVENT_LINE_MAX];
+	size_t len = cs_event_line(&ev, buf, sizeof buf);
+	if (!len || !emit(buf, len))
 		count_lost();
 	errno = saved;
 }

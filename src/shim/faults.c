@@ -80,18 +80,7 @@ uint64_t cs_hang_until(uint32_t hang_ms, uint64_t now)
 
 void cs_reset_socket(int fd, const struct cs_fdinfo *info)
 {
-	int saved = errno;
-	if (info->kind == CS_FD_TCP) {
-		/* Linger zero turns the disconnect into an RST; connecting to
-		 * AF_UNSPEC disconnects without closing the program's fd. */
-		struct linger lg = {.l_onoff = 1, .l_linger = 0};
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-		cs_real_connect(fd, &unspec, sizeof unspec);
-	} else {
-		shutdown(fd, SHUT_RDWR);
-	}
-	errno = saved;
+	cs_socket_reset(fd, info->kind == CS_FD_TCP);
 }
 
 void cs_raise(int sig)

@@ -77,6 +77,18 @@ static uint8_t kind_of(int domain, int type)
 	return CS_FD_OTHER_SOCKET;
 }
 
+static uint8_t send_queue_of(int domain, int type)
+{
+	bool ip = domain == AF_INET || domain == AF_INET6;
+	if ((ip || domain == AF_UNIX) && type == SOCK_STREAM)
+		return CS_SENDQ_STREAM;
+	if (ip && type == SOCK_DGRAM)
+		return CS_SENDQ_DATAGRAMS;
+	if (domain == AF_UNIX && (type == SOCK_DGRAM || type == SOCK_SEQPACKET))
+		return CS_SENDQ_RECORDS;
+	return CS_SENDQ_NONE;
+}
+
 /* Asks the kernel; returns whether the answer is final enough to cache (a
  * socket not yet bound or connected will change). */
 static bool lookup(int fd, struct cs_fdinfo *info)
@@ -105,6 +117,7 @@ static bool lookup(int fd, struct cs_fdinfo *info)
 		cs_sockaddr_from((struct sockaddr *)&ss, len, &info->local);
 	}
 	info->kind = kind_of(domain, type);
+	info->send_queue = send_queue_of(domain, type);
 	if (info->kind == CS_FD_OTHER_SOCKET)
 		return true;
 	len = sizeof ss;

@@ -4,13 +4,16 @@
  * (the delay queue), a connect under way, a partition, connections kept
  * aside by accept, sent bytes not on the wire yet. While something is
  * held, readiness (poll, select, epoll) does not report it: the fd's epoll
- * registrations, tracked through epoll_ctl, are narrowed in the kernel and
- * widened again when it is due, which makes the kernel queue the event
- * (edge-triggered and one-shot included). Each fd's state has a tiny lock
+ * registrations, tracked through epoll_ctl (or read back from the kernel,
+ * epoll_learn.c), are narrowed in the kernel and widened again when it is
+ * due, which makes the kernel queue the event (edge-triggered and one-shot
+ * included). The state of fds below CS_FD_CACHE is a static table, higher
+ * ones are in blocks mapped on first use. Each fd's state has a tiny lock
  * that is only ever tried: a caller that cannot take it (another thread, or
  * a signal handler interrupting its own thread) passes through. Only a
  * close waits for it, so that nothing held for a closed socket is left for
- * the next one with its number. */
+ * the next one with its number. When the socket families are disarmed
+ * (disable, pause, destroy), everything held is let go. */
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
@@ -20,37 +23,99 @@
 
 #include "shim/shim.h"
 
-struct cs_hold cs_holds[CS_FD_CACHE];
-
-/* One bit per fd that holds something back, and how many: what readiness
- * calls sweep. */
-uint64_t cs_hold_bits[CS_FD_CACHE / 64];
+struct cs_hold_block cs_hold_low;
 unsigned cs_hold_active;
-/* One bit per fd whose state was ever taken: what a fork or the flusher
- * goes over, instead of the whole table. */
-uint64_t cs_hold_used[CS_FD_CACHE / 64];
+/* The blocks of the fds from CS_FD_CACHE on (entry 0 stays empty). */
+static void *high_blocks[CS_FD_BLOCKS];
 
-int cs_hold_next(const uint64_t *bits, int from)
+static struct cs_hold_block *block_of(int fd, bool map)
 {
-	for (int w = from / 64; from < CS_FD_CACHE && w < CS_FD_CACHE / 64; w++) {
-		uint64_t word = __atomic_load_n(&bits[w], __ATOMIC_ACQUIRE);
-		if (w == from / 64)
-			word &= ~0ull << (from % 64);
-		if (word)
-			return w * 64 + __builtin_ctzll(word);
+	if ((unsigned)fd < CS_FD_CACHE)
+		return &cs_hold_low;
+	return cs_fdblock(high_blocks, CS_FD_BLOCKS, fd,
+			  sizeof(struct cs_hold_block), map);
+}
+
+struct cs_hold *cs_hold_slot(int fd, bool map)
+{
+	struct cs_hold_block *b = fd >= 0 ? block_of(fd, map) : NULL;
+	return b ? &b->hold[fd % CS_FD_CACHE] : NULL;
+}
+
+static uint64_t *set_word(struct cs_hold_block *b, enum cs_hold_set set,
+			  int fd)
+{
+	uint64_t *words = set == CS_HOLD_ACTIVE ? b->active : b->used;
+	return &words[fd % CS_FD_CACHE / 64];
+}
+
+bool cs_hold_active_high(int fd)
+{
+	struct cs_hold_block *b = block_of(fd, false);
+	return b && (__atomic_load_n(set_word(b, CS_HOLD_ACTIVE, fd),
+				     __ATOMIC_ACQUIRE) &
+		     (1ull << (fd % 64)));
+}
+
+/* Adds fd to a set, or takes it out; true when that changed it. Called
+ * with fd's state locked, so that its bits change one at a time. */
+static bool set_bit(enum cs_hold_set set, int fd, bool on)
+{
+	uint64_t bit = 1ull << (fd % 64);
+	uint64_t *word = set_word(block_of(fd, false), set, fd);
+	if (!!(__atomic_load_n(word, __ATOMIC_RELAXED) & bit) == on)
+		return false;
+	if (on)
+		__atomic_fetch_or(word, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);
+	return true;
+}
+
+int cs_hold_next(enum cs_hold_set set, int from)
+{
+	for (int fd = from < 0 ? 0 : from; fd / CS_FD_CACHE < CS_FD_BLOCKS;
+	     fd = (fd / CS_FD_CACHE + 1) * CS_FD_CACHE) {
+		struct cs_hold_block *b = block_of(fd, false);
+		if (!b)
+			continue;
+		for (int at = fd % CS_FD_CACHE; at < CS_FD_CACHE;
+		     at = (at / 64 + 1) * 64) {
+			uint64_t word = __atomic_load_n(
+				set_word(b, set, at), __ATOMIC_ACQUIRE);
+			word &= ~0ull << (at % 64);
+			if (word)
+				return fd - fd % CS_FD_CACHE + at / 64 * 64 +
+				       __builtin_ctzll(word);
+		}
 	}
 	return -1;
 }
 
 #define LOCK_TRIES 256
 
-static struct cs_hold *slot(int fd)
-{
-	return (unsigned)fd < CS_FD_CACHE ? &cs_holds[fd] : NULL;
-}
-
 /* A per-thread address: who holds a lock. */
 static CS_TLS char thread_mark;
+
+/* A thread cancelled while it holds a slot's lock (at a cancellation
+ * point the shim calls: recv, send, close) would leave it taken for good,
+ * and a close of that fd would wait forever: cancellation is off while a
+ * thread holds any. */
+static CS_TLS int locks_held;
+static CS_TLS int cancel_state;
+
+static void took_lock(void)
+{
+	if (!locks_held++)
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+}
+
+static void let_lock_go(struct cs_hold *h)
+{
+	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	if (!--locks_held)
+		pthread_setcancelstate(cancel_state, NULL);
+}
 
 /* Takes h's lock, trying `tries` times (0: until it is free). Never
  * waits for the calling thread itself (a signal handler that interrupted
@@ -62,8 +127,10 @@ static bool lock_slot(struct cs_hold *h, int tries)
 		uintptr_t free_lock = 0;
 		if (__atomic_compare_exchange_n(&h->lock, &free_lock, me, false,
 						__ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			took_lock();
 			return true;
+		}
 		if (free_lock == me)
 			return false;
 		sched_yield();
@@ -73,14 +140,15 @@ static bool lock_slot(struct cs_hold *h, int tries)
 
 struct cs_hold *cs_hold_lock(int fd, bool create)
 {
-	struct cs_hold *h = slot(fd);
-	if (!h || (!create && !cs_hold_active_fd(fd)) || !lock_slot(h, LOCK_TRIES))
+	if (!create && !cs_hold_active_fd(fd))
+		return NULL;
+	struct cs_hold *h = cs_hold_slot(fd, create);
+	if (!h || !lock_slot(h, LOCK_TRIES))
 		return NULL;
 	h->fd = fd;
 	if (!h->used) {
 		__atomic_store_n(&h->used, 1, __ATOMIC_RELEASE);
-		__atomic_fetch_or(&cs_hold_used[fd / 64], 1ull << (fd % 64),
-				  __ATOMIC_RELEASE);
+		set_bit(CS_HOLD_USED, fd, true);
 	}
 	return h;
 }
@@ -138,18 +206,11 @@ static bool holds_anything(const struct cs_hold *h)
 
 static void set_active(int fd, bool on)
 {
-	uint64_t bit = 1ull << (fd % 64);
-	uint64_t *word = &cs_hold_bits[fd / 64];
-	bool was = __atomic_load_n(word, __ATOMIC_RELAXED) & bit;
-	if (on == was)
-		return;
-	if (on) {
-		__atomic_fetch_or(word, bit, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&cs_hold_active, 1, __ATOMIC_RELEASE);
-	} else {
-		__atomic_fetch_and(word, ~bit, __ATOMIC_RELEASE);
-		__atomic_fetch_sub(&cs_hold_active, 1, __ATOMIC_RELEASE);
-	}
+	if (on)
+		cs_ready_hold(); /* before readiness calls can see the bit */
+	if (set_bit(CS_HOLD_ACTIVE, fd, on))
+		__atomic_fetch_add(&cs_hold_active, on ? 1u : -1u,
+				   __ATOMIC_RELEASE);
 }
 
 void cs_hold_unlock(struct cs_hold *h, uint64_t now)
@@ -167,7 +228,7 @@ void cs_hold_unlock(struct cs_hold *h, uint64_t now)
 		if (h->reg[i].used)
 			sync_reg(h->fd, &h->reg[i], hidden);
 	set_active(h->fd, holds_anything(h));
-	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	let_lock_go(h);
 	errno = saved;
 }
 
@@ -182,6 +243,47 @@ struct cs_hold *cs_hold_partition(int fd, uint64_t ino, uint32_t hang_ms)
 		h->in_errno = ETIMEDOUT;
 	}
 	return h;
+}
+
+/* The socket and TLS families were disarmed (disable, pause, destroy, a
+ * segment gone) while fds held something back. The data calls pass through again
+ * and see what the kernel has, so readiness shows it too: held data,
+ * partitions and connects under way are let go, connections kept aside
+ * by accept are due at once, and each registration is put back as the
+ * program made it. Queued sends still go out in order (the flusher runs
+ * on). */
+static void let_go_all(void)
+{
+	uint64_t now = cs_now_ns();
+	for (int fd = cs_hold_next(CS_HOLD_ACTIVE, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_ACTIVE, fd + 1)) {
+		struct cs_hold *h = cs_hold_lock(fd, false);
+		if (!h)
+			continue;
+		memset(&h->q, 0, sizeof h->q);
+		h->in_until = h->out_until = 0;
+		h->in_errno = h->out_errno = 0;
+		h->out_all = h->partitioned = false;
+		h->send_later = h->recv_later = false;
+		for (int i = 0; i < h->aside_count; i++)
+			h->aside[(h->aside_head + i) % CS_ASIDE].due = now;
+		cs_hold_aside_due(h);
+		if (h->sendq)
+			cs_sendq_hold_writable(h, now);
+		cs_hold_unlock(h, now);
+	}
+}
+
+bool cs_hold_nothing_armed(void)
+{
+	if (cs_hold_nothing())
+		return true;
+	if (cs_armed_bits(CS_SOCKET_FAMILIES))
+		return false;
+	if (cs_armed_bits(CS_SSL_FAMILIES))
+		return true; /* TLS holds its sockets, readiness is the kernel's */
+	let_go_all();
+	return cs_hold_nothing();
 }
 
 void cs_hold_aside_due(struct cs_hold *h)
@@ -214,17 +316,26 @@ void cs_hold_claim(struct cs_hold *h, uint64_t ino)
 		h->ino = ino;
 }
 
+void cs_hold_send_now(int fd)
+{
+	struct cs_hold *h = cs_hold_lock(fd, false);
+	if (!h)
+		return;
+	cs_sendq_flush_now(h);
+	cs_hold_unlock(h, cs_now_ns());
+}
+
 void cs_hold_forget_slow(int fd)
 {
-	struct cs_hold *h = slot(fd);
-	if (!h || !lock_slot(h, 0))
+	struct cs_hold *h = cs_hold_slot(fd, false);
+	if (!h || !__atomic_load_n(&h->used, __ATOMIC_RELAXED) ||
+	    !lock_slot(h, 0))
 		return; /* a signal handler closing an fd its thread is using */
 	release(h, true);
 	set_active(fd, false);
 	__atomic_store_n(&h->used, 0, __ATOMIC_RELEASE);
-	__atomic_fetch_and(&cs_hold_used[fd / 64], ~(1ull << (fd % 64)),
-			   __ATOMIC_RELEASE);
-	__atomic_store_n(&h->lock, 0, __ATOMIC_RELEASE);
+	set_bit(CS_HOLD_USED, fd, false);
+	let_lock_go(h);
 }
 
 uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
@@ -233,8 +344,8 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 	uint64_t wake = 0;
 	int max = *n;
 	*n = 0;
-	for (int fd = cs_hold_next(cs_hold_bits, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_bits, fd + 1)) {
+	for (int fd = cs_hold_next(CS_HOLD_ACTIVE, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_ACTIVE, fd + 1)) {
 		struct cs_hold *h = cs_hold_lock(fd, false);
 		if (!h)
 			continue;
@@ -272,6 +383,9 @@ static struct cs_hold_reg *find_reg(struct cs_hold *h, int epfd, bool create)
 
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
+	/* Disarmed: what was held is let go, and the sets are the program's. */
+	if (cs_hold_nothing_armed() && !cs_armed_bits(CS_SOCKET_FAMILIES))
+		return cs_real_epoll_ctl(epfd, op, fd, ev);
 	struct cs_hold *h = cs_hold_lock(fd, true);
 	if (!h)
 		return cs_real_epoll_ctl(epfd, op, fd, ev);
@@ -314,13 +428,36 @@ int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return rc;
 }
 
+void cs_hold_epoll_learned(int epfd, const struct cs_epoll_reg *kernel)
+{
+	struct cs_hold *h = cs_hold_lock(kernel->fd, true);
+	if (!h)
+		return;
+	/* The kernel adds these to every registration by itself. */
+	const uint32_t added = EPOLLERR | EPOLLHUP;
+	struct cs_hold_reg *r = find_reg(h, epfd, false);
+	/* Unknown, or changed while the shim was not looking (a one-shot
+	 * that fired counts: it is disarmed until the program re-arms it). */
+	if (!r || ((r->shown ^ kernel->events) & ~added) ||
+	    r->data != kernel->data) {
+		if (!r)
+			r = find_reg(h, epfd, true);
+		if (r) {
+			r->events = r->shown = kernel->events;
+			r->data = kernel->data;
+		}
+	}
+	cs_hold_unlock(h, cs_now_ns());
+}
+
 /* In a forked child the threads that held a lock are gone, and the
  * parent puts its queued bytes on the wire itself. */
 static void after_fork_child(void)
 {
-	for (int fd = cs_hold_next(cs_hold_used, 0); fd >= 0;
-	     fd = cs_hold_next(cs_hold_used, fd + 1))
-		__atomic_store_n(&cs_holds[fd].lock, 0, __ATOMIC_RELAXED);
+	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
+	     fd = cs_hold_next(CS_HOLD_USED, fd + 1))
+		__atomic_store_n(&cs_hold_slot(fd, false)->lock, 0,
+				 __ATOMIC_RELAXED);
 	cs_sendq_after_fork_child();
 }
 

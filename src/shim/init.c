@@ -18,6 +18,10 @@ static const uint32_t armed_zero;
 const uint32_t *cs_armed_word = &armed_zero;
 static const uint32_t clock_held = CS_BIT(CS_FAM_CLOCK);
 const uint32_t *cs_clock_reads_word = &armed_zero;
+static const uint32_t ready_held = CS_SOCKET_FAMILIES;
+const uint32_t *cs_ready_word = &armed_zero;
+static const uint32_t send_held = CS_BIT(CS_FAM_SEND);
+const uint32_t *cs_send_word = &armed_zero;
 struct cs_segment *cs_seg;
 static struct cs_seg_handle handle = {.fd = -1};
 static int detached;
@@ -37,16 +41,31 @@ void cs_say(const char *msg)
 	errno = saved;
 }
 
+/* Points a word that an interposer tests instead of the armed mask at
+ * `to`, unless it was sent to its slow path for good (`held`). */
+static void follow(const uint32_t **word, const uint32_t *held,
+		   const uint32_t *to)
+{
+	const uint32_t *was = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	if (was != held)
+		__atomic_compare_exchange_n(word, &was, to, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+static void hold_for_good(const uint32_t **word, const uint32_t *held)
+{
+	if (__atomic_load_n(word, __ATOMIC_RELAXED) != held)
+		__atomic_store_n(word, held, __ATOMIC_RELEASE);
+}
+
 void cs_detach(const char *reason)
 {
 	__atomic_store_n(&cs_armed_word, &armed_zero, __ATOMIC_RELEASE);
-	/* Clock reads follow, unless they hold a monotonic floor. */
-	const uint32_t *reads =
-		__atomic_load_n(&cs_clock_reads_word, __ATOMIC_ACQUIRE);
-	if (reads != &clock_held)
-		__atomic_compare_exchange_n(&cs_clock_reads_word, &reads,
-					    &armed_zero, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED);
+	/* Clock reads follow, unless they hold a monotonic floor; readiness
+	 * calls and sends, unless something was held or queued. */
+	follow(&cs_clock_reads_word, &clock_held, &armed_zero);
+	follow(&cs_ready_word, &ready_held, &armed_zero);
+	follow(&cs_send_word, &send_held, &armed_zero);
 	if (__atomic_exchange_n(&detached, 1, __ATOMIC_ACQ_REL))
 		return;
 	char line[400];
@@ -148,22 +167,33 @@ __attribute__((constructor)) static void cs_init(void)
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	cs_skewlane_init();
 	cs_segment_register_pid(cs_seg, getpid());
-	__atomic_store_n(&cs_clock_reads_word,
-			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
+	const uint32_t *armed = (const uint32_t *)&cs_seg->hdr.armed;
+	follow(&cs_clock_reads_word, &clock_held, armed);
+	follow(&cs_ready_word, &ready_held, armed);
+	follow(&cs_send_word, &send_held, armed);
 	__atomic_store_n(&cs_armed_word,
 			 (const uint32_t *)&cs_seg->hdr.armed, __ATOMIC_RELEASE);
 }
 
 void cs_clock_reads_hold(void)
 {
-	if (__atomic_load_n(&cs_clock_reads_word, __ATOMIC_RELAXED) != &clock_held)
-		__atomic_store_n(&cs_clock_reads_word, &clock_held,
-				 __ATOMIC_RELEASE);
+	hold_for_good(&cs_clock_reads_word, &clock_held);
+}
+
+void cs_ready_hold(void)
+{
+	hold_for_good(&cs_ready_word, &ready_held);
+}
+
+void cs_send_hold(void)
+{
+	hold_for_good(&cs_send_word, &send_held);
 }
 
 __attribute__((destructor)) static void cs_fini(void)
 {
 	cs_skewlane_flush();
+	cs_sendq_at_exit();
 	cs_slowclose_all();
 	if (cs_seg)
 		cs_segment_unregister_pid(cs_seg, getpid());

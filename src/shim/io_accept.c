@@ -119,7 +119,7 @@ static CS_SLOW_PATH int accept_slow(int fd, struct sockaddr *addr,
 
 CS_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	if (cs_likely(!cs_armed(CS_FAM_ACCEPT))) {
+	if (cs_likely(!cs_ready_armed(CS_BIT(CS_FAM_ACCEPT)))) {
 		int conn = cs_real_accept(fd, addr, len);
 		cs_fdinfo_forget(conn);
 		cs_hold_forget(conn);
@@ -130,7 +130,7 @@ CS_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 
 CS_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_ACCEPT))) {
+	if (cs_likely(!cs_ready_armed(CS_BIT(CS_FAM_ACCEPT)))) {
 		int conn = cs_real_accept4(fd, addr, len, flags);
 		cs_fdinfo_forget(conn);
 		cs_hold_forget(conn);

@@ -35,7 +35,7 @@ static int held_connect(int fd, const struct sockaddr *addr, socklen_t len,
 			return -1; /* failed at once: nothing to show late */
 	}
 	struct cs_hold *h = cs_hold_lock(fd, true);
-	if (!h) { /* fd out of the table's range: the fault is lost */
+	if (!h) { /* no slot for fd (past the last block): the fault is lost */
 		errno = real_err;
 		return err ? -1 : rc;
 	}

@@ -1,16 +1,17 @@
 /* Interposers of epoll: epoll_ctl keeps track of each socket's
- * registrations, so that what its hold keeps back is taken out of the
- * kernel's interest and put back when due (the kernel then queues the
- * event itself, edge-triggered and one-shot alike); the waits show what
- * came due and are cut short to wake when the next thing does, then
- * resumed until the program's own timeout. */
+ * registrations (those made while nothing was armed are read from the
+ * kernel at the first wait that finds something held, epoll_learn.c), so that what its hold keeps
+ * back is taken out of the kernel's interest and put back when due (the
+ * kernel then queues the event itself, edge-triggered and one-shot
+ * alike); the waits show what came due and are cut short to wake when the
+ * next thing does, then resumed until the program's own timeout. */
 #include <sys/epoll.h>
 
 #include "shim/shim.h"
 
 CS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_ctl(epfd, op, fd, ev);
 	return cs_hold_epoll_ctl(epfd, op, fd, ev);
 }
@@ -19,6 +20,7 @@ CS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 static int held_wait(int epfd, struct epoll_event *ev, int max,
 		     uint64_t deadline, const sigset_t *mask)
 {
+	cs_epoll_learn(epfd);
 	for (;;) {
 		uint64_t now = cs_now_ns();
 		/* Events the shim reports itself go at the end of the array,
@@ -58,7 +60,7 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 				  int timeout)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
 			 NULL);
@@ -66,7 +68,7 @@ static CS_SLOW_PATH int wait_slow(int epfd, struct epoll_event *ev, int max,
 
 CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_wait(epfd, ev, max, timeout);
 	return wait_slow(epfd, ev, max, timeout);
 }
@@ -74,7 +76,7 @@ CS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 				   int timeout, const sigset_t *mask)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ms(timeout, cs_now_ns()),
 			 mask);
@@ -83,7 +85,7 @@ static CS_SLOW_PATH int pwait_slow(int epfd, struct epoll_event *ev, int max,
 CS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			  int timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return pwait_slow(epfd, ev, max, timeout, mask);
 }
@@ -92,7 +94,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 				    const struct timespec *timeout,
 				    const sigset_t *mask)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed())
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return held_wait(epfd, ev, max, cs_deadline_of_ts(timeout, cs_now_ns()),
 			 mask);
@@ -101,7 +103,7 @@ static CS_SLOW_PATH int pwait2_slow(int epfd, struct epoll_event *ev, int max,
 CS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 			   const struct timespec *timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_epoll_pwait2(epfd, ev, max, timeout, mask);
 	return pwait2_slow(epfd, ev, max, timeout, mask);
 }

@@ -1,6 +1,7 @@
 /* Interposers that keep the per-fd socket cache honest (a number that is
  * closed, replaced or handed out again must not keep its old identity),
  * and close, which slow_close rules may make reach the peer late. */
+#include <limits.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,14 +35,22 @@ CS_EXPORT int close(int fd)
 	return cs_real_close(fd);
 }
 
-/* Forgets every cached fd, and what is held on it, from first to last (the
- * cache ends first). */
+/* Forgets every cached fd, and what is held on it, from first to last:
+ * every number below the cache's end, and past it the fds that hold
+ * something (a closefrom must not walk four billion numbers). */
 static void forget_range(unsigned int first, unsigned int last)
 {
 	for (unsigned int fd = first; fd <= last && fd < CS_FD_CACHE; fd++) {
 		cs_fdinfo_forget((int)fd);
 		cs_hold_forget((int)fd);
 	}
+	if (first > (unsigned int)INT_MAX)
+		return;
+	int from = first < CS_FD_CACHE ? CS_FD_CACHE : (int)first;
+	for (int fd = cs_hold_next(CS_HOLD_USED, from);
+	     fd >= 0 && (unsigned int)fd <= last;
+	     fd = cs_hold_next(CS_HOLD_USED, fd + 1))
+		cs_hold_forget(fd);
 }
 
 CS_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

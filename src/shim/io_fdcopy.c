@@ -29,50 +29,59 @@ static bool is_socket(int fd)
 	return info.kind != CS_FD_NOT_SOCKET;
 }
 
-/* How many bytes the source could have given: a pipe's content, or what is
- * left of a file after the offset. */
-static size_t source_has(const struct fdcopy *c, size_t want)
+static size_t at_most(size_t n, size_t want)
 {
-	int pending;
-	if (ioctl(c->in, FIONREAD, &pending) == 0)
-		return pending < 0 || (size_t)pending > want ? want
-							      : (size_t)pending;
-	struct stat st;
+	return n < want ? n : want;
+}
+
+/* Reads and throws away up to want bytes of what a pipe holds. */
+static size_t drain_pipe(int fd, size_t want)
+{
+	int pending = 0;
+	if (cs_real_ioctl(fd, FIONREAD, &pending) < 0 || pending <= 0)
+		return 0;
+	size_t left = at_most((size_t)pending, want), done = 0;
+	char sink[4096];
+	while (left) {
+		ssize_t got = cs_real_read(fd, sink, at_most(left, sizeof sink));
+		if (got <= 0)
+			break;
+		left -= (size_t)got;
+		done += (size_t)got;
+	}
+	return done;
+}
+
+/* Moves the source file's offset on by up to want bytes, no further than
+ * its end. */
+static size_t skip_file(const struct fdcopy *c, off_t size, size_t want)
+{
 	off_t at = c->offset	  ? *c->offset
 		   : c->in_offset ? (off_t)*c->in_offset
 				  : lseek(c->in, 0, SEEK_CUR);
-	if (fstat(c->in, &st) < 0 || at < 0 || st.st_size <= at)
+	if (at < 0 || size <= at)
 		return 0;
-	return (size_t)(st.st_size - at) < want ? (size_t)(st.st_size - at)
-						: want;
+	size_t n = at_most((size_t)(size - at), want);
+	if (c->offset)
+		*c->offset += (off_t)n;
+	else if (c->in_offset)
+		*c->in_offset += (loff_t)n;
+	else
+		lseek(c->in, (off_t)n, SEEK_CUR);
+	return n;
 }
 
 /* The fault let the bytes vanish on their way: the program believes they
- * left, so take them from the source as the kernel would have (the file
- * offset moves on, a pipe is drained). Returns how many that was. */
+ * left, so take them from the source as the kernel would have (a pipe is
+ * drained, the file offset moves on). Returns how many that was. */
 static ssize_t vanish(const struct fdcopy *c, size_t want)
 {
 	int saved = errno;
-	size_t n = source_has(c, want);
 	struct stat st;
-	if (fstat(c->in, &st) == 0 && S_ISFIFO(st.st_mode)) {
-		char sink[4096];
-		size_t left = n;
-		while (left) {
-			ssize_t got = cs_real_read(
-				c->in, sink, left < sizeof sink ? left : sizeof sink);
-			if (got <= 0)
-				break;
-			left -= (size_t)got;
-		}
-		n -= left;
-	} else if (c->offset) {
-		*c->offset += (off_t)n;
-	} else if (c->in_offset) {
-		*c->in_offset += (loff_t)n;
-	} else {
-		lseek(c->in, (off_t)n, SEEK_CUR);
-	}
+	size_t n = 0;
+	if (fstat(c->in, &st) == 0)
+		n = S_ISFIFO(st.st_mode) ? drain_pipe(c->in, want)
+					 : skip_file(c, st.st_size, want);
 	errno = saved;
 	return (ssize_t)n;
 }
@@ -81,7 +90,7 @@ static ssize_t vanish(const struct fdcopy *c, size_t want)
  * socket of the quiet lane, or its family is not armed. */
 static bool both_ends_quiet(int in, int out)
 {
-	return (!cs_armed(CS_FAM_SEND) || cs_fd_quiet(out, CS_FAM_SEND)) &&
+	return (!cs_send_armed() || cs_fd_quiet(out, CS_FAM_SEND)) &&
 	       (!cs_armed(CS_FAM_RECV) || cs_fd_quiet(in, CS_FAM_RECV));
 }
 
@@ -99,7 +108,7 @@ static ssize_t copy_slow(struct fdcopy *c, const char *name, size_t n,
 			   .real = real,
 			   .args = c,
 			   .lengths_only = true};
-	if (cs_armed(CS_FAM_SEND) && is_socket(c->out)) {
+	if (cs_send_armed() && is_socket(c->out)) {
 		io.family = CS_FAM_SEND;
 		io.fd = c->out;
 	} else if (cs_armed(CS_FAM_RECV) && is_socket(c->in)) {
@@ -158,7 +167,7 @@ static CS_SLOW_PATH ssize_t sendfile_slow(int out, int in, off_t *offset,
 
 CS_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t n)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)) || cs_fd_quiet(out, CS_FAM_SEND))
+	if (cs_likely(!cs_send_armed()) || cs_fd_quiet(out, CS_FAM_SEND))
 		return cs_real_sendfile(out, in, offset, n);
 	return sendfile_slow(out, in, offset, n);
 }
@@ -172,7 +181,7 @@ static CS_SLOW_PATH ssize_t sendfile64_slow(int out, int in, off64_t *offset,
 
 CS_EXPORT ssize_t sendfile64(int out, int in, off64_t *offset, size_t n)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)) || cs_fd_quiet(out, CS_FAM_SEND))
+	if (cs_likely(!cs_send_armed()) || cs_fd_quiet(out, CS_FAM_SEND))
 		return cs_real_sendfile64(out, in, offset, n);
 	return sendfile64_slow(out, in, offset, n);
 }

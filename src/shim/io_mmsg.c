@@ -131,7 +131,7 @@ static CS_SLOW_PATH int mmsg_slow(enum cs_family family, const char *name,
 
 CS_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)) || !vlen ||
+	if (cs_likely(!cs_send_armed()) || !vlen ||
 	    (!vec[0].msg_hdr.msg_name && cs_fd_quiet(fd, CS_FAM_SEND)))
 		return cs_real_sendmmsg(fd, vec, vlen, flags);
 	return mmsg_slow(CS_FAM_SEND, "sendmmsg", fd, vec, vlen, flags, NULL);

@@ -4,6 +4,8 @@
  * resumed until the program's own timeout. The program's arrays are
  * narrowed in place for the real call and given back as they were. */
 #include <poll.h>
+#include <sys/resource.h>
+#include <string.h>
 #include <sys/select.h>
 
 #include "shim/shim.h"
@@ -77,16 +79,33 @@ static int held_poll(struct pollfd *fds, unsigned long n, uint64_t deadline,
 	}
 }
 
+/* Arrays the kernel refuses without reading them are not read either: no
+ * array (EFAULT), or more entries than the program may have fds (EINVAL:
+ * a count that large may run past the program's memory). */
+static bool refused(const struct pollfd *fds, nfds_t n)
+{
+	if (!fds)
+		return true;
+	if (n <= FD_SETSIZE) /* taken as the size of the array */
+		return false;
+	struct rlimit limit;
+	int saved = errno;
+	bool over = getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+		    n > limit.rlim_cur;
+	errno = saved;
+	return over;
+}
+
 static CS_SLOW_PATH int poll_slow(struct pollfd *fds, nfds_t n, int timeout)
 {
-	if (cs_hold_nothing() || !fds) /* !fds: the kernel says EFAULT */
+	if (cs_hold_nothing_armed() || refused(fds, n))
 		return cs_real_poll(fds, n, timeout);
 	return held_poll(fds, n, cs_deadline_of_ms(timeout, cs_now_ns()), NULL);
 }
 
 CS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_poll(fds, n, timeout);
 	return poll_slow(fds, n, timeout);
 }
@@ -95,7 +114,7 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 				   const struct timespec *timeout,
 				   const sigset_t *mask)
 {
-	if (cs_hold_nothing() || !fds) /* !fds: the kernel says EFAULT */
+	if (cs_hold_nothing_armed() || refused(fds, n))
 		return cs_real_ppoll(fds, n, timeout, mask);
 	return held_poll(fds, n, cs_deadline_of_ts(timeout, cs_now_ns()), mask);
 }
@@ -103,28 +122,39 @@ static CS_SLOW_PATH int ppoll_slow(struct pollfd *fds, nfds_t n,
 CS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
 		    const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_ppoll(fds, n, timeout, mask);
 	return ppoll_slow(fds, n, timeout, mask);
 }
 
-/* The sets a select call passes, kept to start each round from. */
+/* The sets a select call passes, kept to start each round from: only the
+ * bytes nfds covers, which may be all the program allocated. */
 struct fdsets {
 	fd_set *set[3];
 	fd_set copy[3];
+	size_t bytes;
 	fd_set show_in; /* readable by the shim's word */
 	bool any_shown;
 };
+
+/* Sets the shim can narrow: up to FD_SETSIZE. Larger ones (a program's
+ * own bitmaps, sized for fds above it) pass through, since the kernel
+ * clears the bits of a round that ends early and the shim could not put
+ * them back; their held fds may then be reported before they are due. */
+static bool narrowable(int nfds)
+{
+	return nfds >= 0 && nfds <= FD_SETSIZE;
+}
 
 static void narrow_sets(int nfds, struct fdsets *s, uint64_t now,
 			uint64_t *wake)
 {
 	for (int i = 0; i < 3; i++)
 		if (s->set[i])
-			*s->set[i] = s->copy[i];
+			memcpy(s->set[i], &s->copy[i], s->bytes);
 	FD_ZERO(&s->show_in);
 	s->any_shown = false;
-	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
+	for (int fd = 0; fd < nfds; fd++) {
 		bool asked = false;
 		for (int i = 0; i < 3; i++)
 			asked |= s->set[i] && FD_ISSET(fd, s->set[i]);
@@ -148,9 +178,10 @@ static void narrow_sets(int nfds, struct fdsets *s, uint64_t now,
 static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 		       bool pselect_call, const sigset_t *mask)
 {
+	s->bytes = (size_t)(nfds + NFDBITS - 1) / NFDBITS * sizeof(fd_mask);
 	for (int i = 0; i < 3; i++)
 		if (s->set[i])
-			s->copy[i] = *s->set[i];
+			memcpy(&s->copy[i], s->set[i], s->bytes);
 	for (;;) {
 		uint64_t now = cs_now_ns(), wake = 0;
 		narrow_sets(nfds, s, now, &wake);
@@ -167,9 +198,7 @@ static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 			rc = cs_real_select(nfds, s->set[0], s->set[1], s->set[2],
 					    finite ? &tv : NULL);
 		}
-		for (int fd = 0; s->any_shown && rc >= 0 && fd < nfds &&
-				 fd < FD_SETSIZE;
-		     fd++) {
+		for (int fd = 0; s->any_shown && rc >= 0 && fd < nfds; fd++) {
 			if (!FD_ISSET(fd, &s->show_in))
 				continue;
 			rc += !FD_ISSET(fd, s->set[0]);
@@ -183,7 +212,7 @@ static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 static CS_SLOW_PATH int select_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 				    struct timeval *timeout)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed() || !narrowable(nfds))
 		return cs_real_select(nfds, r, w, e, timeout);
 	uint64_t now = cs_now_ns(), deadline = CS_NEVER;
 	if (timeout) {
@@ -207,7 +236,7 @@ static CS_SLOW_PATH int select_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 CS_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		     struct timeval *timeout)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_select(nfds, r, w, e, timeout);
 	return select_slow(nfds, r, w, e, timeout);
 }
@@ -216,7 +245,7 @@ static CS_SLOW_PATH int pselect_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 				     const struct timespec *timeout,
 				     const sigset_t *mask)
 {
-	if (cs_hold_nothing())
+	if (cs_hold_nothing_armed() || !narrowable(nfds))
 		return cs_real_pselect(nfds, r, w, e, timeout, mask);
 	struct fdsets s = {.set = {r, w, e}};
 	return held_select(nfds, &s, cs_deadline_of_ts(timeout, cs_now_ns()),
@@ -226,7 +255,7 @@ static CS_SLOW_PATH int pselect_slow(int nfds, fd_set *r, fd_set *w, fd_set *e,
 CS_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		      const struct timespec *timeout, const sigset_t *mask)
 {
-	if (cs_likely(!cs_armed_bits(CS_SOCKET_FAMILIES)))
+	if (cs_likely(!cs_ready_armed(CS_SOCKET_FAMILIES)))
 		return cs_real_pselect(nfds, r, w, e, timeout, mask);
 	return pselect_slow(nfds, r, w, e, timeout, mask);
 }

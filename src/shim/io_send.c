@@ -1,5 +1,6 @@
 /* Interposers of the send family: send, sendto, sendmsg, and write and
- * writev (which are sends when the fd is a socket). */
+ * writev (which are sends when the fd is a socket); and shutdown, which
+ * ends the sending and so must come after the bytes a delay queued. */
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,7 +61,7 @@ static CS_SLOW_PATH ssize_t send_slow(int fd, const void *buf, size_t len,
 
 CS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_send(fd, buf, len, flags);
 	return send_slow(fd, buf, len, flags);
 }
@@ -68,7 +69,7 @@ CS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 CS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *to, socklen_t tolen)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_sendto(fd, buf, len, flags, to, tolen);
 	return send_io(fd, buf, len, flags, to, tolen, "sendto");
 }
@@ -99,7 +100,7 @@ static CS_SLOW_PATH ssize_t sendmsg_slow(int fd, const struct msghdr *msg,
 
 CS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_sendmsg(fd, msg, flags);
 	return sendmsg_slow(fd, msg, flags);
 }
@@ -119,7 +120,7 @@ static CS_SLOW_PATH ssize_t write_slow(int fd, const void *buf, size_t len)
 
 CS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_write(fd, buf, len);
 	return write_slow(fd, buf, len);
 }
@@ -146,7 +147,23 @@ static CS_SLOW_PATH ssize_t writev_slow(int fd, const struct iovec *iov,
 
 CS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	if (cs_likely(!cs_armed(CS_FAM_SEND)))
+	if (cs_likely(!cs_send_armed()))
 		return cs_real_writev(fd, iov, iovcnt);
 	return writev_slow(fd, iov, iovcnt);
+}
+
+/* The kernel sends what it accepted before the FIN: bytes queued by a
+ * delayed send go out now, early rather than after it (and lost). */
+static CS_SLOW_PATH int shutdown_slow(int fd, int how)
+{
+	if (how != SHUT_RD && cs_hold_active_fd(fd))
+		cs_hold_send_now(fd);
+	return cs_real_shutdown(fd, how);
+}
+
+CS_EXPORT int shutdown(int fd, int how)
+{
+	if (cs_likely(!cs_send_armed()))
+		return cs_real_shutdown(fd, how);
+	return shutdown_slow(fd, how);
 }

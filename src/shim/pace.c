@@ -4,13 +4,10 @@
  * while its link is busy. Links are updated with compare-and-swap, so
  * threads sharing an fd share its link; fds past the socket cache get
  * theirs from blocks mapped on first use. */
-#include <sys/mman.h>
-
 #include "shim/shim.h"
 
 #define NS_PER_S CS_NS_PER_S
 #define BLOCK_FDS CS_FD_CACHE
-#define BLOCKS 64 /* fds up to 64 * 16384 */
 
 struct link {
 	uint32_t epoch;      /* the fd's forget count when the link started */
@@ -18,7 +15,7 @@ struct link {
 };
 
 static struct link first_block[BLOCK_FDS][2];
-static struct link (*blocks[BLOCKS])[2];
+static void *blocks[CS_FD_BLOCKS];
 
 /* fd's link for a direction, or NULL past the last block (or no memory). */
 static struct link *link_of(int fd, int dir)
@@ -27,28 +24,10 @@ static struct link *link_of(int fd, int dir)
 		return NULL;
 	if (fd < BLOCK_FDS)
 		return &first_block[fd][dir & 1];
-	unsigned b = (unsigned)fd / BLOCK_FDS;
-	if (b >= BLOCKS)
+	struct link(*block)[2] = cs_fdblock(
+		blocks, CS_FD_BLOCKS, fd, sizeof(struct link[BLOCK_FDS][2]), true);
+	if (!block)
 		return NULL;
-	struct link(*block)[2] = __atomic_load_n(&blocks[b], __ATOMIC_ACQUIRE);
-	if (!block) {
-		int saved = errno;
-		void *mem = mmap(NULL, sizeof(struct link[BLOCK_FDS][2]),
-				 PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		errno = saved;
-		if (mem == MAP_FAILED)
-			return NULL;
-		struct link(*none)[2] = NULL;
-		if (__atomic_compare_exchange_n(&blocks[b], &none, mem, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE)) {
-			block = mem;
-		} else { /* another thread mapped it first */
-			munmap(mem, sizeof(struct link[BLOCK_FDS][2]));
-			block = none;
-		}
-	}
 	return &block[fd % BLOCK_FDS][dir & 1];
 }
 

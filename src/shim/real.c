@@ -132,6 +132,8 @@ CS_REAL(void, closefrom, (int low), (low),
 	(void)syscall(SYS_close_range, low, ~0u, 0))
 CS_REAL(int, dup2, (int o, int n), (o, n), syscall(SYS_dup2, o, n))
 CS_REAL(int, dup3, (int o, int n, int f), (o, n, f), syscall(SYS_dup3, o, n, f))
+CS_REAL(int, shutdown, (int fd, int how), (fd, how),
+	syscall(SYS_shutdown, fd, how))
 CS_REAL(int, socket, (int d, int t, int p), (d, t, p),
 	syscall(SYS_socket, d, t, p))
 CS_REAL(int, socketpair, (int d, int t, int p, int sv[2]), (d, t, p, sv),

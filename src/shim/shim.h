@@ -20,10 +20,13 @@
 
 #include "cs_deadline.h"
 #include "cs_delayq.h"
+#include "cs_epoll_fdinfo.h"
 #include "cs_ready.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
+#include "cs_socket_reset.h"
 #include "cs_table.h"
+#include "cs_verdict.h"
 
 /* Everything declared here stays inside the library, which also lets the
  * compiler reach it without going through the GOT. */
@@ -45,9 +48,18 @@
 extern const uint32_t *cs_armed_word;
 extern struct cs_segment *cs_seg;
 
+/* The word a pointer such as cs_armed_word points at. The pointer itself
+ * is loaded atomically too: detaching, or the first hold, moves it while
+ * other threads read it (the same two moves on x86). */
+static inline uint32_t cs_word(const uint32_t *const *word)
+{
+	return __atomic_load_n(__atomic_load_n(word, __ATOMIC_RELAXED),
+			       __ATOMIC_RELAXED);
+}
+
 static inline bool cs_armed_bits(uint32_t bits)
 {
-	return __atomic_load_n(cs_armed_word, __ATOMIC_RELAXED) & bits;
+	return cs_word(&cs_armed_word) & bits;
 }
 
 static inline bool cs_armed(enum cs_family family)
@@ -63,12 +75,40 @@ extern const uint32_t *cs_clock_reads_word;
 
 static inline bool cs_clock_reads_armed(void)
 {
-	return __atomic_load_n(cs_clock_reads_word, __ATOMIC_RELAXED) &
-	       CS_BIT(CS_FAM_CLOCK);
+	return cs_word(&cs_clock_reads_word) & CS_BIT(CS_FAM_CLOCK);
 }
 
 /* Sends every clock_gettime of this process to its slow path for good. */
 void cs_clock_reads_hold(void);
+
+/* What readiness calls (poll, select, epoll_*) and accept test instead:
+ * the armed mask, until a socket first held something back; from then on
+ * a word with the socket families always set, so that what is held is
+ * shown, and connections kept aside handed over, when a disable, pause or
+ * destroy disarms them (hold.c). */
+extern const uint32_t *cs_ready_word;
+
+static inline bool cs_ready_armed(uint32_t bits)
+{
+	return cs_word(&cs_ready_word) & bits;
+}
+
+/* Sends every readiness call of this process to its slow path for good. */
+void cs_ready_hold(void);
+
+/* What the send family tests instead: the armed mask, until a delayed
+ * send was first queued; from then on a word with the send bit always
+ * set, so that what is sent after a disable, pause or destroy still goes
+ * out behind the queued bytes (sendq.c). */
+extern const uint32_t *cs_send_word;
+
+static inline bool cs_send_armed(void)
+{
+	return cs_word(&cs_send_word) & CS_BIT(CS_FAM_SEND);
+}
+
+/* Sends every call of the send family to its slow path for good. */
+void cs_send_hold(void);
 
 /* Stops all injection in this process and says why, once, on stderr. */
 void cs_detach(const char *reason);
@@ -122,6 +162,7 @@ extern int (*cs_real_dup3)(int, int, int);
 extern int (*cs_real_close_range)(unsigned int, unsigned int, int);
 extern void (*cs_real_closefrom)(int);
 extern int (*cs_real_socket)(int, int, int);
+extern int (*cs_real_shutdown)(int, int);
 extern int (*cs_real_socketpair)(int, int, int, int[2]);
 extern int (*cs_real_getsockopt)(int, int, int, void *, socklen_t *);
 extern int (*cs_real_ioctl)(int, unsigned long, void *);
@@ -220,8 +261,19 @@ enum cs_fd_kind {
 	CS_FD_OTHER_SOCKET /* unix, raw, netlink... */
 };
 
+/* How a delayed non-blocking send waits (sendq.c), by the socket's domain
+ * and type. */
+enum cs_send_queue {
+	CS_SENDQ_NONE,      /* not queued: told EAGAIN until due (raw, netlink) */
+	CS_SENDQ_STREAM,    /* bytes, in order: TCP, unix SOCK_STREAM */
+	CS_SENDQ_RECORDS,   /* whole messages, never lost: unix SOCK_DGRAM and
+			     * SOCK_SEQPACKET (a full queue says EAGAIN) */
+	CS_SENDQ_DATAGRAMS, /* whole datagrams, lost when the queue is full: UDP */
+};
+
 struct cs_fdinfo {
 	uint8_t kind; /* enum cs_fd_kind */
+	uint8_t send_queue; /* enum cs_send_queue */
 	/* The info holds for as long as the fd's close count is epoch (it was
 	 * cached, or is final enough to be). */
 	bool lasting;
@@ -244,6 +296,14 @@ static inline uint32_t cs_fd_epoch(int fd, const struct cs_fdinfo *sock)
 	return sock && sock->lasting ? sock->epoch : cs_fdinfo_epoch(fd);
 }
 #define CS_FD_CACHE 16384
+
+/* fdblocks.c: per-fd state for fds from CS_FD_CACHE on, in blocks of
+ * CS_FD_CACHE fds (up to CS_FD_BLOCKS * CS_FD_CACHE, the kernel's default
+ * ceiling of open files). The block of size bytes that holds fd (dir[fd /
+ * CS_FD_CACHE]), mapped first when map; NULL below CS_FD_CACHE, past the
+ * last block, or without memory. Lock-free and async-signal-safe. */
+#define CS_FD_BLOCKS 64
+void *cs_fdblock(void **dir, unsigned blocks, int fd, size_t size, bool map);
 
 /* A slot of the cache. The info is kept and copied a word at a time with
  * atomic accesses: a reader that races a writer reads torn words that the
@@ -316,24 +376,6 @@ struct cs_call {
 	const char *host;               /* dns */
 	bool monotonic;                 /* clock: a monotonic clock is read */
 	bool cert_check;                /* clock: a certificate check's time */
-};
-
-/* What the matching rules decided, to be applied by the call site. */
-struct cs_action {
-	uint64_t delay_ns;   /* latency, summed over rules */
-	uint32_t max_bytes;  /* slice: 0 = none */
-	uint64_t bytes_per_s; /* bandwidth: 0 = none */
-	uint64_t limit_bytes; /* limit_data: 0 = none */
-	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
-	bool duplicate;       /* a datagram sent twice */
-	uint32_t corrupt_bits; /* bits flipped in a received datagram */
-	uint64_t corrupt_key;  /* which ones */
-	int8_t terminal;     /* enum cs_fault of reset/drop/error/kill, or -1 */
-	int32_t error;
-	int32_t signal;
-	uint32_t hang_ms;
-	bool skewed; /* clock_skew: the first matching rule's clock */
-	struct cs_skew skew;
 };
 
 /* Conditions shared by every enabled rule of a family: a call that fails
@@ -438,11 +480,30 @@ struct cs_aside {
 };
 
 #define CS_SENDQ_BYTES (256u * 1024u) /* in flight per delayed socket */
+#define CS_SENDQ_MESSAGES 256u     /* datagrams or records in flight */
+#define CS_SENDQ_MESSAGE_MAX 65536u /* a longer one is not queued */
 
-/* Bytes a program sent that are not on the wire yet (sendq.c). */
+/* A datagram or record not on the wire yet: its bytes in the ring end at
+ * `end`; it goes at `due` to `name` (namelen 0: the connected peer). */
+struct cs_sendq_message {
+	uint64_t end;
+	uint64_t due;
+	socklen_t namelen;
+	struct sockaddr_storage name;
+};
+
+/* What a program sent that is not on the wire yet (sendq.c): a ring of
+ * bytes by stream offset (q.seen: queued, q.read: sent) and, for a stream,
+ * q's batches of due times; for messages, one record each. */
 struct cs_sendq {
-	struct cs_delayq q; /* seen: queued; read: sent; batches: when due */
-	unsigned char data[CS_SENDQ_BYTES]; /* a ring, by stream offset */
+	uint8_t kind; /* enum cs_send_queue */
+	/* A send that could not queue waits: not writable until some of the
+	 * queue is out. */
+	bool waiting;
+	struct cs_delayq q;
+	uint16_t message_head, message_count;
+	struct cs_sendq_message message[CS_SENDQ_MESSAGES];
+	unsigned char data[CS_SENDQ_BYTES];
 };
 
 struct cs_hold_reg {
@@ -462,6 +523,9 @@ struct cs_hold {
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
 	uint64_t ino;        /* the socket the data calls held it for */
+	/* An epoll fd: the segment's state word when its registrations were
+	 * read from the kernel, plus one (0: never; epoll_learn.c). */
+	uint64_t regs_read;
 	struct cs_delayq q;  /* recv latency: bytes not visible yet */
 	uint64_t delay_ns;   /* the delay of bytes seen from now on */
 	uint64_t in_until;   /* nothing readable until then (CS_NEVER) */
@@ -488,23 +552,43 @@ static inline bool cs_hold_nothing(void)
 {
 	return !__atomic_load_n(&cs_hold_active, __ATOMIC_ACQUIRE);
 }
-/* Which ones: a call on an fd whose bit is clear has nothing to wait for. */
-extern uint64_t cs_hold_bits[CS_FD_CACHE / 64];
-/* The fds whose state was ever taken (since their last close). */
-extern uint64_t cs_hold_used[CS_FD_CACHE / 64];
-/* The first fd from `from` on whose bit is set in bits, or -1. */
-int cs_hold_next(const uint64_t *bits, int from);
+
+/* The state of CS_FD_CACHE fds, and two sets of them: the fds that hold
+ * something back (what readiness calls sweep: a call on an fd outside it
+ * has nothing to wait for) and the fds whose state was taken since their
+ * last close (what a fork or the flusher goes over). */
+struct cs_hold_block {
+	uint64_t active[CS_FD_CACHE / 64];
+	uint64_t used[CS_FD_CACHE / 64];
+	struct cs_hold hold[CS_FD_CACHE];
+};
+/* The fds below CS_FD_CACHE; higher ones live in blocks mapped on first
+ * use (cs_fdblock). */
+extern struct cs_hold_block cs_hold_low;
+
+enum cs_hold_set { CS_HOLD_ACTIVE, CS_HOLD_USED };
+/* The first fd from `from` on in set, or -1. */
+int cs_hold_next(enum cs_hold_set set, int from);
+/* fd's state, its block mapped first when map; NULL for a negative fd,
+ * past the last block, or without memory. */
+struct cs_hold *cs_hold_slot(int fd, bool map);
+bool cs_hold_active_high(int fd);
+/* cs_hold_nothing for readiness calls: once the socket families are
+ * disarmed, what is held back is let go first (hold.c). */
+bool cs_hold_nothing_armed(void);
 
 static inline bool cs_hold_active_fd(int fd)
 {
-	return (unsigned)fd < CS_FD_CACHE &&
-	       (__atomic_load_n(&cs_hold_bits[fd / 64], __ATOMIC_ACQUIRE) &
-		(1ull << (fd % 64)));
+	if ((unsigned)fd < CS_FD_CACHE)
+		return __atomic_load_n(&cs_hold_low.active[fd / 64],
+				       __ATOMIC_ACQUIRE) &
+		       (1ull << (fd % 64));
+	return fd >= 0 && cs_hold_active_high(fd);
 }
 
 /* Takes fd's state: with create, a new one if need be; without, only when
- * it holds something back. NULL when fd is out of range, there is nothing
- * to take, or the lock stays busy. */
+ * it holds something back. NULL when fd has no slot, there is nothing to
+ * take, or the lock stays busy. */
 struct cs_hold *cs_hold_lock(int fd, bool create);
 /* Applies the state to fd's epoll registrations and lets it go. */
 void cs_hold_unlock(struct cs_hold *h, uint64_t now);
@@ -518,6 +602,9 @@ uint64_t cs_hold_sweep(int epfd, uint64_t now, struct epoll_event *shown,
 		       int *n);
 /* epoll_ctl, with the registration tracked and narrowed while hidden. */
 int cs_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+/* A registration of a socket in epfd as the kernel has it: tracked as if
+ * epoll_ctl had been seen, unless the shim's own record agrees with it. */
+void cs_hold_epoll_learned(int epfd, const struct cs_epoll_reg *kernel);
 /* Partitions fd's connection (socket inode ino; from then on, until
  * hang_ms if set) and returns its state locked, or NULL when fd is out of
  * range. */
@@ -530,14 +617,27 @@ void cs_hold_forget_slow(int fd);
  * had the number before (closed behind the shim's back) is let go. */
 void cs_hold_claim(struct cs_hold *h, uint64_t ino);
 
+/* What is still queued on fd goes out now: the end of its sending (shutdown)
+ * must not pass them. */
+void cs_hold_send_now(int fd);
+
 /* A closed or replaced fd holds nothing back any more. */
-extern struct cs_hold cs_holds[CS_FD_CACHE];
 static inline void cs_hold_forget(int fd)
 {
-	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1) &&
-	    __atomic_load_n(&cs_holds[fd].used, __ATOMIC_RELAXED))
+	if (__builtin_expect((unsigned)fd < CS_FD_CACHE, 1)) {
+		if (__atomic_load_n(&cs_hold_low.hold[fd].used, __ATOMIC_RELAXED))
+			cs_hold_forget_slow(fd);
+	} else if (fd >= 0) {
 		cs_hold_forget_slow(fd);
+	}
 }
+
+/* ---- epoll_learn.c: registrations made while nothing was armed -------- */
+
+/* Tracks the sockets registered in epfd, read from the kernel once per
+ * segment state: at the first wait under it that finds anything held back
+ * (until then no registration needs narrowing). Keeps errno. */
+void cs_epoll_learn(int epfd);
 
 /* ---- fdinfo.c: the quiet lane, which needs the holds ------------------ */
 
@@ -560,23 +660,40 @@ static inline bool cs_fd_quiet(int fd, enum cs_family family)
 	       !cs_hold_active_fd(fd);
 }
 
-/* ---- sendq.c: delayed sends on non-blocking TCP sockets -------------- */
+/* ---- sendq.c: delayed sends on non-blocking sockets ------------------ */
 
-/* Queues the bytes of iov to go out delay_ns from now, as many as fit;
- * -1 with EAGAIN when none fit, -2 when no queue can be made. Called with
- * h locked; once it is let go, cs_sendq_kick. */
-ssize_t cs_sendq_put(struct cs_hold *h, const struct iovec *iov, int iovcnt,
+struct cs_io;
+/* Queues io's data (its bytes, or its whole message and address) to go out
+ * delay_ns from now in a queue of that kind (enum cs_send_queue). Returns
+ * what the send returns: the bytes taken (a stream takes what fits; a UDP
+ * datagram that does not fit is lost, as on a full link), or -1 with
+ * EAGAIN when nothing fits; -2 when it cannot be queued (no memory, a
+ * message over CS_SENDQ_MESSAGE_MAX or with an address too long). Called
+ * with h locked; once it is let go, cs_sendq_kick. */
+ssize_t cs_sendq_put(struct cs_hold *h, const struct cs_io *io, uint8_t kind,
 		     uint64_t delay_ns);
-/* Starts the flusher in this process, or wakes it to look again. */
-void cs_sendq_kick(void);
-/* Whether h's queue holds bytes (every later send must queue behind). */
+/* Whether what is queued now will be flushed: the flusher runs in this
+ * process, or this thread may start it (not a signal handler's). */
+bool cs_sendq_flusher_ready(void);
+/* Wakes the flusher to look again, or starts it; false when it is gone
+ * and this thread may not start it (then cs_sendq_flush_now). */
+bool cs_sendq_kick(void);
+/* Puts everything h's queue holds on the wire now, early rather than
+ * never (before a close or a shutdown). Called with h locked. */
+void cs_sendq_flush_now(struct cs_hold *h);
+/* Whether h's queue holds anything (every later send must queue behind). */
 bool cs_sendq_pending(const struct cs_hold *h);
-/* Holds writability back while the queue is full. */
+/* A send that cannot queue was told to wait behind h's queue: the socket
+ * is not writable until some of the queue is out. */
+void cs_sendq_wait_behind(struct cs_hold *h, uint64_t now);
+/* Holds writability back while the queue is full or a send waits. */
 void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 /* The fd closes (flush: what is queued goes now), or is another socket's
  * (what is queued is dropped); the queue is unmapped. */
 void cs_sendq_close(struct cs_hold *h, bool flush);
 void cs_sendq_after_fork_child(void);
+/* At exit: what every queue holds goes out now. */
+void cs_sendq_at_exit(void);
 
 /* ---- slowclose.c: closes that reach the peer late ---------------------- */
 

@@ -45,8 +45,14 @@ bool cs_slowclose_defer(int fd, uint64_t delay_ns)
 		slots[i].fd = dup;
 		slots[i].due = cs_deadline_add(cs_now_ns(), delay_ns);
 		__atomic_store_n(&slots[i].state, PENDING, __ATOMIC_RELEASE);
-		cs_sendq_kick();
-		return true;
+		if (cs_sendq_kick() || !move(i, PENDING, CLOSING))
+			return true;
+		/* No helper thread to close it later (a signal handler):
+		 * the close is not delayed. */
+		cs_real_close(dup);
+		errno = saved;
+		__atomic_store_n(&slots[i].state, FREE, __ATOMIC_RELEASE);
+		return false;
 	}
 	return false; /* all taken: this close is not delayed */
 }

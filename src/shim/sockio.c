@@ -203,18 +203,46 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 	return false;
 }
 
-/* A send with no bytes the queue could take (a copy between fds, a batch
- * of messages) on a socket whose queue still holds some: it goes once they
- * are out, as behind a full socket buffer. True when *r is its result. */
+/* Whether a send's data can wait in a queue: there are bytes behind its
+ * lengths, no ancillary data (file descriptors, credentials) that would
+ * have to be kept valid until it goes, no urgent byte, no connect riding
+ * on it (MSG_FASTOPEN), and no datagram corked to be continued by the
+ * next send (MSG_MORE). */
+static bool queueable(const struct cs_io *io, const struct cs_fdinfo *sock)
+{
+	return !io->lengths_only && !(io->msg && io->msg->msg_controllen) &&
+	       !(io->flags & (MSG_OOB | MSG_FASTOPEN)) &&
+	       !((io->flags & MSG_MORE) && sock->send_queue != CS_SENDQ_STREAM);
+}
+
+/* A send that found its fd's state busy (the flusher is sending from its
+ * queue, or another thread works on it): when something may be queued, a
+ * non-blocking send must not overtake it, and is told to come back. True
+ * when *r is its result. */
+static bool busy_queue(const struct cs_io *io, ssize_t *r)
+{
+	if (!cs_hold_active_fd(io->fd) || !cs_nonblocking(io->fd, io->flags))
+		return false;
+	*r = fail(EAGAIN);
+	return true;
+}
+
+/* A send that cannot queue (a copy between fds, a batch of messages,
+ * ancillary data) on a socket whose queue still holds something: it goes
+ * once that is out, as behind a full socket buffer. True when *r is its
+ * result. */
 static bool behind_queue(const struct cs_io *io, ssize_t *r)
 {
 	bool nonblocking = cs_nonblocking(io->fd, io->flags);
 	for (;;) {
 		struct cs_hold *h = cs_hold_lock(io->fd, false);
 		if (!h)
-			return false;
+			return busy_queue(io, r);
+		uint64_t now = cs_now_ns();
 		bool pending = cs_sendq_pending(h);
-		cs_hold_unlock(h, cs_now_ns());
+		if (pending && nonblocking)
+			cs_sendq_wait_behind(h, now);
+		cs_hold_unlock(h, now);
 		if (!pending)
 			return false;
 		if (nonblocking) {
@@ -225,41 +253,55 @@ static bool behind_queue(const struct cs_io *io, ssize_t *r)
 	}
 }
 
-/* A send on a TCP socket that goes through its send queue: delayed, or
- * behind bytes still queued (order is kept). True when *r is its result. */
+/* A send on a socket that has a send queue: delayed, or behind what is
+ * still queued (order is kept). True when *r is its result. */
 static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
 			uint64_t delay_ns, ssize_t *r)
 {
-	if (io->lengths_only)
+	if (!queueable(io, sock))
 		return behind_queue(io, r);
-	if (io->msg && io->msg->msg_controllen)
-		return false; /* ancillary data cannot wait in a queue */
+	/* Nothing may be queued that no flusher would send: a send from a
+	 * signal handler (an event loop's wake-up byte) goes now instead,
+	 * undelayed, rather than be told EAGAIN and lost. */
+	if (delay_ns && !cs_sendq_flusher_ready()) {
+		*r = io->real(io, io->iov, io->iovcnt);
+		return true;
+	}
 	struct cs_hold *h = cs_hold_lock(io->fd, delay_ns != 0);
 	if (!h)
-		return false;
+		return busy_queue(io, r);
 	cs_hold_claim(h, sock->ino);
 	ssize_t put = -2;
 	if (delay_ns || cs_sendq_pending(h))
-		put = cs_sendq_put(h, io->iov, io->iovcnt, delay_ns);
+		put = cs_sendq_put(h, io, sock->send_queue, delay_ns);
 	int saved = errno;
 	cs_hold_unlock(h, cs_now_ns());
-	if (put > 0)
-		cs_sendq_kick();
+	if (put >= 0 && !cs_sendq_kick()) {
+		/* The flusher left meanwhile, and a signal handler may not
+		 * start it: the data goes now, early rather than never. */
+		h = cs_hold_lock(io->fd, false);
+		if (h) {
+			cs_sendq_flush_now(h);
+			cs_hold_unlock(h, cs_now_ns());
+		}
+	}
 	errno = saved;
 	*r = put;
 	return put != -2;
 }
 
 /* A delay on a non-blocking call: a TCP receive puts the waiting bytes in
- * the delay queue, a TCP send its bytes in the send queue; any other call
- * is told to come back when it is due, and readiness hides the fd until
- * then. False when there is nothing to hold (no bytes arrived yet: the
- * next arrival meets the rules) or no room. */
+ * the delay queue, a send its data in the socket's send queue; any other
+ * call (and a send that cannot queue) is told to come back when it is
+ * due, and readiness hides the fd until then. False when there is nothing
+ * to hold (no bytes arrived yet: the next arrival meets the rules) or no
+ * room. */
 static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 		       uint64_t delay_ns, ssize_t *r)
 {
-	if (sending(io) && sock->kind == CS_FD_TCP && !io->lengths_only)
-		return send_queued(io, sock, delay_ns, r);
+	if (sending(io) && sock->send_queue != CS_SENDQ_NONE &&
+	    send_queued(io, sock, delay_ns, r))
+		return true;
 	bool stream_recv = !sending(io) && sock->kind == CS_FD_TCP;
 	uint64_t waiting = stream_recv ? cs_hold_queued(io->fd) : 0;
 	if (stream_recv && !waiting)
@@ -356,11 +398,14 @@ ssize_t cs_sockio(const struct cs_io *io)
 		cs_sockaddr_from(io->to, io->tolen, &to);
 		call.peer = &to;
 	}
-	bool stream_send = sending(io) && sock.kind == CS_FD_TCP;
+	/* A send no rule delays still queues behind what its socket holds
+	 * queued (a socket that holds nothing has nothing to overtake). */
+	bool queued_send = sending(io) && sock.send_queue != CS_SENDQ_NONE &&
+			   cs_hold_active_fd(io->fd);
 	for (;;) {
 		struct cs_action action;
 		if (!cs_engine_decide(&call, &action)) {
-			if (stream_send && send_queued(io, &sock, 0, &r))
+			if (queued_send && send_queued(io, &sock, 0, &r))
 				return r;
 			return io->real(io, io->iov, io->iovcnt);
 		}
@@ -397,7 +442,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 		default:
 			break;
 		}
-		if (stream_send && !action.delay_ns &&
+		if (queued_send && !action.delay_ns &&
 		    send_queued(io, &sock, 0, &r))
 			return r;
 		if (action.delay_ns) {

@@ -28,7 +28,7 @@ static bool watchable(BIO *b)
 bool cs_tls_gate_usable(SSL *ssl, int fd)
 {
 	BIO *r, *w;
-	return fd >= 0 && fd < CS_FD_CACHE && cs_nonblocking(fd, 0) &&
+	return cs_hold_slot(fd, true) && cs_nonblocking(fd, 0) &&
 	       bios(ssl, &r, &w) && watchable(r) && watchable(w);
 }
 

@@ -23,6 +23,8 @@ RATE_ROWS = ["tcp_bulk", "redis_set", "redis_get"]
 CLOCK_VARIANTS = ["native", "idle", "attached", "zero", "libfaketime"]
 NET_VARIANTS = ["native", "idle", "attached", "zero", "libfiu", "trickle"]
 RATE_VARIANTS = ["native", "idle", "attached", "zero", "socat"]
+TRAP_ROWS = ["socketpair", "tcp", "file"]
+TRAP_VARIANTS = ["native", "attached", "trap_idle", "trap_attached"]
 
 MEASUREMENTS = {
     "clock_gettime": ("clock_gettime(CLOCK_REALTIME)", "ns/call"),
@@ -55,6 +57,8 @@ def variant_label(variant, row):
         "libfiu": "libfiu (fiu-run -x)",
         "trickle": "trickle (10 GB/s cap)",
         "socat": "native via socat hop",
+        "trap_idle": "run --trap, nothing armed",
+        "trap_attached": "run --trap, attached, no match",
     }[variant]
 
 
@@ -160,7 +164,7 @@ class Report:
                 self.add(section, row, variant, xs, versus, budget)
 
     def timed_budget(self, section, row, variant, ratio):
-        if ratio is None:
+        if ratio is None or section == "trap":
             return ""
         what = f"{MEASUREMENTS[row][0]}, {variant_label(variant, row)}"
         measured = f"{ratio:.3f}×"
@@ -387,6 +391,7 @@ def main():
     report = Report(out)
     report.timed_rows("calls", CALL_ROWS,
                       lambda row: CLOCK_VARIANTS if row in CLOCK_ROWS else NET_VARIANTS)
+    report.timed_rows("trap", TRAP_ROWS, lambda row: TRAP_VARIANTS)
     report.timed_rows("rate", RATE_ROWS, lambda row: RATE_VARIANTS)
     report.instruction_rows()
     report.syscall_rows()

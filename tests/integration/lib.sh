@@ -157,6 +157,28 @@ start_slow_server() {
 	SLOW_SERVER_PORT=$(port_from_log "slow-$1.log" "a server $1 s late") || exit 1
 }
 
+# Builds progs/$2 as ./$1 with cc -static, or skips the test where there
+# is no static C library (libc6-dev's libc.a) to link with.
+build_static() {
+	need cc
+	cc -static -O1 -o "$1" "$PROGS/$2" 2>/dev/null || {
+		echo "skipped: no static C library (libc6-dev's libc.a) to link with" >&2
+		exit 77
+	}
+}
+
+# Skips the test where run --trap cannot work: the kernel must let an
+# unprivileged process install a seccomp filter with user notification
+# (Linux 5.5 and later, seccomp not forbidden by a container).
+need_trap() {
+	echo 'rules = ();' >trap-probe.cfg
+	"$CTL" run --trap -p trap-probe.cfg -- true 2>trap-probe.err
+	if grep -q 'cannot install the seccomp filter' trap-probe.err; then
+		echo "skipped: $(cat trap-probe.err)" >&2
+		exit 77
+	fi
+}
+
 # Runs a command with the shim preloaded and the given profile.
 under_profile() {
 	local profile=$1

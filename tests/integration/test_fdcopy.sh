@@ -58,3 +58,12 @@ assert_eq "splice error ECONNRESET" "$(under_profile r.cfg python3 "$FDCOPY" spl
 assert_eq "copy_file_range error EINVAL" "$(python3 "$FDCOPY" copy_file_range)" "copy_file_range to a socket without the shim"
 rule 'calls = ["send"]; fault = "error"; errno = "ECONNRESET";'
 assert_eq "copy_file_range error ECONNRESET" "$(under_profile r.cfg python3 "$FDCOPY" copy_file_range)" "copy_file_range to a socket under an error"
+
+# A dropped datagram vanishes on its way: the calls report it sent, and the
+# bytes leave their source as they would have (the file's position moves
+# on, the pipe is emptied), so the program's next call starts after them.
+assert_eq "returned 100 100 position 100 pipe 0 received 2" \
+	"$(python3 "$FDCOPY" udp-sendfile payload.bin)" "sendfile and splice into UDP without the shim"
+rule 'calls = ["send"]; proto = "udp"; fault = "drop";'
+assert_eq "returned 100 100 position 100 pipe 0 received 0" \
+	"$(under_profile r.cfg python3 "$FDCOPY" udp-sendfile payload.bin)" "sendfile and splice into UDP under drop"

@@ -12,6 +12,8 @@ dpkg-deb -I "$deb" >info.txt || fail "dpkg-deb cannot read $deb"
 assert_match 'Depends: .*libconfig' "$(cat info.txt)" "the package's dependencies"
 dpkg-deb -x "$deb" root || fail "dpkg-deb -x failed"
 for f in usr/bin/chaos-shim-ctl usr/lib/libchaos-shim.so \
+	usr/lib/libchaos-shim-ctl.so.0 usr/include/chaos-shim/ctl.h usr/lib/pkgconfig/chaos-shim-ctl.pc \
+	usr/share/man/man3/chaos-shim-ctl.3 \
 	usr/share/chaos-shim/profiles/flaky-network.cfg \
 	usr/share/man/man1/chaos-shim-ctl.1 usr/share/man/man5/chaos-shim-profile.5 \
 	usr/share/man/man7/chaos-shim.7 \

@@ -4,8 +4,9 @@
 #          and the stress test;
 #   asan   the same with ASan+UBSan, plus the unit tests and the integration
 #          tests, with the ASan runtime preloaded before the shim;
-#   tsan   the unit tests, the stress test, the process-life and segment-life
-#          tests with ThreadSanitizer in the shim and in the test programs.
+#   tsan   the unit tests, the stress test, the process-life, delayed-socket,
+#          held-socket and segment-life tests with ThreadSanitizer in the
+#          shim and in the test programs.
 # Usage: suite.sh plain|asan|tsan BUILD
 set -uo pipefail
 mode=$1
@@ -58,6 +59,7 @@ tsan)
 	step tests/unit/run.sh "${unit_bins[@]}"
 	step tests/integration/run.sh tests/stress/test_stress.sh tests/reliability/test_process_life.sh \
 		tests/reliability/test_delayed_sockets.sh \
+		tests/reliability/test_held_attacks.sh \
 		tests/reliability/test_segment_life.sh
 	;;
 *)

@@ -72,6 +72,11 @@ for args in "status" "status --json" "stats --json" "set cut max_bytes=2" \
 	memcheck "$CTL" -s "$SEG" $args || fail "$args failed: $(cat vg.err)"
 done
 memcheck "$CTL" -s "$SEG" load "$PROFILES/no-such.cfg" && fail "load of a missing profile worked"
+memcheck "$CTL" -s "$SEG" add '{ name = "added"; calls = ["recv"]; fault = "reset"; }' ||
+	fail "add failed: $(cat vg.err)"
+memcheck "$CTL" -s "$SEG" add '{ name = "added"; calls = ["recv"]; fault = "reset"; }' &&
+	fail "add of an existing rule worked"
+memcheck "$CTL" -s "$SEG" remove added || fail "remove failed: $(cat vg.err)"
 memcheck "$CTL" run -p log.cfg -- true || fail "run failed: $(cat vg.err)"
 memcheck "$CTL" sweep -p log.cfg --rule skew -j 2 -- date || fail "sweep failed: $(cat vg.err)"
 memcheck "$CTL" bisect -p log.cfg --seed 1 -j 2 -- sh -c 'date; exit 1' ||

@@ -51,7 +51,7 @@ done
 # Other suites may run beside this one: only names that are not the
 # test segments' own pattern count.
 added=$(comm -13 <(echo "$before") <(ls /dev/shm | sort) |
-	grep -Ev '^chaos-shim\.[0-9]+\.(it-[0-9]+-[0-9]+|run-[0-9]+-[0-9a-f]{8})$')
+	grep -Ev '^chaos-shim\.[0-9]+\.(it-[0-9]+-[0-9]+|(run|sweep|bisect)-[0-9]+-[0-9a-f]{8}(-[0-9]+)?)$')
 assert_eq "" "$added" "files in /dev/shm after bad names"
 
 # --- creation: mode 0600 whatever the umask ---------------------------------------

@@ -6,9 +6,11 @@ seconds. Prints one line:
   ok n=BYTES t=SECONDS wakeups=N eagain=N
   timeout t=SECONDS wakeups=N eagain=N
 
-Usage: epoll_client.py PORT {lt,et,oneshot} [--timeout S]
+Usage: epoll_client.py PORT {lt,et,oneshot} [--timeout S] [--fd N]
+(--fd: the socket is moved to fd N first)
 """
 import argparse
+import os
 import select
 import socket
 import time
@@ -17,12 +19,17 @@ import time
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("port", type=int)
+    parser.add_argument("--fd", type=int, help="move the socket to this fd")
     parser.add_argument("mode", choices=["lt", "et", "oneshot"])
     parser.add_argument("--timeout", type=float, default=10.0)
     args = parser.parse_args()
     flags = select.EPOLLIN | {"lt": 0, "et": select.EPOLLET,
                               "oneshot": select.EPOLLONESHOT}[args.mode]
     sock = socket.create_connection(("127.0.0.1", args.port))
+    if args.fd:
+        os.dup2(sock.fileno(), args.fd)
+        sock.close()
+        sock = socket.socket(fileno=args.fd)
     sock.setblocking(False)
     ep = select.epoll()
     ep.register(sock.fileno(), flags)

@@ -10,6 +10,10 @@ Usage:
   fdcopy.py splice-out N      N bytes from a pipe into the socket: "splice returned R"
   fdcopy.py splice-in N       N bytes from the socket into a pipe: "splice returned R"
   fdcopy.py copy_file_range   "copy_file_range returned R" or "... error ENAME"
+  fdcopy.py udp-sendfile FILE into a UDP socket, a sendfile of 100 bytes
+                              from the file's position and a splice of 100
+                              from a pipe: "returned A B position P pipe Q
+                              received DATAGRAMS"
 """
 import asyncio
 import errno
@@ -95,6 +99,33 @@ def run_copy_file_range():
             print(f"copy_file_range error {errno.errorcode[exc.errno]}")
 
 
+def run_udp_sendfile(path):
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tx.connect(rx.getsockname())
+    r, w = os.pipe()
+    os.write(w, b"p" * 100)
+    with open(path, "rb") as f:
+        a = os.sendfile(tx.fileno(), f.fileno(), None, 100)
+        position = f.tell()
+    b = os.splice(r, tx.fileno(), 100)
+    os.set_blocking(r, False)
+    try:
+        left = len(os.read(r, 1000))
+    except BlockingIOError:
+        left = 0
+    rx.setblocking(False)
+    received = 0
+    time.sleep(0.1)
+    try:
+        while rx.recv(1000):
+            received += 1
+    except BlockingIOError:
+        pass
+    print(f"returned {a} {b} position {position} pipe {left} received {received}")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "sendfile":
@@ -103,6 +134,8 @@ def main():
         run_sock_sendfile(sys.argv[2])
     elif mode in ("splice-out", "splice-in"):
         run_splice(mode.split("-")[1], int(sys.argv[2]))
+    elif mode == "udp-sendfile":
+        run_udp_sendfile(sys.argv[2])
     elif mode == "copy_file_range":
         run_copy_file_range()
     else:

@@ -4,9 +4,11 @@ socket takes them, reads the echo back, and prints one line:
 
   ok n=BYTES intact=yes|no send_ms=LONGEST_SEND_CALL first_echo_ms=MS t=SECONDS
 
-Usage: nb_echo_client.py PORT [--size N]
+Usage: nb_echo_client.py PORT [--size N] [--fd N]
+(--fd: the socket is moved to fd N first)
 """
 import argparse
+import os
 import selectors
 import socket
 import time
@@ -15,10 +17,15 @@ import time
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("port", type=int)
+    parser.add_argument("--fd", type=int, help="move the socket to this fd")
     parser.add_argument("--size", type=int, default=16)
     args = parser.parse_args()
     message = bytes((i * 7 + 13) % 251 for i in range(args.size))
     sock = socket.create_connection(("127.0.0.1", args.port))
+    if args.fd:
+        os.dup2(sock.fileno(), args.fd)
+        sock.close()
+        sock = socket.socket(fileno=args.fd)
     sock.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)

@@ -2,7 +2,8 @@
  * one of the readiness calls, and prints how it went:
  *   ok ms=MS waits=N       the answer came after MS ms and N waits
  *   timeout ms=MS          the wait's own TIMEOUT_MS ran out first
- * Usage: wait_client PORT poll|ppoll|select|pselect|epoll_wait|epoll_pwait|epoll_pwait2 TIMEOUT_MS */
+ * Usage: wait_client PORT poll|ppoll|select|pselect|epoll_wait|epoll_pwait|epoll_pwait2 TIMEOUT_MS [FD]
+ * With FD, the socket is moved to that number first (dup2). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -58,12 +59,19 @@ static int wait_readable(const char *how, int fd, int ep, int ms)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 				 .sin_port = htons((unsigned short)atoi(argv[1])),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (argc == 5) {
+		int high = atoi(argv[4]);
+		if (dup2(fd, high) < 0)
+			return perror("dup2"), 1;
+		close(fd);
+		fd = high;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)
 		return perror("connect"), 1;
 	struct pollfd w = {.fd = fd, .events = POLLOUT};

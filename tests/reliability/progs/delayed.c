@@ -4,10 +4,15 @@
  * threads, while the shim delays, paces and holds back their sends,
  * receives and accepts (and its helper thread flushes delayed sends); half
  * way a child is forked that does the same with its own connections.
- * Every byte must come back once, in order; the test's time limit catches
- * a deadlock. Prints "ok BYTES" (each process) and exits 0.
- * Usage: delayed THREADS BYTES [nofork] */
+ * Meanwhile numbered records go over a unix datagram socketpair from a
+ * non-blocking sender to a blocking reader. Every byte must come back
+ * once, in order, every record arrive once, in order; the test's time
+ * limit catches a deadlock. Prints "ok BYTES" (each process) and exits 0.
+ * With "high", each client's socket is moved to fd 17000 + its seed first
+ * (past the shim's first table of 16384 fds; RLIMIT_NOFILE must allow it).
+ * Usage: delayed THREADS BYTES [nofork] [high] */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +27,9 @@
 
 static struct sockaddr_in server;
 static size_t total;
+static bool high; /* client sockets on fds from HIGH_FD on */
+
+#define HIGH_FD 17000
 
 static void die(const char *what)
 {
@@ -105,6 +113,12 @@ static void *client(void *arg)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		die("socket");
+	if (high) {
+		if (dup2(fd, HIGH_FD + c->seed) < 0)
+			die("dup2 to a high fd");
+		close(fd);
+		fd = HIGH_FD + c->seed;
+	}
 	if (connect(fd, (struct sockaddr *)&server, sizeof server) < 0 &&
 	    errno != EINPROGRESS)
 		die("connect");
@@ -162,8 +176,54 @@ static void *client(void *arg)
 	return NULL;
 }
 
+#define RECORDS 5000
+
+static void *record_reader(void *arg)
+{
+	int fd = (int)(long)arg;
+	for (unsigned want = 0; want < RECORDS; want++) {
+		unsigned got;
+		ssize_t n = recv(fd, &got, sizeof got, 0);
+		if (n < 0 && errno == EINTR) {
+			want--;
+			continue;
+		}
+		if (n != (ssize_t)sizeof got || got != want) {
+			fprintf(stderr, "delayed: record %u arrived as %u (%zd bytes)\n",
+				want, got, n);
+			exit(1);
+		}
+	}
+	return NULL;
+}
+
+/* Sends the numbered records, waiting for room when the socket is full. */
+static void *record_sender(void *arg)
+{
+	int fd = (int)(long)arg;
+	for (unsigned i = 0; i < RECORDS;) {
+		if (send(fd, &i, sizeof i, 0) == (ssize_t)sizeof i) {
+			i++;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			die("send record");
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			die("poll record");
+	}
+	return NULL;
+}
+
 static void run_clients(int threads, int seed0)
 {
+	int rec[2];
+	pthread_t reader, sender;
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, rec) < 0 ||
+	    fcntl(rec[0], F_SETFL, O_NONBLOCK) < 0)
+		die("socketpair");
+	pthread_create(&reader, NULL, record_reader, (void *)(long)rec[1]);
+	pthread_create(&sender, NULL, record_sender, (void *)(long)rec[0]);
 	pthread_t t[64];
 	struct client c[64];
 	int shared = epoll_create1(0);
@@ -174,6 +234,10 @@ static void run_clients(int threads, int seed0)
 	}
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
+	pthread_join(sender, NULL);
+	pthread_join(reader, NULL);
+	close(rec[0]);
+	close(rec[1]);
 	close(shared);
 	printf("ok %zu\n", total * (size_t)threads);
 	fflush(stdout);
@@ -181,9 +245,17 @@ static void run_clients(int threads, int seed0)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 && argc != 4)
+	if (argc < 3)
 		return 2;
-	bool forks = argc == 3;
+	bool forks = true;
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "nofork"))
+			forks = false;
+		else if (!strcmp(argv[i], "high"))
+			high = true;
+		else
+			return 2;
+	}
 	int threads = atoi(argv[1]);
 	total = (size_t)atol(argv[2]);
 	if (threads < 1 || threads > 64)

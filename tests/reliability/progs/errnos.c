@@ -6,7 +6,14 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -44,6 +51,7 @@ int main(void)
 	struct sockaddr_in addr = {.sin_family = AF_INET,
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof addr;
+	signal(SIGPIPE, SIG_IGN); /* sendfile to an unconnected socket: EPIPE */
 	int lst = socket(AF_INET, SOCK_STREAM, 0);
 	if (lst < 0 || bind(lst, (struct sockaddr *)&addr, sizeof addr) < 0 ||
 	    listen(lst, 8) < 0 ||
@@ -89,6 +97,51 @@ int main(void)
 	CALL("close", close(50), -1);
 	CALL("close", close(51), -1);
 
+	/* The readiness calls, the copies, the batches, the closes of ranges
+	 * and the signal calls. */
+	struct pollfd pfd = {.fd = c1, .events = POLLOUT};
+	CALL("poll", poll(&pfd, 1, 0), -1);
+	struct timespec zero = {0};
+	CALL("ppoll", ppoll(&pfd, 1, &zero, NULL), -1);
+	fd_set set;
+	FD_ZERO(&set);
+	FD_SET(c1, &set);
+	struct timeval tv0 = {0};
+	CALL("select", select(c1 + 1, NULL, &set, NULL, &tv0), -1);
+	CALL("pselect", pselect(c1 + 1, NULL, &set, NULL, &zero, NULL), -1);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLOUT, .data.fd = c1};
+	CALL("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_ADD, c1, &ev), -1);
+	CALL("epoll_wait", epoll_wait(ep, &ev, 1, 0), -1);
+	CALL("epoll_pwait", epoll_pwait(ep, &ev, 1, 0, NULL), -1);
+	CALL("epoll_pwait2", epoll_pwait2(ep, &ev, 1, &zero, NULL), -1);
+	int nr = 0;
+	CALL("ioctl", ioctl(s1, FIONREAD, &nr), -1);
+	int pipe_fds[2];
+	if (pipe(pipe_fds) < 0)
+		return 2;
+	int file = open("/proc/self/exe", O_RDONLY);
+	CALL("sendfile", sendfile(c1, file, NULL, 4), -1);
+	CALL("splice", splice(file, NULL, pipe_fds[1], NULL, 4, 0), -1);
+	CALL("splice", splice(pipe_fds[0], NULL, c1, NULL, 4, 0), -1);
+	struct mmsghdr mm = {.msg_hdr = msg};
+	CALL("sendmmsg", sendmmsg(c1, &mm, 1, 0), -1);
+	usleep(50000);
+	CALL("recvmmsg", recvmmsg(s1, &mm, 1, MSG_DONTWAIT, NULL), -1);
+	int copy_to = dup2(pipe_fds[1], 60);
+	(void)copy_to;
+	CALL("close_range", close_range(60, 60, 0), -1);
+	struct sigaction sa = {.sa_handler = SIG_DFL}, old;
+	CALL("sigaction", sigaction(SIGBUS, &sa, &old), -1);
+	CALL("signal", signal(SIGBUS, SIG_DFL) == SIG_ERR, 1);
+	int ended = socket(AF_INET, SOCK_STREAM, 0);
+	connect(ended, (struct sockaddr *)&addr, sizeof addr);
+	CALL("shutdown", shutdown(ended, SHUT_WR), -1);
+	dup2(pipe_fds[1], 61);
+	errno = SENTINEL;
+	closefrom(61);
+	report("closefrom", 0, -1);
+
 	/* Failing calls: errno must be the one the real call set. */
 	int closed = socket(AF_INET, SOCK_STREAM, 0);
 	CALL("socket", socket(-1, SOCK_STREAM, 0), -1);
@@ -105,6 +158,24 @@ int main(void)
 	CALL("clock_gettime", clock_gettime((clockid_t)12345, &ts), -1);
 	CALL("close", close(-1), -1);
 	CALL("dup2", dup2(-1, 52), -1);
+	volatile nfds_t too_many = (nfds_t)1 << 30; /* EINVAL */
+	if (!getenv("CS_SANITIZER")) /* their poll reads the whole count */
+		CALL("poll", poll(&pfd, too_many, 0), -1);
+	CALL("select", select(-1, NULL, NULL, NULL, &tv0), -1);
+	CALL("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_ADD, c1, &ev), -1);
+	CALL("epoll_ctl", epoll_ctl(ep, EPOLL_CTL_MOD, closed, &ev), -1);
+	CALL("epoll_wait", epoll_wait(ep, &ev, 0, 0), -1);
+	CALL("epoll_pwait2", epoll_pwait2(-1, &ev, 1, &zero, NULL), -1);
+	CALL("sendfile", sendfile(closed, file, NULL, 4), -1);
+	CALL("splice", splice(-1, NULL, pipe_fds[1], NULL, 4, 0), -1);
+	CALL("copy_file_range", copy_file_range(file, NULL, -1, NULL, 4, 0), -1);
+	CALL("sendmmsg", sendmmsg(closed, &mm, 1, MSG_NOSIGNAL), -1);
+	CALL("recvmmsg", recvmmsg(s2, &mm, 1, MSG_DONTWAIT, NULL), -1);
+	CALL("close_range", close_range(9, 3, 0), -1);
+	CALL("sigaction", sigaction(SIGKILL, &sa, NULL), -1);
+	CALL("signal", signal(-1, SIG_DFL) == SIG_ERR, 1);
+	CALL("ioctl", ioctl(-1, FIONREAD, &nr), -1);
+	CALL("shutdown", shutdown(closed, SHUT_RDWR), -1);
 	printf("successful calls that changed errno: %d\n", failures);
 	return failures != 0;
 }

@@ -1,0 +1,642 @@
+/* The CLI's half of `run --trap`: one thread receives every trapped system
+ * call of the command's process tree, decides it with the segment's rules
+ * and shared counters (cs_verdict.h, as the shim does), logs what it
+ * injects, and answers: CONTINUE (the call runs as it is), an error, or a
+ * CONTINUE later, from a thread of its own per delayed call so that one
+ * delayed call never holds the others. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cs_decide.h"
+#include "cs_deadline.h"
+#include "cs_event_line.h"
+#include "cs_schedule.h"
+#include "cs_socket_reset.h"
+#include "cs_verdict.h"
+#include "ctl/ctl.h"
+#include "ctl/trap.h"
+
+struct cs_trap {
+	int listener;
+	int stop[2]; /* closing stop[1] wakes every thread */
+	pid_t pid;
+	struct cs_seg_handle seg;
+	pthread_t thread;
+	_Atomic int delayed; /* answer threads still running */
+	pthread_mutex_t lock; /* guards the list of delayed calls */
+	struct later *later;
+	_Atomic int failure; /* errno of what ended supervision early */
+	/* The supervisor thread's own: the validated copy of the table. */
+	uint64_t generation;
+	bool valid;
+	struct cs_table table;
+	uint64_t keys[CS_MAX_RULES];
+	/* The event log. */
+	char log_override[CS_PATH_MAX];
+	char log_path[CS_PATH_MAX];
+	int log_fd;
+};
+
+/* What a trapped call is answered: CONTINUE, unless error or done. */
+struct answer {
+	int error;         /* fail the call with it (0: none) */
+	bool done;         /* the call is not made: it returns value */
+	int64_t value;
+	uint64_t delay_ns; /* answer that late */
+	int signal;        /* raised in the calling thread */
+};
+
+/* What the supervisor knows of the calling thread and its socket. */
+struct caller {
+	pid_t tid, tgid; /* tgid: 0 until needed */
+	int fd;
+	int sock; /* this process's copy of fd, or -1 */
+	uint8_t proto; /* CS_PROTO_TCP, CS_PROTO_UDP or CS_PROTO_ANY */
+	bool is_socket, nonblocking;
+	struct cs_sockaddr peer, local;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void respond(int listener, uint64_t id, const struct answer *a)
+{
+	struct seccomp_notif_resp resp = {.id = id};
+
+	if (a->error)
+		resp.error = -a->error;
+	else if (a->done)
+		resp.val = a->value;
+	else
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	/* ENOENT: the call went away (a signal, the thread's death). */
+	while (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 &&
+	       errno == EINTR)
+		;
+}
+
+/* ---- answers given later */
+
+struct later {
+	struct cs_trap *trap;
+	uint64_t id;
+	struct answer answer;
+	uint64_t due; /* CLOCK_MONOTONIC ns */
+	pid_t tgid, tid;
+	struct seccomp_data call; /* what was called, to know it again */
+	struct later *next, **prev;
+};
+
+static void raise_in(pid_t tgid, pid_t tid, int sig)
+{
+	if (sig)
+		syscall(SYS_tgkill, tgid, tid, sig);
+}
+
+static void unlist(struct later *l)
+{
+	pthread_mutex_lock(&l->trap->lock);
+	if (l->next)
+		l->next->prev = l->prev;
+	*l->prev = l->next;
+	pthread_mutex_unlock(&l->trap->lock);
+}
+
+/* Waits until due, or until nobody can be answered any more (the process
+ * tree is gone, or `run` stops), then answers. */
+static void *answer_later(void *arg)
+{
+	struct later *l = arg;
+	struct pollfd p[2] = {{.fd = l->trap->listener, .events = 0},
+			      {.fd = l->trap->stop[0], .events = POLLIN}};
+
+	for (;;) {
+		int64_t left = (int64_t)l->due - now_ns();
+		if (left <= 0)
+			break;
+		struct timespec ts = {left / 1000000000, left % 1000000000};
+		if (ppoll(p, 2, &ts, NULL) > 0)
+			break;
+	}
+	/* Out of the list first: once answered, the same call made again is
+	 * a new one, not this one resumed. */
+	unlist(l);
+	respond(l->trap->listener, l->id, &l->answer);
+	raise_in(l->tgid, l->tid, l->answer.signal);
+	__atomic_fetch_sub(&l->trap->delayed, 1, __ATOMIC_RELEASE);
+	free(l);
+	return NULL;
+}
+
+/* A signal handled with SA_RESTART interrupts a delayed call, and the
+ * kernel makes it again after the handler: the same thread, call and
+ * arguments, under a new id while the old one is gone. It is the same
+ * call still on its way: it keeps its answer and its due time, and is not
+ * matched and counted again. Returns whether req is one. */
+static bool resumed(struct cs_trap *t, const struct seccomp_notif *req,
+		    struct later *out)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	for (struct later *l = t->later; l && !found; l = l->next) {
+		found = l->tid == (pid_t)req->pid &&
+			memcmp(&l->call, &req->data, sizeof(req->data)) == 0 &&
+			ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &l->id) < 0;
+		if (found) {
+			*out = *l;
+			l->call.nr = -1; /* taken over */
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+/* Starts a thread that answers the call req at due; false when none can
+ * be started (the caller answers at once). */
+static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
+		  const struct caller *c, const struct answer *a, uint64_t due)
+{
+	struct later *l = malloc(sizeof(*l));
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	if (!l)
+		return false;
+	*l = (struct later){.trap = trap,
+			    .id = req->id,
+			    .answer = *a,
+			    .due = due,
+			    .tgid = c->tgid,
+			    .tid = c->tid,
+			    .call = req->data};
+	pthread_mutex_lock(&trap->lock);
+	l->next = trap->later;
+	l->prev = &trap->later;
+	if (l->next)
+		l->next->prev = &l->next;
+	trap->later = l;
+	pthread_mutex_unlock(&trap->lock);
+	__atomic_fetch_add(&trap->delayed, 1, __ATOMIC_ACQUIRE);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	int rc = pthread_create(&thread, &attr, answer_later, l);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return true;
+	unlist(l);
+	__atomic_fetch_sub(&trap->delayed, 1, __ATOMIC_RELEASE);
+	free(l);
+	return false;
+}
+
+/* ---- the calling process */
+
+/* The number after "key:" in /proc/PID/status, or -1 (base 10 or 16). */
+static long long status_field(pid_t pid, const char *key, int base)
+{
+	char path[64], line[256];
+	size_t len = strlen(key);
+	long long value = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, len) == 0 && line[len] == ':') {
+			value = strtoll(line + len + 1, NULL, base);
+			break;
+		}
+	fclose(f);
+	return value;
+}
+
+/* The calling thread's process, read once it is needed. */
+static pid_t tgid_of(struct caller *c)
+{
+	if (!c->tgid)
+		c->tgid = (pid_t)status_field(c->tid, "Tgid", 10);
+	return c->tgid;
+}
+
+/* Whether the process has a handler for sig. */
+static bool catches(pid_t tgid, int sig)
+{
+	long long caught = status_field(tgid, "SigCgt", 16);
+	return caught > 0 && ((unsigned long long)caught >> (sig - 1) & 1);
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+/* A copy of the caller's fd in this process, or -1: through a pidfd of
+ * the thread (Linux 6.9), else of its process. */
+static int take_fd(struct caller *c)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD);
+	if (pidfd < 0 && tgid_of(c) > 0)
+		pidfd = (int)syscall(SYS_pidfd_open, c->tgid, 0);
+	if (pidfd < 0)
+		return -1;
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, c->fd, 0);
+	close(pidfd);
+	return copy;
+}
+
+static void describe_socket(int sock, struct caller *c)
+{
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(int);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+
+	c->is_socket = getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+	len = sizeof(int);
+	if (!c->is_socket ||
+	    getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return;
+	if (domain == AF_INET || domain == AF_INET6)
+		c->proto = type == SOCK_STREAM  ? CS_PROTO_TCP
+			   : type == SOCK_DGRAM ? CS_PROTO_UDP
+						: CS_PROTO_ANY;
+	if (getsockname(sock, (struct sockaddr *)&ss, &sslen) == 0)
+		cs_sockaddr_from((struct sockaddr *)&ss, sslen, &c->local);
+}
+
+/* Reads len bytes at addr in the caller's memory. */
+static bool read_caller(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr,
+			       .iov_len = len};
+	return process_vm_readv(tid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/* The socket the call is on, its ends and its blocking mode. False when
+ * it is not about a socket (a file's read or write) or cannot be known:
+ * it passes untouched. */
+static bool know_call(const struct seccomp_notif *req,
+		      const struct cs_trap_call *call, struct caller *c)
+{
+	c->sock = take_fd(c);
+	if (c->sock < 0)
+		return false;
+	describe_socket(c->sock, c);
+	if (!c->is_socket)
+		return false;
+	uint64_t addr = call->addr_arg >= 0 ? req->data.args[call->addr_arg] : 0;
+	struct sockaddr_storage ss;
+	size_t len = addr ? req->data.args[call->addr_arg + 1] : sizeof(ss);
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (addr && len && !read_caller(c->tid, addr, &ss, len))
+		return false;
+	socklen_t sslen = (socklen_t)len;
+	if (addr || getpeername(c->sock, (struct sockaddr *)&ss, &sslen) == 0)
+		cs_sockaddr_from((struct sockaddr *)&ss, sslen, &c->peer);
+	int fl = fcntl(c->sock, F_GETFL);
+	c->nonblocking = (fl >= 0 && (fl & O_NONBLOCK)) ||
+			 (call->flags_arg >= 0 &&
+			  (req->data.args[call->flags_arg] & MSG_DONTWAIT));
+	return true;
+}
+
+/* ---- deciding */
+
+/* Brings the copy of the table up to the segment's state; false when the
+ * segment holds nothing usable now. */
+static bool refresh(struct cs_trap *t)
+{
+	uint64_t generation =
+		__atomic_load_n(&t->seg.seg->hdr.generation, __ATOMIC_ACQUIRE);
+	char err[256];
+
+	if (t->valid && generation == t->generation)
+		return true;
+	t->valid = false;
+	if (cs_segment_snapshot(t->seg.seg, &t->table, &t->generation) < 0)
+		return false; /* torn by a writer: the next call tries again */
+	if (cs_table_validate(&t->table, err, sizeof(err)) < 0)
+		return false;
+	for (uint32_t i = 0; i < t->table.nrules; i++)
+		t->keys[i] = cs_rule_key(t->table.rules[i].name);
+	t->valid = true;
+	return true;
+}
+
+/* Opens the log the profile or --log names, when it changed. */
+static void update_log(struct cs_trap *t)
+{
+	const char *path = t->log_override[0] ? t->log_override
+					      : t->table.log_path;
+
+	if (strcmp(path, t->log_path) == 0)
+		return;
+	if (t->log_fd >= 0)
+		close(t->log_fd);
+	t->log_fd = -1;
+	snprintf(t->log_path, sizeof(t->log_path), "%s", path);
+	if (!path[0])
+		return;
+	t->log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				       O_NOFOLLOW | O_NOCTTY,
+			 0600);
+	if (t->log_fd < 0)
+		cs_ctl_error("cannot open the event log '%s': %s", path,
+			     strerror(errno));
+}
+
+static void log_event(struct cs_trap *t, const struct cs_trap_call *call,
+		      struct caller *c, const struct cs_rule *rule,
+		      uint64_t delay_ns)
+{
+	struct cs_event ev = {.pid = tgid_of(c),
+			      .tid = c->tid,
+			      .rule = rule,
+			      .call = call->name,
+			      .fd = c->fd,
+			      .peer = &c->peer,
+			      .local = &c->local,
+			      .family = call->family,
+			      .delay_ns = delay_ns};
+	char buf[CS_EVENT_LINE_MAX];
+
+	if (t->log_fd < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ev.ts);
+	size_t len = cs_event_line(&ev, buf, sizeof(buf));
+	if (write(t->log_fd, buf, len) != (ssize_t)len)
+		__atomic_fetch_add(&t->seg.seg->hdr.log_lost, 1,
+				   __ATOMIC_RELAXED);
+}
+
+/* The rules' action on the call; true when any injected. */
+static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
+		      struct caller *c, struct cs_action *action)
+{
+	struct cs_match m = {.family = call->family,
+			     .proto = c->proto,
+			     .peer = &c->peer,
+			     .local = &c->local};
+	char exe[PATH_MAX] = "";
+	bool any = false;
+	int64_t now = now_ns(); /* CLOCK_MONOTONIC, the windows' clock */
+
+	cs_action_clear(action);
+	for (uint32_t i = 0; i < t->table.nrules; i++) {
+		const struct cs_rule *rule = &t->table.rules[i];
+		uint64_t n, delay_ns;
+		if (!cs_rule_matches(rule, &m) || !cs_rule_in_window(rule, now))
+			continue;
+		if (rule->process[0]) {
+			char link[64];
+			snprintf(link, sizeof(link), "/proc/%d/exe", (int)tgid_of(c));
+			ssize_t len = exe[0] ? 0 : readlink(link, exe, sizeof(exe) - 1);
+			if (len > 0)
+				exe[len] = 0;
+			if (!cs_process_matches(rule, NULL, exe[0] ? exe : NULL))
+				continue;
+		}
+		if (!cs_rule_injects(rule, t->table.seed, t->keys[i],
+				     &t->seg.seg->counters[i], &n))
+			continue;
+		any = true;
+		bool last = cs_action_add(rule, t->table.seed, t->keys[i], n,
+					  c->proto != CS_PROTO_UDP, 0, action,
+					  &delay_ns);
+		log_event(t, call, c, rule, delay_ns);
+		if (last)
+			break;
+	}
+	return any;
+}
+
+/* What the call is answered, as the shim would behave, as far as one
+ * answer can: a delay is spent in the call, and a TCP drop is a hang that
+ * times out, for blocking sockets only (and connect). */
+static struct answer answer_of(const struct cs_trap_call *call,
+			       const struct cs_action *action,
+			       const struct seccomp_notif *req,
+			       const struct caller *c)
+{
+	bool connecting = call->family == CS_FAM_CONNECT;
+	struct answer a = {.delay_ns = action->delay_ns};
+
+	switch (action->terminal) {
+	case CS_FAULT_RESET:
+		if (!connecting)
+			cs_socket_reset(c->sock, c->proto == CS_PROTO_TCP);
+		a.error = connecting ? ECONNREFUSED : ECONNRESET;
+		a.delay_ns = 0;
+		break;
+	case CS_FAULT_ERROR:
+		a.error = action->error;
+		a.delay_ns = 0;
+		break;
+	case CS_FAULT_KILL:
+		a.signal = action->signal;
+		break;
+	case CS_FAULT_DROP:
+		if (c->proto == CS_PROTO_UDP) {
+			/* A datagram sent by sendto or write is lost on the
+			 * way: it seems sent. */
+			a.done = call->family == CS_FAM_SEND &&
+				 call->flags_arg != 2 && call->nr != SYS_writev;
+			a.value = (int64_t)req->data.args[2];
+		} else if (connecting || !c->nonblocking) {
+			a.error = ETIMEDOUT;
+			a.delay_ns = (action->hang_ms ? action->hang_ms : 30000u) *
+				     1000000ull;
+		}
+		break;
+	default:
+		break;
+	}
+	return a;
+}
+
+static const struct cs_trap_call *call_of(int nr)
+{
+	for (size_t i = 0; i < CS_TRAP_CALLS; i++)
+		if (cs_trap_calls[i].nr == nr)
+			return &cs_trap_calls[i];
+	return NULL;
+}
+
+/* Decides one received call; returns its answer. */
+static struct answer decide(struct cs_trap *t, const struct seccomp_notif *req,
+			    struct caller *c)
+{
+	const struct cs_trap_call *call = call_of(req->data.nr);
+	struct cs_action action;
+	struct cs_seg_state state;
+	struct answer pass = {0};
+
+	cs_segment_state(t->seg.seg, &state);
+	if (!call || !(state.armed & CS_BIT(call->family)) || !refresh(t) ||
+	    !know_call(req, call, c) ||
+	    /* What was read belongs to this very call, still waiting. */
+	    ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		return pass;
+	update_log(t);
+	if (!run_rules(t, call, c, &action))
+		return pass;
+	return answer_of(call, &action, req, c);
+}
+
+static void handle(struct cs_trap *t)
+{
+	struct seccomp_notif req;
+
+	memset(&req, 0, sizeof(req));
+	if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+		if (errno != ENOENT && errno != EINTR)
+			__atomic_store_n(&t->failure, errno, __ATOMIC_RELAXED);
+		return; /* ENOENT: the caller went away meanwhile */
+	}
+	struct caller c = {.tid = (pid_t)req.pid,
+			   .fd = (int)req.data.args[0],
+			   .sock = -1};
+	struct later before;
+	if (resumed(t, &req, &before)) {
+		c.tgid = before.tgid;
+		if (!defer(t, &req, &c, &before.answer, before.due))
+			respond(t->listener, req.id, &before.answer);
+		return;
+	}
+	struct answer a = decide(t, &req, &c);
+	if (c.sock >= 0)
+		close(c.sock);
+	/* A signal raised while the call waits ends the program before the
+	 * call returns, as the preload's does, unless it is handled: the
+	 * call would then be interrupted and made again, and counted twice,
+	 * so a handled one comes once the call is answered. */
+	if (a.signal && tgid_of(&c) > 0 && !catches(c.tgid, a.signal)) {
+		raise_in(c.tgid, c.tid, a.signal);
+		a.signal = 0;
+	}
+	if (a.delay_ns &&
+	    defer(t, &req, &c, &a, cs_deadline_add((uint64_t)now_ns(), a.delay_ns)))
+		return;
+	respond(t->listener, req.id, &a);
+	if (a.signal && c.tgid > 0)
+		raise_in(c.tgid, c.tid, a.signal);
+}
+
+static void *supervise(void *arg)
+{
+	struct cs_trap *t = arg;
+	struct pollfd p[2] = {{.fd = t->listener, .events = POLLIN},
+			      {.fd = t->stop[0], .events = POLLIN}};
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			__atomic_store_n(&t->failure, errno, __ATOMIC_RELAXED);
+			break;
+		}
+		if (p[1].revents)
+			break; /* run stops */
+		if (p[0].revents & POLLIN)
+			handle(t);
+		else if (p[0].revents)
+			break; /* no process holds the filter any more */
+		if (__atomic_load_n(&t->failure, __ATOMIC_RELAXED))
+			break;
+	}
+	return NULL;
+}
+
+struct cs_trap *cs_trap_start(int listener, const char *segment,
+			      const char *log, pid_t pid)
+{
+	struct cs_trap *t = calloc(1, sizeof(*t));
+	char err[512];
+	sigset_t all, old;
+
+	if (!t) {
+		cs_ctl_error("out of memory");
+		close(listener);
+		return NULL;
+	}
+	t->listener = listener;
+	t->pid = pid;
+	pthread_mutex_init(&t->lock, NULL);
+	t->log_fd = -1;
+	if (log && snprintf(t->log_override, sizeof(t->log_override), "%s",
+			    log) >= (int)sizeof(t->log_override)) {
+		cs_ctl_error("event log path '%s' is too long", log);
+		goto fail;
+	}
+	if (pipe2(t->stop, O_CLOEXEC) < 0) {
+		cs_ctl_error("cannot supervise: %s", strerror(errno));
+		goto fail;
+	}
+	if (cs_segment_open_as(cs_ctl_owner(), segment, CS_SEG_EXISTING,
+			       &t->seg, NULL, err, sizeof(err)) < 0) {
+		cs_ctl_error("%s", err);
+		goto fail_pipe;
+	}
+	cs_segment_register_pid(t->seg.seg, pid);
+	/* Signals are for run's main thread, which passes them on. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&t->thread, NULL, supervise, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		return t;
+	cs_ctl_error("cannot start the supervisor: %s", strerror(rc));
+	cs_segment_close(&t->seg);
+fail_pipe:
+	close(t->stop[0]);
+	close(t->stop[1]);
+fail:
+	close(listener);
+	free(t);
+	return NULL;
+}
+
+void cs_trap_stop(struct cs_trap *t)
+{
+	if (!t)
+		return;
+	close(t->stop[1]);
+	pthread_join(t->thread, NULL);
+	while (__atomic_load_n(&t->delayed, __ATOMIC_ACQUIRE))
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	int failure = __atomic_load_n(&t->failure, __ATOMIC_RELAXED);
+	if (failure)
+		cs_ctl_error("the seccomp supervisor stopped early (%s): the "
+			     "program's trapped calls failed with ENOSYS from then on",
+			     strerror(failure));
+	cs_segment_unregister_pid(t->seg.seg, t->pid);
+	cs_segment_close(&t->seg);
+	if (t->log_fd >= 0)
+		close(t->log_fd);
+	close(t->stop[0]);
+	close(t->listener);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}

@@ -1,0 +1,87 @@
+# run --trap on a Go HTTP client, built here from Debian's golang-go: Go
+# makes its system calls without libc, so only the seccomp supervisor
+# reaches it. Each fault is compared with the real condition it stands
+# for: a port nobody listens on, a server that resets mid-response.
+. "$(dirname "$0")/lib.sh"
+command -v go >/dev/null 2>&1 || {
+	echo "skipped: 'go' is not installed (Debian: apt-get install golang-go)" >&2
+	exit 77
+}
+
+mkdir -p gocache
+GOCACHE=$PWD/gocache GOPATH=$PWD/gopath GO111MODULE=off \
+	go build -o go_http "$PROGS/go_http.go" 2>go.err ||
+	fail "cannot build progs/go_http.go: $(cat go.err)"
+need_trap
+echo 'rules = ();' >empty.cfg
+
+bg ./go_http server >server.log 2>&1
+PORT=$(port_from_log server.log "the Go server") || exit 1
+URL=http://127.0.0.1:$PORT/data
+kinds() { cut -d' ' -f1,2 <<<"$1"; }
+
+# Trapped without asking, and said so; untouched without a rule.
+assert_exit 0 "$CTL" run -p empty.cfg -- ./go_http client "$URL" 2
+assert_eq $'1 ok\n2 ok' "$(kinds "$OUT")" "the Go client under an idle trap"
+assert_contains "supervised with seccomp" "$ERR" "run says the Go program is trapped"
+
+# connect refused, as by a port nobody listens on.
+real=$(./go_http client "http://127.0.0.1:$(free_port)/data" 1)
+assert_eq "1 refused" "$(kinds "$real")" "a port nobody listens on"
+cat >refuse.cfg <<CFG
+rules = ( { name = "refuse"; calls = ["connect"]; peer = "127.0.0.1:$PORT"; after = 1;
+            count = 1; fault = "reset"; } );
+CFG
+assert_exit 0 "$CTL" run -p refuse.cfg --stats -- ./go_http client "$URL" 3
+assert_eq $'1 ok\n2 refused\n3 ok' "$(kinds "$OUT")" "the second connect refused"
+assert_match 'refuse +yes +3 +1' "$ERR" "counters of the refused connect"
+
+# reset in the middle of the response, as by a server that does it.
+bg python3 -u "$PROGS/reset_midway_server.py" >midway.log 2>&1
+MIDWAY=$(port_from_log midway.log "the resetting server") || exit 1
+real=$(./go_http client "http://127.0.0.1:$MIDWAY/data" 1)
+cat >cut.cfg <<CFG
+rules = ( { name = "cut"; calls = ["recv"]; peer = "127.0.0.1:$PORT"; after = 3;
+            count = 1; fault = "reset"; } );
+CFG
+assert_exit 0 "$CTL" run -p cut.cfg -- ./go_http client "$URL" 2
+assert_eq "1 reset" "$(kinds "$real")" "a server that resets mid-response"
+assert_eq $'1 reset\n2 ok' "$(kinds "$OUT")" "reset mid-response under the trap"
+
+# latency on the connect: late by 600 ms (a wide band), the next one not.
+cat >late.cfg <<CFG
+rules = ( { name = "late"; calls = ["connect"]; count = 1; fault = "latency"; delay_ms = 600; } );
+CFG
+assert_exit 0 "$CTL" run -p late.cfg -- ./go_http client "$URL" 2
+assert_eq $'1 ok\n2 ok' "$(kinds "$OUT")" "delayed requests succeed"
+assert_num "$(awk 'NR == 1 {print $5}' <<<"$OUT")" '>=' 550 "the delayed request's ms"
+assert_num "$(awk 'NR == 1 {print $5}' <<<"$OUT")" '<' 8000 "the delayed request's ms"
+assert_num "$(awk 'NR == 2 {print $5}' <<<"$OUT")" '<' 500 "the next request's ms"
+
+# error.
+cat >unreach.cfg <<CFG
+rules = ( { name = "unreach"; calls = ["connect"]; fault = "error"; errno = "EHOSTUNREACH"; } );
+CFG
+assert_exit 0 "$CTL" run -p unreach.cfg -- ./go_http client "$URL" 1
+assert_eq "1 unreachable" "$(kinds "$OUT")" "error on connect"
+
+# kill at the third connect.
+cat >kill.cfg <<CFG
+rules = ( { name = "kill3"; calls = ["connect"]; after = 2; fault = "kill"; signal = "KILL"; } );
+CFG
+assert_exit 137 "$CTL" run -p kill.cfg -- ./go_http client "$URL" 5
+assert_eq $'1 ok\n2 ok' "$(kinds "$OUT")" "requests before the kill"
+
+# A live toggle while it runs: enable refuses, disable lets it through.
+new_segment
+cat >live.cfg <<CFG
+rules = ( { name = "refuse"; enabled = false; calls = ["connect"]; fault = "reset"; } );
+CFG
+bg "$CTL" run -s "$SEG" -p live.cfg -- ./go_http client "$URL" 400 50 >live.out 2>live.err
+wait_line live.out 0 '^[0-9]+ ok ' 10
+"$CTL" -s "$SEG" enable refuse || fail "enable failed"
+seen=$(lines_of live.out)
+wait_line live.out "$seen" '^[0-9]+ refused ' 10
+"$CTL" -s "$SEG" disable refuse || fail "disable failed"
+seen=$(lines_of live.out)
+wait_line live.out "$((seen + 1))" '^[0-9]+ ok ' 10
