@@ -55,6 +55,7 @@ enum cs_fault {
 	CS_FAULT_DUPLICATE,  /* UDP: a datagram is sent twice */
 	CS_FAULT_CORRUPT,    /* UDP: bits of a received datagram flipped */
 	CS_FAULT_SLOW_CLOSE, /* a close reaches the peer late */
+	CS_FAULT_REORDER,    /* UDP: a datagram overtaken by later ones */
 	CS_FAULT_COUNT
 };
 
@@ -63,6 +64,7 @@ enum cs_scope { CS_SCOPE_PROCESS, CS_SCOPE_TLS };
 /* How limit_data ends a connection: a FIN both ways, an RST, a partition. */
 enum cs_limit_end { CS_LIMIT_CLOSE, CS_LIMIT_RESET, CS_LIMIT_HANG };
 #define CS_LIMIT_BYTES_MAX ((1ull << 40) - 1) /* what a per-fd count holds */
+#define CS_REORDER_WINDOW_MAX 1000
 
 /* An endpoint pattern, `[ADDR[/PREFIX]][:PORT[-PORT]]`, pre-parsed. */
 struct cs_endpoint {
@@ -121,6 +123,7 @@ struct cs_rule {
 	uint64_t limit_bytes; /* limit_data: bytes a direction may move */
 	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
 	uint32_t corrupt_bits; /* corrupt: bits flipped per datagram */
+	uint32_t reorder_window; /* reorder: later datagrams that may overtake */
 };
 
 struct cs_table {

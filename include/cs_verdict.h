@@ -41,6 +41,7 @@ struct cs_action {
 	bool duplicate;       /* a datagram sent twice */
 	uint32_t corrupt_bits; /* bits flipped in a received datagram */
 	uint64_t corrupt_key;  /* which ones */
+	uint32_t reorder_after; /* a datagram sent after so many later ones */
 	int8_t terminal;     /* enum cs_fault of reset/drop/error/kill, or -1 */
 	int32_t error;
 	int32_t signal;

@@ -168,6 +168,10 @@ static void put_details(struct line *l, const struct cs_event *ev)
 		put_key(l, "bits");
 		put_uint(l, rule->corrupt_bits, 1);
 		break;
+	case CS_FAULT_REORDER:
+		put_key(l, "window");
+		put_uint(l, rule->reorder_window, 1);
+		break;
 	case CS_FAULT_LIMIT_DATA:
 		put_key(l, "bytes");
 		put_uint(l, rule->limit_bytes, 1);

@@ -23,7 +23,7 @@ static const char *const family_names[CS_FAM_COUNT] = {
 static const char *const fault_names[CS_FAULT_COUNT] = {
 	"latency", "reset", "drop", "error", "slice",
 	"bandwidth", "kill", "clock_skew", "loss", "eof", "limit_data",
-	"duplicate", "corrupt", "slow_close",
+	"duplicate", "corrupt", "slow_close", "reorder",
 };
 
 const char *const cs_limit_end_names[CS_LIMIT_HANG + 1] = {

@@ -122,6 +122,9 @@ const struct cs_key cs_keys[] = {
 	{ .name = "action", .kind = &cs_kind_choice, .offset = FIELD(limit_end),
 	  .faults = ONLY(LIMIT_DATA), .choices = cs_limit_end_names,
 	  .nchoices = CS_LIMIT_HANG + 1 },
+	{ .name = "window", .kind = &cs_kind_uint, .width = 4,
+	  .offset = FIELD(reorder_window), .faults = ONLY(REORDER), .min = 1,
+	  .max = CS_REORDER_WINDOW_MAX, .def = 1 },
 };
 const size_t cs_nkeys = sizeof(cs_keys) / sizeof(cs_keys[0]);
 

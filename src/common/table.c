@@ -34,6 +34,7 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 	[CS_FAULT_DUPLICATE] = CS_BIT(CS_FAM_SEND),
 	[CS_FAULT_CORRUPT] = CS_BIT(CS_FAM_RECV),
 	[CS_FAULT_SLOW_CLOSE] = CS_BIT(CS_FAM_CLOSE),
+	[CS_FAULT_REORDER] = CS_BIT(CS_FAM_SEND),
 };
 
 enum cs_proto cs_fault_proto(enum cs_fault fault)
@@ -45,6 +46,7 @@ enum cs_proto cs_fault_proto(enum cs_fault fault)
 		return CS_PROTO_TCP;
 	case CS_FAULT_DUPLICATE:
 	case CS_FAULT_CORRUPT:
+	case CS_FAULT_REORDER:
 		return CS_PROTO_UDP;
 	default:
 		return CS_PROTO_ANY;

@@ -87,6 +87,14 @@ bool cs_action_add(const struct cs_rule *rule, uint64_t seed, uint64_t key,
 			action->corrupt_key = cs_hash3(seed, key, n);
 		}
 		return false;
+	case CS_FAULT_REORDER:
+		/* The first rule's: a datagram is held back once. A second,
+		 * independent stream: the decision used key. */
+		if (!action->reorder_after)
+			action->reorder_after =
+				1 + (uint32_t)(cs_hash3(seed, ~key, n) %
+					       rule->reorder_window);
+		return false;
 	case CS_FAULT_LIMIT_DATA:
 		if (!action->limit_bytes || rule->limit_bytes < action->limit_bytes) {
 			action->limit_bytes = rule->limit_bytes;

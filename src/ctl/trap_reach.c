@@ -38,7 +38,9 @@ static const char *fault_unreachable(enum cs_fault fault)
 		return "the supervisor lets a receive run or fails it, and keeps "
 		       "no readiness back for an end of stream it would make up";
 	case CS_FAULT_DUPLICATE:
-		return "the supervisor lets a send run once and does not repeat it";
+	case CS_FAULT_REORDER:
+		return "the supervisor lets a send run once, when it is made: it "
+		       "does not repeat one or keep one back";
 	case CS_FAULT_CORRUPT:
 		return "the supervisor does not touch the bytes the kernel reads "
 		       "into the program";

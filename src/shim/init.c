@@ -194,6 +194,7 @@ __attribute__((destructor)) static void cs_fini(void)
 {
 	cs_skewlane_flush();
 	cs_sendq_at_exit();
+	cs_reorder_at_exit();
 	cs_slowclose_all();
 	if (cs_seg)
 		cs_segment_unregister_pid(cs_seg, getpid());

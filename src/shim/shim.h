@@ -522,6 +522,9 @@ struct cs_hold {
 	/* send latency: mapped on first use; read without the lock by the
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
+	/* reorder: datagrams kept back, mapped on first use (reorder.c);
+	 * read without the lock by the flusher, like sendq */
+	struct cs_reorder *reorder;
 	uint64_t ino;        /* the socket the data calls held it for */
 	/* An epoll fd: the segment's state word when its registrations were
 	 * read from the kernel, plus one (0: never; epoll_learn.c). */
@@ -689,11 +692,37 @@ void cs_sendq_wait_behind(struct cs_hold *h, uint64_t now);
 /* Holds writability back while the queue is full or a send waits. */
 void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 /* The fd closes (flush: what is queued goes now), or is another socket's
- * (what is queued is dropped); the queue is unmapped. */
+ * or a forked child's copy (what is queued is dropped); the queue is
+ * unmapped. */
 void cs_sendq_close(struct cs_hold *h, bool flush);
-void cs_sendq_after_fork_child(void);
 /* At exit: what every queue holds goes out now. */
 void cs_sendq_at_exit(void);
+
+/* ---- reorder.c: UDP datagrams sent out of order ------------------------ */
+
+#define CS_REORDER_HELD 16 /* datagrams kept back per socket at once */
+#define CS_REORDER_WAIT_NS (100 * CS_NS_PER_MS) /* the longest one is kept */
+
+/* Keeps io's datagram back until the program has sent `after` later ones
+ * on its socket (or CS_REORDER_WAIT_NS); returns its length, as the send
+ * returns, or -2 when it cannot be kept (not UDP, too long, no address,
+ * no memory, or no helper thread may run here): then it goes now. */
+ssize_t cs_reorder_keep(const struct cs_io *io, const struct cs_fdinfo *sock,
+			uint32_t after);
+/* A datagram of the program's went out on fd: those kept back that it
+ * was the last one to wait for follow it. */
+void cs_reorder_passed(int fd);
+/* Whether h's socket keeps datagrams back. */
+bool cs_reorder_pending(const struct cs_hold *h);
+/* The helper thread's: sends what waited too long; returns the next due
+ * moment, or 0 when nothing is kept. */
+uint64_t cs_reorder_round(uint64_t now);
+/* The fd closes (flush: what is kept goes now) or is another socket's or
+ * a forked child's copy (it is dropped); the block is unmapped. With h
+ * locked. */
+void cs_reorder_close(struct cs_hold *h, bool flush);
+/* At exit: what every socket keeps goes now. */
+void cs_reorder_at_exit(void);
 
 /* ---- slowclose.c: closes that reach the peer late ---------------------- */
 

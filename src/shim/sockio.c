@@ -379,6 +379,16 @@ static void damage(const struct cs_io *io, const struct cs_fdinfo *sock,
 			     action->corrupt_bits, action->corrupt_key);
 }
 
+/* A datagram went out: those reorder keeps back on its socket may be due
+ * behind it. */
+static ssize_t went_out(const struct cs_io *io, const struct cs_fdinfo *sock,
+			ssize_t done)
+{
+	if (done >= 0 && sending(io) && sock->kind == CS_FD_UDP)
+		cs_reorder_passed(io->fd);
+	return done;
+}
+
 ssize_t cs_sockio(const struct cs_io *io)
 {
 	struct cs_fdinfo sock;
@@ -407,7 +417,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 		if (!cs_engine_decide(&call, &action)) {
 			if (queued_send && send_queued(io, &sock, 0, &r))
 				return r;
-			return io->real(io, io->iov, io->iovcnt);
+			return went_out(io, &sock,
+					io->real(io, io->iov, io->iovcnt));
 		}
 		limit_call(io, &sock, &action);
 		switch (cs_apply_signal(&action)) {
@@ -442,6 +453,10 @@ ssize_t cs_sockio(const struct cs_io *io)
 		default:
 			break;
 		}
+		if (action.reorder_after && !action.delay_ns && sending(io) &&
+		    queueable(io, &sock) &&
+		    (r = cs_reorder_keep(io, &sock, action.reorder_after)) != -2)
+			return r;
 		if (queued_send && !action.delay_ns &&
 		    send_queued(io, &sock, 0, &r))
 			return r;
@@ -460,6 +475,6 @@ ssize_t cs_sockio(const struct cs_io *io)
 		if (action.limit_bytes && done > 0)
 			cs_limit_count(io->fd, &sock, !sending(io), (uint64_t)done);
 		damage(io, &sock, &action, done);
-		return done;
+		return went_out(io, &sock, done);
 	}
 }

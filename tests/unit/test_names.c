@@ -37,7 +37,7 @@ static void test_faults(void **state)
 	static const char *const names[] = {
 		"latency", "reset", "drop", "error",
 		"slice", "bandwidth", "kill", "clock_skew", "loss", "eof",
-		"limit_data", "duplicate", "corrupt", "slow_close",
+		"limit_data", "duplicate", "corrupt", "slow_close", "reorder",
 	};
 	assert_int_equal(sizeof(names) / sizeof(names[0]), CS_FAULT_COUNT);
 	for (int f = 0; f < CS_FAULT_COUNT; f++) {

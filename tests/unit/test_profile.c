@@ -551,6 +551,26 @@ static void test_datagram_faults(void **state)
 		       "bits 0 out of range 1..524288 in rule 'x' (f.cfg:2)");
 }
 
+/* reorder: sends of UDP datagrams, window 1 by default, refused on TCP
+ * with duplicate's reason. */
+static void test_reorder_keys(void **state)
+{
+	assert_compiles(RULE("calls = [\"send\"]; fault = \"reorder\"; probability = 0.2;"));
+	assert_int_equal(table.rules[0].fault, CS_FAULT_REORDER);
+	assert_int_equal(table.rules[0].reorder_window, 1);
+	assert_compiles(RULE("calls = [\"send\"]; proto = \"udp\"; fault = \"reorder\"; window = 1000;"));
+	assert_int_equal(table.rules[0].reorder_window, 1000);
+	assert_refused(RULE("calls = [\"send\"]; fault = \"reorder\"; window = 0;"),
+		       "window 0 out of range 1..1000 in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; proto = \"tcp\"; fault = \"reorder\";"),
+		       "fault 'reorder' is for proto \"udp\" only (TCP's checksums and sequence numbers hide it "
+		       "from programs): proto \"tcp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reorder\";"),
+		       "fault 'reorder' does not fit call 'recv' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; fault = \"duplicate\"; window = 2;"),
+		       "key 'window' does not apply to fault 'duplicate' in rule 'x' (f.cfg:2)");
+}
+
 /* slow_close: the close family, a delay with jitter, TCP only. */
 static void test_slow_close_keys(void **state)
 {
@@ -871,7 +891,8 @@ static const char round_trip_rules[] =
 	"{ name = \"i\"; calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = -12.345678901;"
 	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; },\n"
 	"{ name = \"j\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 5000000000; action = \"reset\"; },\n"
-	"{ name = \"k\"; calls = [\"recv\"]; fault = \"corrupt\"; bits = 3; }\n"
+	"{ name = \"k\"; calls = [\"recv\"]; fault = \"corrupt\"; bits = 3; },\n"
+	"{ name = \"l\"; calls = [\"send\"]; fault = \"reorder\"; window = 4; }\n"
 	");\n";
 
 /* The rule written back as a profile, alone in its table. */
@@ -1093,7 +1114,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 14 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 15 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");
@@ -1207,6 +1228,7 @@ int main(void)
 		cmocka_unit_test(test_limit_data_keys),
 		cmocka_unit_test(test_datagram_faults),
 		cmocka_unit_test(test_slow_close_keys),
+		cmocka_unit_test(test_reorder_keys),
 		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),

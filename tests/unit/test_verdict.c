@@ -167,6 +167,31 @@ static void test_action_folds_new_faults(void **state)
 	assert_int_equal(action.terminal, CS_FAULT_EOF);
 }
 
+/* reorder: each injection holds its datagram back for 1 to window later
+ * ones, seeded, every count in reach; the first rule's count stands. */
+static void test_reorder_counts(void **state)
+{
+	compile("rules = ("
+		"{ name = \"a\"; calls = [\"send\"]; fault = \"reorder\"; window = 4; },"
+		"{ name = \"b\"; calls = [\"send\"]; fault = \"reorder\"; window = 1000; } );");
+	struct cs_action action;
+	uint64_t delay;
+	bool seen[5] = {false};
+	for (uint64_t n = 0; n < 200; n++) {
+		cs_action_clear(&action);
+		assert_false(cs_action_add(&table.rules[0], 9, 1, n, false, 0, &action, &delay));
+		uint32_t after = action.reorder_after;
+		assert_in_range(after, 1, 4);
+		seen[after] = true;
+		assert_false(cs_action_add(&table.rules[1], 9, 2, n, false, 0, &action, &delay));
+		assert_int_equal(action.reorder_after, after);
+		cs_action_clear(&action);
+		cs_action_add(&table.rules[0], 9, 1, n, false, 0, &action, &delay);
+		assert_int_equal(action.reorder_after, after); /* the seed's */
+	}
+	assert_true(seen[1] && seen[2] && seen[3] && seen[4]);
+}
+
 static void test_event_line(void **state)
 {
 	compile("rules = ( { name = \"slow\"; calls = [\"connect\"];"
@@ -199,13 +224,15 @@ static void test_event_line_new_faults(void **state)
 	compile("rules = ("
 		"{ name = \"cut\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 4096; action = \"hang\"; },"
 		"{ name = \"flip\"; calls = [\"recv\"]; fault = \"corrupt\"; bits = 3; },"
-		"{ name = \"late\"; calls = [\"close\"]; fault = \"slow_close\"; delay_ms = 70; } );");
+		"{ name = \"late\"; calls = [\"close\"]; fault = \"slow_close\"; delay_ms = 70; },"
+		"{ name = \"shuffle\"; calls = [\"send\"]; fault = \"reorder\"; window = 3; } );");
 	static const char *const tails[] = {
 		"\"fault\":\"limit_data\",\"bytes\":4096,\"action\":\"hang\"}\n",
 		"\"fault\":\"corrupt\",\"bits\":3}\n",
 		"\"fault\":\"slow_close\",\"delay_ms\":70}\n",
+		"\"fault\":\"reorder\",\"window\":3}\n",
 	};
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct cs_event ev = {.rule = &table.rules[i], .call = "recv",
 				      .fd = -1, .family = CS_FAM_RECV,
 				      .delay_ns = 70000000};
@@ -225,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_injection_counts_and_budget),
 		cmocka_unit_test(test_action_folds_faults),
 		cmocka_unit_test(test_action_folds_new_faults),
+		cmocka_unit_test(test_reorder_counts),
 		cmocka_unit_test(test_event_line),
 		cmocka_unit_test(test_event_line_new_faults),
 	};
