@@ -68,6 +68,6 @@ const struct cs_ctl_command cs_cmd_check = {
 		"      --trap   also refuse what run --trap cannot apply to a static or\n"
 		"               Go program (TLS, clock and DNS rules, accept, slice,\n"
 		"               bandwidth, loss, eof, limit_data, slow_close,\n"
-		"               duplicate, corrupt), with the reason\n",
+		"               duplicate, corrupt, reorder), with the reason\n",
 	.run = check_main,
 };

@@ -127,6 +127,7 @@ eof|calls = ["recv"]; fault = "eof";|end of stream
 limit_data|calls = ["recv"]; fault = "limit_data"; bytes = 10;|shorten
 slow_close|calls = ["close"]; fault = "slow_close"; delay_ms = 10;|close is not trapped
 duplicate|calls = ["send"]; proto = "udp"; fault = "duplicate";|does not repeat
+reorder|calls = ["send"]; fault = "reorder"; window = 2;|keep one back
 corrupt|calls = ["recv"]; fault = "corrupt"; bits = 3;|bytes the kernel reads
 RULES
 assert_exit 0 "$CTL" run -p clock.cfg -- ./client_static "$HTTP_PORT" 1
