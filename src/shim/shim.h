@@ -540,6 +540,9 @@ struct cs_hold {
 	bool send_later;     /* a send told EAGAIN passes at out_until */
 	bool recv_later;     /* a receive told EAGAIN passes at in_until */
 	uint64_t void_bytes; /* sent into the partition */
+	/* limit_data of the receive that last queued bytes (0: none): the
+	 * bytes the delay queue hands over count, and stop at it */
+	uint64_t limit_bytes;
 	uint8_t aside_head, aside_count;
 	struct cs_aside aside[CS_ASIDE];
 	struct cs_hold_reg reg[CS_HOLD_REGS];

@@ -54,15 +54,51 @@ cat >limit-send.cfg <<CFG
 rules = ( { name = "cut-send"; calls = ["send"]; peer = "127.0.0.1:$SINK_PORT";
             fault = "limit_data"; bytes = 10000; } );
 CFG
-out=$(under_profile limit-send.cfg python3 -c '
-import socket, sys
+# Sends 100 x 1000 bytes (blocking, or non-blocking as an event loop
+# would); prints "sent all" or the error that stopped it.
+cat >writer.py <<'PY'
+import selectors, socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setblocking(sys.argv[2:] != ["nonblocking"])
+sel = selectors.DefaultSelector()
+sel.register(s, selectors.EVENT_WRITE)
+left = 100000
 try:
-    for _ in range(100):
-        s.sendall(b"x" * 1000)
+    while left:
+        sel.select(5)
+        try:
+            left -= s.send(b"x" * min(1000, left))
+        except BlockingIOError:
+            pass
     print("sent all")
 except OSError as e:
-    print(type(e).__name__, e.errno)' "$SINK_PORT")
+    print(type(e).__name__, e.errno)
+PY
+out=$(under_profile limit-send.cfg python3 writer.py "$SINK_PORT")
 assert_eq "BrokenPipeError 32" "$out" "the writer under limit_data close on send"
 wait_line sink.log 1 '^read '
 assert_eq "read 10000" "$(lines_after sink.log 1)" "what the peer read"
+
+# With a latency rule beside it, on non-blocking sockets (where the shim
+# holds received bytes back and queues sent ones), the limit still holds:
+# curl's download stops at it, and a non-blocking writer's peer reads
+# exactly the limit, the delayed bytes first.
+cat >slow-cut.cfg <<CFG
+rules = ( { name = "slow"; calls = ["recv"]; peer = "127.0.0.1:$HTTP_PORT"; fault = "latency"; delay_ms = 20; },
+          { name = "cut"; calls = ["recv"]; peer = "127.0.0.1:$HTTP_PORT"; fault = "limit_data"; bytes = 100000; } );
+CFG
+"$CTL" run -p slow-cut.cfg -- curl -s -m 10 -o got-slow.bin "http://127.0.0.1:$HTTP_PORT/big.bin"
+assert_eq "${real[close]}" "$?" "curl under latency and limit_data close"
+assert_num "$(stat -c %s got-slow.bin)" '>' 99000 "body kept under latency and limit_data"
+assert_num "$(stat -c %s got-slow.bin)" '<' 100000 "body kept under latency and limit_data"
+
+bg python3 -u sink.py >sink2.log 2>&1
+SINK_PORT=$(port_from_log sink2.log "the second sink") || exit 1
+cat >slow-cut-send.cfg <<CFG
+rules = ( { name = "slow"; calls = ["send"]; peer = "127.0.0.1:$SINK_PORT"; fault = "latency"; delay_ms = 30; },
+          { name = "cut-send"; calls = ["send"]; peer = "127.0.0.1:$SINK_PORT"; fault = "limit_data"; bytes = 10000; } );
+CFG
+out=$(under_profile slow-cut-send.cfg python3 writer.py "$SINK_PORT" nonblocking)
+assert_eq "BrokenPipeError 32" "$out" "a non-blocking writer under latency and limit_data close"
+wait_line sink2.log 1 '^read '
+assert_eq "read 10000" "$(lines_after sink2.log 1)" "what the peer read under latency"
