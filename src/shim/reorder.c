@@ -2,11 +2,11 @@
  * reorder rule picks is kept back and sent right after the program's k-th
  * later datagram on its socket (k seeded, 1 to `window`; a later one kept
  * back itself goes later still), or CS_REORDER_WAIT_NS after it was sent
- * when fewer come. What is kept goes
- * at once when the socket is closed and at exit; a forked child drops its
- * copies (the parent sends them). Up to CS_REORDER_HELD datagrams per
- * socket, in a block mapped on first use, guarded by the fd's hold lock;
- * the send queue's helper thread sends those that wait too long. */
+ * when fewer come. What is kept goes at once when the socket is closed
+ * and at exit; a forked child drops its copies (the parent sends them).
+ * Up to CS_REORDER_HELD datagrams per socket, in a block mapped on first
+ * use, guarded by the fd's hold lock; the send queue's helper thread
+ * sends those that wait too long. */
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
