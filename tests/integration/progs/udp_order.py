@@ -1,9 +1,11 @@
 """Sends N numbered datagrams from one UDP socket to another on 127.0.0.1
-(sendto, or send on a connected socket with "connected") and reads until
-1 s passes with nothing; prints the numbers in the order they arrived:
+(sendto, or send on a connected socket with "connected"; with "fork", a
+child forked right after the sends exits at once) and reads until 1 s
+passes with nothing; prints the numbers in the order they arrived:
 "got 0 2 1 3 ...".
-Usage: udp_order.py N [connected]
+Usage: udp_order.py N [connected] [fork]
 """
+import os
 import socket
 import sys
 
@@ -12,7 +14,7 @@ rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 rx.bind(("127.0.0.1", 0))
 rx.settimeout(1)
 tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-connected = sys.argv[2:] == ["connected"]
+connected = "connected" in sys.argv[2:]
 if connected:
     tx.connect(rx.getsockname())
 for n in range(count):
@@ -21,6 +23,8 @@ for n in range(count):
         tx.send(payload)
     else:
         tx.sendto(payload, rx.getsockname())
+if "fork" in sys.argv[2:] and os.fork() == 0:
+    sys.exit(0)  # a normal exit: the shim's exit code runs in the child
 got = []
 while True:
     try:
