@@ -8,7 +8,8 @@
 
 #include "shim/shim.h"
 
-enum outcome { PROCEED, FAIL };
+/* END: an end of stream, a read that returns 0 (eof fits ssl_read only). */
+enum outcome { PROCEED, FAIL, END };
 
 /* Runs the rules for a TLS call; on FAIL errno says why. *action keeps the
  * slice and bandwidth for the caller. On a session that can be held back
@@ -49,6 +50,11 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	case CS_FAULT_ERROR:
 		errno = action->error;
 		return FAIL;
+	case CS_FAULT_EOF:
+		/* The peer's FIN without a close_notify: OpenSSL's
+		 * SSL_get_error says SSL_ERROR_SYSCALL with errno 0. */
+		errno = 0;
+		return END;
 	case CS_FAULT_DROP: {
 		/* The connection under the session is partitioned. */
 		uint64_t until = cs_hang_until(action->hang_ms, cs_now_ns());
@@ -103,8 +109,10 @@ static CS_SLOW_PATH int ssl_read_slow(SSL *ssl, void *buf, int num)
 {
 	struct cs_action action;
 	int fd;
-	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd) == FAIL)
-		return -1;
+	enum outcome decided =
+		ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd);
+	if (decided != PROCEED)
+		return decided == END ? 0 : -1;
 	int got = cs_real_SSL_read(ssl, buf,
 				   num > 0 ? (int)ssl_limit(&action, (size_t)num)
 					   : num);
@@ -125,9 +133,12 @@ static CS_SLOW_PATH int ssl_read_ex_slow(SSL *ssl, void *buf, size_t num,
 {
 	struct cs_action action;
 	int fd;
-	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd) ==
-	    FAIL)
+	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd) !=
+	    PROCEED) {
+		if (got)
+			*got = 0;
 		return 0;
+	}
 	int ok = cs_real_SSL_read_ex(ssl, buf, ssl_limit(&action, num), got);
 	cs_tls_gate_close(ssl);
 	ssl_pace(&action, fd, 1, ok == 1 && got ? *got : 0);
