@@ -18,8 +18,6 @@ static const char *family_unreachable(enum cs_family family)
 		return "clocks are read through the vDSO, without a system call";
 	case CS_FAM_DNS:
 		return "name lookups are the program's own code over UDP";
-	case CS_FAM_ACCEPT:
-		return "accept is not trapped yet";
 	default:
 		return NULL;
 	}

@@ -3,15 +3,7 @@
 # reaches it. Each fault is compared with the real condition it stands
 # for: a port nobody listens on, a server that resets mid-response.
 . "$(dirname "$0")/lib.sh"
-command -v go >/dev/null 2>&1 || {
-	echo "skipped: 'go' is not installed (Debian: apt-get install golang-go)" >&2
-	exit 77
-}
-
-mkdir -p gocache
-GOCACHE=$PWD/gocache GOPATH=$PWD/gopath GO111MODULE=off \
-	go build -o go_http "$PROGS/go_http.go" 2>go.err ||
-	fail "cannot build progs/go_http.go: $(cat go.err)"
+build_go_http
 need_trap
 echo 'rules = ();' >empty.cfg
 
