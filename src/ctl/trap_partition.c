@@ -7,8 +7,11 @@
  * through either way, the data the kernel holds stays unread. An event
  * loop woken by edges (epoll with EPOLLET, as Go's) waits for an edge that
  * never comes: silence. One woken by levels (poll, select) sees the data
- * the kernel holds as readable again and again: it spins. With `hang_ms`
- * every call times out (ETIMEDOUT) that long after the drop. */
+ * the kernel holds as readable again and again: it would spin, so an
+ * EAGAIN that comes right after the last one on the connection is given
+ * a few milliseconds late, and such a loop wakes a few hundred times a
+ * second instead of without pause. With `hang_ms` every call times out
+ * (ETIMEDOUT) that long after the drop. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +26,8 @@
 /* A blocking call on a partition without an end gives up that late, as
  * after a blocking drop. */
 #define BLOCKING_HANG_NS 30000000000ull
+/* An EAGAIN this soon after the last one is given this late. */
+#define RETRY_PAUSE_NS 5000000ull
 
 static struct cs_trap_partition *find(struct cs_trap *t, uint64_t ino)
 {
@@ -116,6 +121,9 @@ bool cs_trap_partitioned(struct cs_trap *t, const struct seccomp_notif *req,
 	}
 	if (c->nonblocking) {
 		a->error = EAGAIN;
+		if (p->last_eagain && now < p->last_eagain + RETRY_PAUSE_NS)
+			a->delay_ns = RETRY_PAUSE_NS;
+		p->last_eagain = now + a->delay_ns;
 		return true;
 	}
 	a->error = ETIMEDOUT;

@@ -24,6 +24,7 @@ struct cs_trap_partition {
 	uint64_t ino;    /* the socket's inode; 0: a free slot */
 	uint64_t until;  /* CLOCK_MONOTONIC ns when calls time out, or never */
 	uint64_t void_bytes; /* sent into the partition */
+	uint64_t last_eagain; /* when a call was last told EAGAIN */
 };
 
 struct cs_trap {

@@ -50,6 +50,25 @@ assert_num "$(awk 'NR == 1 {print $5}' <<<"$OUT")" '>=' 550 "the delayed request
 assert_num "$(awk 'NR == 1 {print $5}' <<<"$OUT")" '<' 8000 "the delayed request's ms"
 assert_num "$(awk 'NR == 2 {print $5}' <<<"$OUT")" '<' 500 "the next request's ms"
 
+# drop on Go's non-blocking sockets: the connection goes silent, as with
+# a server that never answers, and the client's own timeout (1.5 s) fires
+# with the CPU idle meanwhile (user + system seconds of run, supervisor
+# included: a client spinning on EAGAIN would burn the whole 1.5 s).
+need /usr/bin/time
+start_slow_server 60
+real=$(./go_http client "http://127.0.0.1:$SLOW_SERVER_PORT/data" 1 0 1500)
+assert_eq "1 timeout" "$(kinds "$real")" "a server that never answers"
+cat >silence.cfg <<CFG
+rules = ( { name = "silence"; calls = ["send", "recv"]; peer = "127.0.0.1:$PORT"; after = 1;
+            count = 1; fault = "drop"; } );
+CFG
+assert_exit 0 /usr/bin/time -f 'cpu %U %S' "$CTL" run -p silence.cfg -- ./go_http client "$URL" 2 0 1500
+assert_eq $'1 timeout\n2 ok' "$(kinds "$OUT")" "a drop under the trap"
+assert_num "$(awk 'NR == 1 {print $3}' <<<"$OUT")" '>=' 1400 "ms until the client gave up"
+assert_num "$(awk 'NR == 1 {print $3}' <<<"$OUT")" '<' 6000 "ms until the client gave up"
+cpu=$(awk '$1 == "cpu" {print $2 + $3}' <<<"$ERR")
+assert_num "$cpu" '<' 0.5 "CPU seconds of the client and its supervisor"
+
 # error.
 cat >unreach.cfg <<CFG
 rules = ( { name = "unreach"; calls = ["connect"]; fault = "error"; errno = "EHOSTUNREACH"; } );

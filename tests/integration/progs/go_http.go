@@ -3,9 +3,10 @@
 //
 //	go_http server        serves /data (BYTES bytes, default 200000) on a
 //	                      free port of 127.0.0.1; prints "port N" first
-//	go_http client URL N [GAP_MS]
+//	go_http client URL N [GAP_MS [TIMEOUT_MS]]
 //	                      N requests, each on a new connection, GAP_MS
-//	                      apart; one line each: "I ok STATUS BYTES MS" or
+//	                      apart, each given up after TIMEOUT_MS (default
+//	                      20000); one line each: "I ok STATUS BYTES MS" or
 //	                      "I KIND MS", KIND one of refused, reset,
 //	                      timeout, unreachable, eof, other
 package main
@@ -65,13 +66,16 @@ func kind(err error) string {
 func client() {
 	url := os.Args[2]
 	n, _ := strconv.Atoi(os.Args[3])
-	gap := 0
+	gap, timeout := 0, 20000
 	if len(os.Args) > 4 {
 		gap, _ = strconv.Atoi(os.Args[4])
 	}
+	if len(os.Args) > 5 {
+		timeout, _ = strconv.Atoi(os.Args[5])
+	}
 	c := &http.Client{
 		Transport: &http.Transport{DisableKeepAlives: true},
-		Timeout:   20 * time.Second,
+		Timeout:   time.Duration(timeout) * time.Millisecond,
 	}
 	for i := 1; i <= n; i++ {
 		start := time.Now()
@@ -97,7 +101,7 @@ func main() {
 	} else if len(os.Args) > 3 && os.Args[1] == "client" {
 		client()
 	} else {
-		fmt.Fprintln(os.Stderr, "usage: go_http server [BYTES] | client URL N [GAP_MS]")
+		fmt.Fprintln(os.Stderr, "usage: go_http server [BYTES] | client URL N [GAP_MS [TIMEOUT_MS]]")
 		os.Exit(2)
 	}
 }
