@@ -9,6 +9,9 @@
 //	                      20000); one line each: "I ok STATUS BYTES MS" or
 //	                      "I KIND MS", KIND one of refused, reset,
 //	                      timeout, unreachable, eof, other
+//	go_http rate URL N    N requests one after the other on a kept-alive
+//	                      connection (after one to open it); prints the
+//	                      requests per second (make bench)
 package main
 
 import (
@@ -95,13 +98,38 @@ func client() {
 	}
 }
 
+func rate() {
+	url := os.Args[2]
+	n, _ := strconv.Atoi(os.Args[3])
+	c := &http.Client{}
+	get := func() {
+		resp, err := c.Get(url)
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go_http rate:", err)
+			os.Exit(1)
+		}
+	}
+	get()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		get()
+	}
+	fmt.Printf("%.0f\n", float64(n)/time.Since(start).Seconds())
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "server" {
 		serve()
 	} else if len(os.Args) > 3 && os.Args[1] == "client" {
 		client()
+	} else if len(os.Args) > 3 && os.Args[1] == "rate" {
+		rate()
 	} else {
-		fmt.Fprintln(os.Stderr, "usage: go_http server [BYTES] | client URL N [GAP_MS [TIMEOUT_MS]]")
+		fmt.Fprintln(os.Stderr, "usage: go_http server [BYTES] | client URL N [GAP_MS [TIMEOUT_MS]] | rate URL N")
 		os.Exit(2)
 	}
 }
