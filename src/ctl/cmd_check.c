@@ -66,7 +66,7 @@ const struct cs_ctl_command cs_cmd_check = {
 		"\n"
 		"options:\n"
 		"      --trap   also refuse what run --trap cannot apply to a static or\n"
-		"               Go program (TLS, clock and DNS rules, slice, bandwidth,\n"
-		"               loss), with the reason\n",
+		"               Go program (TLS, clock and DNS rules, bandwidth, loss),\n"
+		"               with the reason\n",
 	.run = check_main,
 };

@@ -13,14 +13,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cs_socket_reset.h"
 #include "ctl/trap_supervisor.h"
-
-/* How often a blocking accept's thread makes sure its call still waits. */
-#define STILL_WAITING_NS 100000000
 
 /* A blocking accept, waiting for its connection. */
 struct waiting {
@@ -28,7 +24,7 @@ struct waiting {
 	struct seccomp_notif req;
 	const struct cs_trap_call *call;
 	struct cs_trap_caller caller; /* caller.sock: the listening socket */
-	uint64_t timeout_ns; /* the listening socket's SO_RCVTIMEO, or 0 */
+	int64_t end; /* when the listening socket's SO_RCVTIMEO runs out */
 };
 
 static int flags_of(const struct seccomp_notif *req,
@@ -86,53 +82,32 @@ static struct cs_trap_answer accepted(struct cs_trap *t,
 	return a;
 }
 
-/* Waits until the listening socket has a connection; false when there is
- * nothing to accept for the call any more (it went away, `run` stops) or
- * the socket's own timeout ran out (*a says so). */
-static bool wait_connection(struct waiting *w, struct cs_trap_answer *a)
-{
-	struct cs_trap *t = w->trap;
-	struct pollfd p[2] = {{.fd = w->caller.sock, .events = POLLIN},
-			      {.fd = t->stop[0], .events = POLLIN}};
-	int64_t end = w->timeout_ns ? cs_trap_now_ns() + (int64_t)w->timeout_ns
-				    : INT64_MAX;
-
-	for (;;) {
-		if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID,
-			  &w->req.id) < 0)
-			return false;
-		int64_t left = end - cs_trap_now_ns();
-		if (left <= 0) {
-			a->error = EAGAIN;
-			return false;
-		}
-		if (left > STILL_WAITING_NS)
-			left = STILL_WAITING_NS;
-		struct timespec ts = {0, left};
-		int n = ppoll(p, 2, &ts, NULL);
-		if (n > 0 && p[1].revents)
-			return false; /* *a: CONTINUE, the call runs itself */
-		if (n > 0 && p[0].revents)
-			return true;
-	}
-}
-
 static void *accept_when_ready(void *arg)
 {
 	struct waiting *w = arg;
 	struct cs_trap_answer a = {0};
 
-	if (wait_connection(w, &a)) {
+	/* Gone or stopping: nothing accepted, the call (if still there)
+	 * runs itself. */
+	switch (cs_trap_wait(w->trap, w->req.id, w->caller.sock, POLLIN, w->end)) {
+	case CS_TRAP_READY: {
 		int conn = accept_for(w->caller.sock, &w->req, w->call);
 		if (conn >= 0)
 			a = accepted(w->trap, &w->req, w->call, &w->caller, conn);
 		else
 			a.error = errno;
+		break;
+	}
+	case CS_TRAP_DUE:
+		a.error = EAGAIN;
+		break;
+	default:
+		break;
 	}
 	close(w->caller.sock);
 	w->caller.sock = -1;
 	cs_trap_conclude(w->trap, &w->req, &w->caller, &a);
-	__atomic_fetch_sub(&w->trap->delayed, 1, __ATOMIC_RELEASE);
+	cs_trap_spawned_end(w->trap);
 	free(w);
 	return NULL;
 }
@@ -143,34 +118,20 @@ static bool wait_aside(struct cs_trap *t, const struct seccomp_notif *req,
 		       const struct cs_trap_call *call, struct cs_trap_caller *c)
 {
 	struct waiting *w = malloc(sizeof(*w));
-	struct timeval tv = {0};
-	socklen_t len = sizeof(tv);
-	pthread_attr_t attr;
-	pthread_t thread;
 
 	if (!w)
 		return false;
-	if (getsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0)
-		tv = (struct timeval){0};
 	*w = (struct waiting){.trap = t,
 			      .req = *req,
 			      .call = call,
 			      .caller = *c,
-			      .timeout_ns = (uint64_t)tv.tv_sec * 1000000000u +
-					    (uint64_t)tv.tv_usec * 1000u};
-	__atomic_fetch_add(&t->delayed, 1, __ATOMIC_ACQUIRE);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	int rc = pthread_create(&thread, &attr, accept_when_ready, w);
-	pthread_attr_destroy(&attr);
-	if (rc == 0) {
-		c->sock = -1;
-		return true;
+			      .end = cs_trap_timeout_end(c->sock, SO_RCVTIMEO)};
+	if (!cs_trap_spawn(t, accept_when_ready, w)) {
+		free(w);
+		return false;
 	}
-	__atomic_fetch_sub(&t->delayed, 1, __ATOMIC_RELEASE);
-	free(w);
-	return false;
+	c->sock = -1;
+	return true;
 }
 
 bool cs_trap_accept(struct cs_trap *t, const struct seccomp_notif *req,

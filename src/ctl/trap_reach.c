@@ -26,11 +26,11 @@ static const char *family_unreachable(enum cs_family family)
 static const char *fault_unreachable(enum cs_fault fault)
 {
 	switch (fault) {
-	case CS_FAULT_SLICE:
 	case CS_FAULT_BANDWIDTH:
 	case CS_FAULT_LOSS:
-		return "one answer to a trapped call cannot shorten or pace what "
-		       "the kernel moves";
+		return "the supervisor answers each trapped call once and cannot "
+		       "pace what the kernel moves (the preload can, for a "
+		       "dynamically linked program)";
 	case CS_FAULT_CLOCK_SKEW:
 		return "clocks are read through the vDSO, without a system call";
 	default:

@@ -176,7 +176,7 @@ static void *answer_later(void *arg)
 	unlist(l);
 	cs_trap_respond(l->trap->listener, l->id, &l->answer, l->tid);
 	raise_in(l->tgid, l->tid, l->answer.signal);
-	__atomic_fetch_sub(&l->trap->delayed, 1, __ATOMIC_RELEASE);
+	cs_trap_spawned_end(l->trap);
 	free(l);
 	return NULL;
 }
@@ -212,8 +212,6 @@ static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
 		  const struct cs_trap_caller *c, const struct cs_trap_answer *a, uint64_t due)
 {
 	struct later *l = malloc(sizeof(*l));
-	pthread_attr_t attr;
-	pthread_t thread;
 
 	if (!l)
 		return false;
@@ -231,18 +229,70 @@ static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
 		l->next->prev = &l->next;
 	trap->later = l;
 	pthread_mutex_unlock(&trap->lock);
-	__atomic_fetch_add(&trap->delayed, 1, __ATOMIC_ACQUIRE);
+	if (cs_trap_spawn(trap, answer_later, l))
+		return true;
+	unlist(l);
+	free(l);
+	return false;
+}
+
+bool cs_trap_spawn(struct cs_trap *t, void *(*run)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	__atomic_fetch_add(&t->delayed, 1, __ATOMIC_ACQUIRE);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
-	int rc = pthread_create(&thread, &attr, answer_later, l);
+	int rc = pthread_create(&thread, &attr, run, arg);
 	pthread_attr_destroy(&attr);
-	if (rc == 0)
-		return true;
-	unlist(l);
-	__atomic_fetch_sub(&trap->delayed, 1, __ATOMIC_RELEASE);
-	free(l);
-	return false;
+	if (rc != 0)
+		__atomic_fetch_sub(&t->delayed, 1, __ATOMIC_RELEASE);
+	return rc == 0;
+}
+
+void cs_trap_spawned_end(struct cs_trap *t)
+{
+	__atomic_fetch_sub(&t->delayed, 1, __ATOMIC_RELEASE);
+}
+
+/* How often a waiting thread makes sure its call still waits. */
+#define STILL_WAITING_NS 100000000
+
+enum cs_trap_wait cs_trap_wait(struct cs_trap *t, uint64_t id, int sock,
+			       short events, int64_t end)
+{
+	struct pollfd p[2] = {{.fd = sock, .events = events},
+			      {.fd = t->stop[0], .events = POLLIN}};
+
+	for (;;) {
+		if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+			return CS_TRAP_GONE;
+		int64_t left = end - cs_trap_now_ns();
+		if (left <= 0)
+			return CS_TRAP_DUE;
+		if (left > STILL_WAITING_NS)
+			left = STILL_WAITING_NS;
+		struct timespec ts = {0, left};
+		int n = ppoll(p, 2, &ts, NULL);
+		if (n > 0 && p[1].revents)
+			return CS_TRAP_STOPPING;
+		if (n > 0 && p[0].revents)
+			return CS_TRAP_READY;
+	}
+}
+
+int64_t cs_trap_timeout_end(int sock, int option)
+{
+	struct timeval tv = {0};
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(sock, SOL_SOCKET, option, &tv, &len) < 0 ||
+	    (!tv.tv_sec && !tv.tv_usec))
+		return INT64_MAX;
+	return cs_trap_now_ns() + (int64_t)tv.tv_sec * 1000000000 +
+	       (int64_t)tv.tv_usec * 1000;
 }
 
 /* ---- the calling process */
@@ -311,6 +361,7 @@ void cs_trap_describe_socket(int sock, struct cs_trap_caller *c)
 
 	c->is_socket = getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
 	c->ino = fstat(sock, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	c->stream = type == SOCK_STREAM;
 	len = sizeof(int);
 	if (!c->is_socket ||
 	    getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
@@ -558,6 +609,10 @@ static bool decide(struct cs_trap *t, const struct seccomp_notif *req,
 	    !cs_trap_decide(t, call, c, &action))
 		return true;
 	*a = answer_of(t, call, &action, req, c);
+	/* A slice on a datagram socket passes: the datagram's address would
+	 * not reach the program. */
+	if (action.max_bytes && action.terminal < 0 && c->stream)
+		return !cs_trap_slice(t, req, call, c, action.max_bytes, a);
 	return true;
 }
 

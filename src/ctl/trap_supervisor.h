@@ -80,6 +80,7 @@ struct cs_trap_caller {
 	uint64_t ino; /* the socket's inode */
 	uint8_t proto; /* CS_PROTO_TCP, CS_PROTO_UDP or CS_PROTO_ANY */
 	bool is_socket, nonblocking;
+	bool stream; /* SOCK_STREAM */
 	struct cs_sockaddr peer, local;
 };
 
@@ -104,12 +105,38 @@ void cs_trap_respond(int listener, uint64_t id, struct cs_trap_answer *a,
 /* Reads len bytes at addr in the memory of the calling thread tid. */
 bool cs_trap_read_caller(pid_t tid, uint64_t addr, void *buf, size_t len);
 
+/* Runs run(arg) in a thread of its own, which calls cs_trap_spawned_end
+ * last; false when none can be started. */
+bool cs_trap_spawn(struct cs_trap *t, void *(*run)(void *), void *arg);
+void cs_trap_spawned_end(struct cs_trap *t);
+/* What a thread of the supervisor waited for, in cs_trap_wait. */
+enum cs_trap_wait {
+	CS_TRAP_READY,    /* sock has events */
+	CS_TRAP_DUE,      /* end came first */
+	CS_TRAP_GONE,     /* the call id went away (a signal) */
+	CS_TRAP_STOPPING, /* `run` stops supervising */
+};
+/* Waits until sock (-1: none) has one of events, or until end
+ * (CLOCK_MONOTONIC ns), while the call id still waits. */
+enum cs_trap_wait cs_trap_wait(struct cs_trap *t, uint64_t id, int sock,
+			       short events, int64_t end);
+/* When a blocking call on sock gives up by the socket's own timeout
+ * option (SO_RCVTIMEO, SO_SNDTIMEO) if it starts now; INT64_MAX: never. */
+int64_t cs_trap_timeout_end(int sock, int option);
+
 /* From trap_accept.c: decides an accept call on a listening socket
  * (c->sock, c->fd). True when req is answered already or a thread of its
  * own will; else *a is its answer. */
 bool cs_trap_accept(struct cs_trap *t, const struct seccomp_notif *req,
 		    const struct cs_trap_call *call, struct cs_trap_caller *c,
 		    struct cs_trap_answer *a);
+
+/* From trap_slice.c: makes the send or receive req on c->sock with at
+ * most max_bytes, after a's delay. True when a thread of its own will
+ * answer it; else *a is its answer. */
+bool cs_trap_slice(struct cs_trap *t, const struct seccomp_notif *req,
+		   const struct cs_trap_call *call, struct cs_trap_caller *c,
+		   uint32_t max_bytes, struct cs_trap_answer *a);
 
 /* From trap_partition.c: whether c's connection is partitioned, and then
  * the call's answer in *a; call with the supervisor thread only. */

@@ -69,6 +69,16 @@ assert_num "$(awk 'NR == 1 {print $3}' <<<"$OUT")" '<' 6000 "ms until the client
 cpu=$(awk '$1 == "cpu" {print $2 + $3}' <<<"$ERR")
 assert_num "$cpu" '<' 0.5 "CPU seconds of the client and its supervisor"
 
+# slice on Go's non-blocking reads: 200000 bytes arrive whole, in reads
+# of at most 1000 bytes (so at least 200 of them injected).
+cat >short.cfg <<CFG
+rules = ( { name = "short"; calls = ["recv"]; peer = "127.0.0.1:$PORT"; fault = "slice";
+            max_bytes = 1000; } );
+CFG
+assert_exit 0 "$CTL" run -p short.cfg --stats -- ./go_http client "$URL" 1
+assert_eq "1 ok 200 200000" "$(cut -d' ' -f1-4 <<<"$OUT")" "the Go client under a slice"
+assert_num "$(awk '$1 == "short" {print $4}' <<<"$ERR")" '>=' 200 "sliced reads"
+
 # error.
 cat >unreach.cfg <<CFG
 rules = ( { name = "unreach"; calls = ["connect"]; fault = "error"; errno = "EHOSTUNREACH"; } );
