@@ -244,7 +244,9 @@ bool cs_trap_spawn(struct cs_trap *t, void *(*run)(void *), void *arg)
 	__atomic_fetch_add(&t->delayed, 1, __ATOMIC_ACQUIRE);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	/* Room for deciding there (an accept's, a slice's: the executable's
+	 * path, an event line), under the sanitizers too. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 	int rc = pthread_create(&thread, &attr, run, arg);
 	pthread_attr_destroy(&attr);
 	if (rc != 0)
