@@ -1,9 +1,12 @@
 /* The CLI's half of `run --trap`: one thread receives every trapped system
  * call of the command's process tree, decides it with the segment's rules
  * and shared counters (cs_verdict.h, as the shim does), logs what it
- * injects, and answers: CONTINUE (the call runs as it is), an error, or a
- * CONTINUE later, from a thread of its own per delayed call so that one
- * delayed call never holds the others. */
+ * injects, and answers: CONTINUE (the call runs as it is), an error, a
+ * result (a connection handed in, the count of a call it made itself), or
+ * any of these later, from a thread of its own per delayed or waiting
+ * call so that one such call never holds the others. The accept family,
+ * slices and partitions are in trap_accept.c, trap_slice.c and
+ * trap_partition.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -81,8 +84,7 @@ static bool hand_over(int listener, uint64_t id, struct cs_trap_answer *a,
 		if (getpeername(h->conn, (struct sockaddr *)&ss, &len) < 0)
 			len = 0;
 		if (!cs_trap_read_caller(tid, h->addr_len, &room, sizeof(room)) ||
-		    !write_caller(tid, h->addr, &ss,
-					  room < len ? room : len) ||
+		    !write_caller(tid, h->addr, &ss, room < len ? room : len) ||
 		    !write_caller(tid, h->addr_len, &len, sizeof(len))) {
 			/* As the kernel's accept: the connection is lost. */
 			a->hand_over = false;
@@ -358,7 +360,6 @@ void cs_trap_describe_socket(int sock, struct cs_trap_caller *c)
 	socklen_t len = sizeof(int);
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-
 	struct stat st;
 
 	c->is_socket = getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
