@@ -73,7 +73,7 @@ static uint64_t kernel_slack(uint64_t t, const struct cs_wait_slack *s)
 {
 	if (!s->timer_slack_ns)
 		return 0;
-	uint64_t share = t / s->divisor;
+	uint64_t share = s->divisor ? t / s->divisor : 0;
 	if (share > CS_WAIT_SLACK_MAX)
 		share = CS_WAIT_SLACK_MAX;
 	return share > s->timer_slack_ns ? share : s->timer_slack_ns;
@@ -81,7 +81,8 @@ static uint64_t kernel_slack(uint64_t t, const struct cs_wait_slack *s)
 
 static void test_aim_against_slack(void **state)
 {
-	const struct cs_wait_slack usual = {50000, 1000}, niced = {50000, 200};
+	const struct cs_wait_slack usual = {50000, 1000}, niced = {50000, 200},
+				   sleep = {50000, 0};
 	/* 10 ms: the timer slack (50 us) is more than a thousandth. */
 	assert_true(cs_deadline_aim(NOW + 10 * MS, NOW, &usual) ==
 		    NOW + 10 * MS - 50000);
@@ -90,14 +91,18 @@ static void test_aim_against_slack(void **state)
 		    NOW + 100 * MS - 99900);
 	uint64_t aim = cs_deadline_aim(NOW + 100 * MS, NOW, &niced);
 	assert_true(aim == NOW + 100 * MS - 497512);
+	/* A sleep: the timer slack alone, however long it is. */
+	assert_true(cs_deadline_aim(NOW + 100 * MS, NOW, &sleep) ==
+		    NOW + 100 * MS - 50000);
 	/* 1000 s: the slack stops at 100 ms. */
 	assert_true(cs_deadline_aim(NOW + 1000000 * MS, NOW, &usual) ==
 		    NOW + 1000000 * MS - CS_WAIT_SLACK_MAX);
 	/* Whatever is left, the aimed timeout plus its slack ends at the
 	 * wake-up, within a microsecond, and never after it. */
 	for (uint64_t left = 50001; left < 400 * CS_NS_PER_S; left = left * 3 / 2) {
-		for (int i = 0; i < 2; i++) {
-			const struct cs_wait_slack *s = i ? &niced : &usual;
+		for (int i = 0; i < 3; i++) {
+			const struct cs_wait_slack *s =
+				i == 2 ? &sleep : i ? &niced : &usual;
 			uint64_t t = cs_deadline_aim(NOW + left, NOW, s) - NOW;
 			uint64_t end = t + kernel_slack(t, s);
 			assert_true(end <= left);
