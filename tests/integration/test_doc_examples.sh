@@ -33,6 +33,7 @@ NOT_RUN=(
 	'docs/PERFORMANCE.md' 'BENCH_ONLY=eventloop make bench' 'minutes of wrk load on nginx, redis and node'
 	'docs/PERFORMANCE.md' 'make build/bench/bench_calls' 'a measurement of the trap, with the bench programs of make bench'
 	'docs/PERFORMANCE.md' "cat >never.cfg <<'CFG'" 'a measurement under callgrind, with the bench programs of make bench'
+	'docs/PERFORMANCE.md' 'build/chaos-shim-ctl -s acc load *' 'a measurement of seconds, with the bench programs of make bench'
 )
 
 # --- finding blocks --------------------------------------------------------
