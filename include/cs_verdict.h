@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cs_addr.h"
+#include "cs_http.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
 #include "cs_table.h"
@@ -26,6 +27,9 @@ struct cs_match {
 	const char *host;                /* dns */
 	bool monotonic;                  /* clock: a monotonic clock is read */
 	bool cert_check;                 /* clock: a certificate check's time */
+	/* The HTTP/1.x request whose line this write starts, or NULL: HTTP
+	 * faults match only such writes. */
+	const struct cs_http_request *http;
 };
 
 /* What the injected rules decided, to be applied by the call site. */
@@ -39,6 +43,10 @@ struct cs_action {
 	uint32_t hang_ms;
 	bool skewed; /* clock_skew: the first matching rule's clock */
 	struct cs_skew skew;
+	/* http_response: the rule whose response the request gets (it is
+	 * not sent); http_delay: how late the response's first byte is. */
+	const struct cs_rule *http_response;
+	uint64_t http_delay_ns;
 };
 
 /* An action that does nothing. */
@@ -67,6 +75,10 @@ cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
 		return false;
 	if (rule->has_local &&
 	    (!m->local || !cs_endpoint_matches(&rule->local, m->local)))
+		return false;
+	if ((rule->fault == CS_FAULT_HTTP_RESPONSE ||
+	     rule->fault == CS_FAULT_HTTP_DELAY) &&
+	    (!m->http || !cs_http_rule_takes(rule, m->http)))
 		return false;
 	return cs_host_matches(rule->host, m->host);
 }

@@ -22,7 +22,8 @@ static const char *const family_names[CS_FAM_COUNT] = {
 
 static const char *const fault_names[CS_FAULT_COUNT] = {
 	"latency", "reset", "drop", "error", "slice",
-	"bandwidth", "kill", "clock_skew", "loss",
+	"bandwidth", "kill", "clock_skew", "loss", "http_response",
+	"http_delay",
 };
 
 /* Aliases follow their canonical name so that number-to-name lookups,

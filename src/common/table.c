@@ -23,6 +23,8 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 	[CS_FAULT_LOSS] = CS_BIT(CS_FAM_CONNECT) | CS_BIT(CS_FAM_SEND) |
 			  CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ) |
 			  CS_BIT(CS_FAM_SSL_WRITE),
+	[CS_FAULT_HTTP_RESPONSE] = CS_HTTP_REQUEST_FAMILIES,
+	[CS_FAULT_HTTP_DELAY] = CS_HTTP_REQUEST_FAMILIES,
 };
 
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls)
@@ -53,6 +55,11 @@ uint32_t cs_table_armed_mask(const struct cs_table *table)
 			mask |= CS_ARM_CERT_CHECK;
 		else
 			mask |= r->calls & CS_ALL_FAMILIES;
+		/* A request written on a socket or in a TLS session is answered
+		 * through the receives, which see the sockets' readiness too. */
+		if (r->fault == CS_FAULT_HTTP_RESPONSE ||
+		    r->fault == CS_FAULT_HTTP_DELAY)
+			mask |= CS_HTTP_RESPONSE_FAMILIES;
 	}
 	return mask;
 }

@@ -37,6 +37,7 @@ static void test_faults(void **state)
 	static const char *const names[] = {
 		"latency", "reset", "drop", "error",
 		"slice", "bandwidth", "kill", "clock_skew", "loss",
+		"http_response", "http_delay",
 	};
 	assert_int_equal(sizeof(names) / sizeof(names[0]), CS_FAULT_COUNT);
 	for (int f = 0; f < CS_FAULT_COUNT; f++) {
