@@ -62,6 +62,12 @@ enum cs_fault {
 	CS_FAULT_COUNT
 };
 
+/* The faults that act on HTTP requests. */
+static inline bool cs_fault_is_http(unsigned fault)
+{
+	return fault == CS_FAULT_HTTP_RESPONSE || fault == CS_FAULT_HTTP_DELAY;
+}
+
 enum cs_proto { CS_PROTO_ANY, CS_PROTO_TCP, CS_PROTO_UDP };
 enum cs_scope { CS_SCOPE_PROCESS, CS_SCOPE_TLS };
 

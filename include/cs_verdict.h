@@ -52,12 +52,14 @@ struct cs_action {
 /* An action that does nothing. */
 void cs_action_clear(struct cs_action *action);
 
-/* Whether rule (enabled or not) takes a call like m. Inline: the shim's
- * engine runs it for every rule on its slow path. */
+/* "*.example.com" matches any name below example.com; otherwise exact. */
 bool cs_host_matches(const char *pattern, const char *host);
 
+/* Whether rule (enabled or not) takes a call like m, its request aside:
+ * for an HTTP fault, whether the rule watches the connection. Inline: the
+ * shim's engine runs it for every rule on its slow path. */
 static inline __attribute__((always_inline)) bool
-cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
+cs_rule_watches(const struct cs_rule *rule, const struct cs_match *m)
 {
 	if (!rule->enabled || !(rule->calls & CS_BIT(m->family)))
 		return false;
@@ -76,11 +78,18 @@ cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
 	if (rule->has_local &&
 	    (!m->local || !cs_endpoint_matches(&rule->local, m->local)))
 		return false;
-	if ((rule->fault == CS_FAULT_HTTP_RESPONSE ||
-	     rule->fault == CS_FAULT_HTTP_DELAY) &&
-	    (!m->http || !cs_http_rule_takes(rule, m->http)))
-		return false;
 	return cs_host_matches(rule->host, m->host);
+}
+
+/* Whether rule takes a call like m: an HTTP fault only a write that
+ * starts a request its http_method and http_path take. */
+static inline __attribute__((always_inline)) bool
+cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
+{
+	if (!cs_rule_watches(rule, m))
+		return false;
+	return !cs_fault_is_http(rule->fault) ||
+	       (m->http && cs_http_rule_takes(rule, m->http));
 }
 
 /* Whether the rule runs now (CLOCK_MONOTONIC ns): inside its time window,

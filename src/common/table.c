@@ -57,8 +57,7 @@ uint32_t cs_table_armed_mask(const struct cs_table *table)
 			mask |= r->calls & CS_ALL_FAMILIES;
 		/* A request written on a socket or in a TLS session is answered
 		 * through the receives, which see the sockets' readiness too. */
-		if (r->fault == CS_FAULT_HTTP_RESPONSE ||
-		    r->fault == CS_FAULT_HTTP_DELAY)
+		if (cs_fault_is_http(r->fault))
 			mask |= CS_HTTP_RESPONSE_FAMILIES;
 	}
 	return mask;

@@ -27,6 +27,7 @@ match_of(const struct cs_call *call)
 		.host = call->host,
 		.monotonic = call->monotonic,
 		.cert_check = call->cert_check,
+		.http = call->http,
 	};
 }
 
@@ -122,7 +123,10 @@ void cs_engine_summarize(const struct cs_table *table,
 			clear |= CS_NEEDS_REALTIME;
 		for (int f = 0; f < CS_FAM_COUNT; f++)
 			if (r->calls & CS_BIT(f))
-				needs[f] &= (uint8_t)~clear;
+				needs[f] = (uint8_t)((needs[f] & ~clear) |
+						     (cs_fault_is_http(r->fault)
+							      ? CS_HTTP_WATCHED
+							      : 0));
 	}
 }
 
@@ -134,6 +138,22 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
 	    (!sock || (sock->kind != CS_FD_TCP && sock->kind != CS_FD_UDP)))
 		return true;
 	return (needs & CS_NEEDS_REALTIME) && monotonic;
+}
+
+/* Whether rule may act on a call like m: it watches it, or it is an HTTP
+ * fault that hands its response over through the receives of a
+ * connection whose requests it watches (plain or in TLS). */
+static bool may_act(const struct cs_rule *rule, struct cs_match m)
+{
+	if (cs_rule_watches(rule, &m))
+		return true;
+	if (!cs_fault_is_http(rule->fault) || m.family != CS_FAM_RECV)
+		return false;
+	m.family = CS_FAM_SEND;
+	if (cs_rule_watches(rule, &m))
+		return true;
+	m.family = CS_FAM_SSL_WRITE;
+	return cs_rule_watches(rule, &m);
 }
 
 /* The families of the quiet lane that no enabled rule can match on a
@@ -151,7 +171,7 @@ static uint32_t quiet_families(const struct cs_snapshot *snap,
 		struct cs_match m = match_of(&probe);
 		uint32_t i = 0;
 		while (i < snap->table.nrules &&
-		       !cs_rule_matches(&snap->table.rules[i], &m))
+		       !may_act(&snap->table.rules[i], m))
 			i++;
 		if (i == snap->table.nrules)
 			quiet |= CS_BIT(f);
@@ -233,4 +253,66 @@ bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 	errno = saved;
 	depth--;
 	return any;
+}
+
+/* Runs fn on every enabled HTTP fault of the snapshot that watches call
+ * and runs in this program, now; true when there is one. */
+static bool each_http_watcher(const struct cs_call *call,
+			      void (*fn)(const struct cs_snapshot *snap,
+					 uint32_t i, const struct cs_call *call))
+{
+	if (depth)
+		return false;
+	depth++;
+	int saved = errno;
+	cs_snapshot_refresh();
+	bool any = false;
+	const struct cs_snapshot *snap = cs_snapshot_read_lock();
+	struct cs_match m = match_of(call);
+	for (uint32_t i = 0; snap->valid && i < snap->table.nrules; i++) {
+		const struct cs_rule *rule = &snap->table.rules[i];
+		if (!cs_fault_is_http(rule->fault) || !cs_rule_watches(rule, &m) ||
+		    !scheduled(snap, i))
+			continue;
+		any = true;
+		if (!fn)
+			break;
+		fn(snap, i, call);
+	}
+	cs_snapshot_read_unlock();
+	errno = saved;
+	depth--;
+	return any;
+}
+
+bool cs_engine_http_watched(enum cs_family family)
+{
+	uint8_t needs = cs_snapshot_needs(family);
+	if (!needs && !depth) { /* nothing known, or nothing needed */
+		depth++;
+		int saved = errno;
+		cs_snapshot_refresh();
+		errno = saved;
+		depth--;
+		needs = cs_snapshot_needs(family);
+	}
+	return needs & CS_HTTP_WATCHED;
+}
+
+bool cs_engine_http_watches(const struct cs_call *call)
+{
+	return each_http_watcher(call, NULL);
+}
+
+static void count_http2(const struct cs_snapshot *snap, uint32_t i,
+			const struct cs_call *call)
+{
+	__atomic_fetch_add(&cs_seg->counters[i].http2_passed, 1,
+			   __ATOMIC_RELAXED);
+	cs_eventlog_write(call, &snap->table.rules[i], 0);
+}
+
+void cs_engine_http2(const struct cs_call *call)
+{
+	each_http_watcher(call, count_http2);
 }

@@ -362,6 +362,9 @@ struct cs_call {
 	const char *host;               /* dns */
 	bool monotonic;                 /* clock: a monotonic clock is read */
 	bool cert_check;                /* clock: a certificate check's time */
+	/* A write that starts an HTTP/1.x request: the request line. */
+	const struct cs_http_request *http;
+	bool http2; /* an HTTP/2 connection an HTTP fault lets through */
 };
 
 /* Conditions shared by every enabled rule of a family: a call that fails
@@ -369,6 +372,7 @@ struct cs_call {
 enum cs_needs {
 	CS_NEEDS_IP = 1,       /* an IPv4 or IPv6 socket (proto, an address) */
 	CS_NEEDS_REALTIME = 2, /* clock: only skews of the realtime clocks */
+	CS_HTTP_WATCHED = 4,   /* not a need: an HTTP fault watches writes */
 };
 
 /* Fills needs[family] with the CS_NEEDS_* of table's enabled rules. */
@@ -384,6 +388,18 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
  * recurses: a call made from inside the shim (or its signal handlers while
  * it works) passes through. Keeps errno. */
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action);
+
+/* Whether an HTTP fault watches writes of family (the snapshot is
+ * refreshed first when it is behind). */
+bool cs_engine_http_watched(enum cs_family family);
+
+/* Whether an HTTP fault watches the connection of call (a write, before
+ * its request is known): its bytes are then followed (http.c). */
+bool cs_engine_http_watches(const struct cs_call *call);
+
+/* The connection of call speaks HTTP/2: every HTTP fault that watches it
+ * counts it as let through, and logs it. */
+void cs_engine_http2(const struct cs_call *call);
 
 /* ---- program.c: the program, for `process` patterns ------------------- */
 
@@ -508,6 +524,9 @@ struct cs_hold {
 	/* send latency: mapped on first use; read without the lock by the
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
+	/* HTTP faults: the connection's requests and a made-up reply
+	 * (http.c), mapped on first use */
+	struct cs_http_conn *http;
 	uint64_t ino;        /* the socket the data calls held it for */
 	/* An epoll fd: the segment's state word when its registrations were
 	 * read from the kernel, plus one (0: never; epoll_learn.c). */
@@ -696,6 +715,86 @@ void cs_tls_gate_hold(int fd, enum cs_family family, uint64_t delay_ns);
 void cs_tls_gate_open(SSL *ssl, int fd);
 void cs_tls_gate_close(SSL *ssl);
 
+/* ---- http_conn.c: one connection's HTTP requests and fabricated reply -- */
+
+enum cs_http_stage {
+	CS_HTTP_AT_LINE,    /* the next byte written starts a request */
+	CS_HTTP_IN_REQUEST, /* the rest of a request (its tracker) */
+	CS_HTTP_NOT_HTTP,   /* another protocol, or HTTP/2: not followed */
+};
+
+/* Where the connection's writes are among its requests. */
+struct cs_http_follow {
+	uint8_t stage; /* enum cs_http_stage */
+	bool swallow;  /* the request under way is answered by the shim */
+	struct cs_http_tracker tracker;
+};
+
+struct cs_http_conn {
+	struct cs_http_follow follow;
+	bool reply_close; /* after the reply, the end of the connection */
+	bool reply_ready; /* the reply can be read (the request's head is in) */
+	bool read_shut;   /* the socket was shut for reading after the reply */
+	uint16_t held;    /* bytes of a begun request line, not sent yet */
+	uint32_t reply_len, reply_read; /* what the reply has, what was read */
+	uint64_t delay_ns; /* http_delay: the next response's first byte late */
+	char line[CS_HTTP_LINE_MAX];
+	char reply[CS_HTTP_RESPONSE_MAX];
+};
+
+enum cs_http_step {
+	CS_HTTP_PASS,      /* no request starts here: len bytes go on */
+	CS_HTTP_HELD,      /* all of it joined a begun request line */
+	CS_HTTP_SWALLOWED, /* len bytes of a request the shim answers */
+	CS_HTTP_REQUEST,   /* it starts req: the rules decide; len bytes */
+	CS_HTTP_H2,        /* the HTTP/2 preface: passes, not followed */
+};
+
+/* One write, as the connection's requests see it. */
+struct cs_http_write {
+	struct cs_http_request req;
+	size_t len;    /* bytes of the write up to the end of its request */
+	uint16_t held; /* request line bytes held back before it */
+	struct cs_http_follow before; /* to count what was really sent */
+};
+
+/* Follows a write of the program (iov, total bytes) on connection c.
+ * A passing write is followed as if all len bytes went out: once the
+ * real call has said how many did, cs_http_conn_sent. */
+enum cs_http_step cs_http_conn_write(struct cs_http_conn *c,
+				     const struct iovec *iov, int iovcnt,
+				     struct cs_http_write *w);
+/* Only sent bytes of the write went out (or none, for -1). */
+void cs_http_conn_sent(struct cs_http_conn *c, const struct cs_http_write *w,
+		       const struct iovec *iov, int iovcnt, ssize_t sent);
+/* The request w starts gets rule's response instead of the server's:
+ * what it wrote, and writes of the rest of it, are taken in. */
+void cs_http_conn_answer(struct cs_http_conn *c, const struct cs_rule *rule,
+			 const struct cs_http_write *w);
+/* Copies what is left of the reply into iov; peek leaves it there. */
+size_t cs_http_conn_read(struct cs_http_conn *c, const struct iovec *iov,
+			 int iovcnt, bool peek);
+/* Whether a reply waits to be read. */
+static inline bool cs_http_conn_replying(const struct cs_http_conn *c)
+{
+	return c && c->reply_ready && c->reply_read < c->reply_len;
+}
+/* Maps a fresh connection state; NULL without memory. */
+struct cs_http_conn *cs_http_conn_new(void);
+void cs_http_conn_free(struct cs_http_conn *c);
+
+/* ---- http.c: HTTP faults on plain sockets ----------------------------- */
+
+struct cs_io;
+/* A send on a TCP socket while an HTTP fault watches sends: follows the
+ * connection's requests and runs the rules with the request a write
+ * starts. Returns what the send returns. */
+ssize_t cs_http_send(const struct cs_io *io, const struct cs_fdinfo *sock);
+/* A receive on fd, whose state h holds an HTTP connection: a reply waiting
+ * is read (true, *r its result; h let go), and the first byte of a
+ * response http_delay makes late is put in the delay queue. */
+bool cs_http_recv(const struct cs_io *io, struct cs_hold *h, ssize_t *r);
+
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 
 void cs_eventlog_set_override(const char *path); /* CHAOS_SHIM_LOG */
@@ -755,6 +854,20 @@ static inline size_t cs_iov_len(const struct iovec *iov, int iovcnt)
 /* The slow path shared by every data call: passes non-sockets through,
  * matches the rules, applies the faults, and calls io->real. */
 ssize_t cs_sockio(const struct cs_io *io);
+
+/* A send that starts an HTTP request (http.c): the rules see the request,
+ * and decided answers the call itself (true, *r its result) or lets the
+ * faults apply. */
+struct cs_sockio_http {
+	const struct cs_http_request *req;
+	bool (*decided)(const struct cs_io *io, const struct cs_action *action,
+			void *arg, ssize_t *r);
+	void *arg;
+};
+
+/* cs_sockio on a socket, with the HTTP request a send starts (or NULL). */
+ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sock,
+		       const struct cs_sockio_http *http);
 
 #pragma GCC visibility pop
 

@@ -176,6 +176,8 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 	if (!h)
 		return false;
 	cs_hold_claim(h, sock->ino);
+	if (!sending(io) && h->http && cs_http_recv(io, h, r))
+		return true;
 	uint64_t now = cs_now_ns();
 	if (h->partitioned) {
 		*r = partitioned(io, h);
@@ -330,6 +332,16 @@ ssize_t cs_sockio(const struct cs_io *io)
 	cs_fdinfo_get(io->fd, &sock);
 	if (sock.kind == CS_FD_NOT_SOCKET)
 		return io->real(io, io->iov, io->iovcnt);
+	if (sending(io) && sock.kind == CS_FD_TCP && !io->lengths_only &&
+	    cs_engine_http_watched(CS_FAM_SEND))
+		return cs_http_send(io, &sock);
+	return cs_sockio_with(io, &sock, NULL);
+}
+
+ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sockp,
+		       const struct cs_sockio_http *http)
+{
+	struct cs_fdinfo sock = *sockp;
 	ssize_t r;
 	if (held(io, &sock, &r))
 		return r;
@@ -338,7 +350,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 	struct cs_call call = {.family = io->family,
 			       .name = io->name,
 			       .fd = io->fd,
-			       .sock = &sock};
+			       .sock = &sock,
+			       .http = http ? http->req : NULL};
 	if (io->to) {
 		cs_sockaddr_from(io->to, io->tolen, &to);
 		call.peer = &to;
@@ -349,7 +362,10 @@ ssize_t cs_sockio(const struct cs_io *io)
 			   cs_hold_active_fd(io->fd);
 	for (;;) {
 		struct cs_action action;
-		if (!cs_engine_decide(&call, &action)) {
+		bool decided = cs_engine_decide(&call, &action);
+		if (http && http->decided(io, &action, http->arg, &r))
+			return r;
+		if (!decided) {
 			if (queued_send && send_queued(io, &sock, 0, &r))
 				return r;
 			return io->real(io, io->iov, io->iovcnt);
