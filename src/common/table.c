@@ -56,9 +56,13 @@ uint32_t cs_table_armed_mask(const struct cs_table *table)
 		else
 			mask |= r->calls & CS_ALL_FAMILIES;
 		/* A request written on a socket or in a TLS session is answered
-		 * through the receives, which see the sockets' readiness too. */
+		 * through the receives, which see the sockets' readiness too;
+		 * a TLS session's socket is learnt at its handshake. */
 		if (cs_fault_is_http(r->fault))
-			mask |= CS_HTTP_RESPONSE_FAMILIES;
+			mask |= CS_HTTP_RESPONSE_FAMILIES |
+				(r->calls & CS_BIT(CS_FAM_SSL_WRITE)
+					 ? CS_BIT(CS_FAM_SSL_HANDSHAKE)
+					 : 0);
 	}
 	return mask;
 }

@@ -14,9 +14,7 @@
 
 #define IOV_CUT 64
 
-/* A reply that ends the connection, once readable: the socket is shut for
- * reading, as the server's close would leave it. */
-static void settle(int fd, struct cs_http_conn *c)
+void cs_http_settle(int fd, struct cs_http_conn *c)
 {
 	if (c->reply_ready && c->reply_close && !c->read_shut) {
 		int saved = errno;
@@ -26,20 +24,19 @@ static void settle(int fd, struct cs_http_conn *c)
 	}
 }
 
-/* The connection state of the socket a send is on, with its hold locked;
- * made when an HTTP fault watches the connection. NULL (nothing locked)
- * when there is none. */
-static struct cs_http_conn *conn_locked(const struct cs_io *io,
-					const struct cs_fdinfo *sock,
-					const struct cs_call *call,
-					struct cs_hold **h)
+struct cs_http_conn *cs_http_conn_locked(int fd, const struct cs_fdinfo *sock,
+					 const struct cs_call *call,
+					 struct cs_hold **h)
 {
-	*h = cs_hold_lock(io->fd, true);
+	*h = cs_hold_lock(fd, true);
 	if (!*h)
 		return NULL;
 	cs_hold_claim(*h, sock->ino);
-	if (!(*h)->http && cs_engine_http_watches(call))
+	if (!(*h)->http && cs_engine_http_watches(call)) {
 		(*h)->http = cs_http_conn_new();
+		if ((*h)->http)
+			(*h)->http->tls = call->family == CS_FAM_SSL_WRITE;
+	}
 	if (!(*h)->http)
 		cs_hold_unlock(*h, cs_now_ns());
 	return (*h)->http;
@@ -86,7 +83,7 @@ static bool decided(const struct cs_io *io, const struct cs_action *action,
 	}
 	if (answered) {
 		cs_http_conn_answer(d->c, action->http_response, d->w);
-		settle(d->fd, d->c);
+		cs_http_settle(d->fd, d->c);
 		*r = (ssize_t)d->w->len;
 	} else {
 		if (d->w->held)
@@ -105,19 +102,24 @@ ssize_t cs_http_send(const struct cs_io *io, const struct cs_fdinfo *sock)
 			       .fd = io->fd,
 			       .sock = sock};
 	struct cs_hold *h;
-	struct cs_http_conn *c = conn_locked(io, sock, &call, &h);
-	if (!c)
+	struct cs_http_conn *c = cs_http_conn_locked(io->fd, sock, &call, &h);
+	if (c && c->tls) /* TLS records: its requests are inside */
+		cs_hold_unlock(h, cs_now_ns());
+	if (!c || c->tls)
 		return cs_sockio_with(io, sock, NULL);
 	struct cs_http_write w;
 	enum cs_http_step step = cs_http_conn_write(c, io->iov, io->iovcnt, &w);
 	if (step == CS_HTTP_HELD || step == CS_HTTP_SWALLOWED) {
-		settle(io->fd, c);
+		cs_http_settle(io->fd, c);
 		cs_hold_unlock(h, cs_now_ns());
 		return (ssize_t)w.len;
 	}
 	cs_hold_unlock(h, cs_now_ns());
-	if (step == CS_HTTP_H2)
+	if (step == CS_HTTP_H2) {
+		call.http2 = true;
 		cs_engine_http2(&call);
+		call.http2 = false;
+	}
 
 	/* The write is cut where its request ends: the next starts a write
 	 * of its own, and meets the rules with its own line. */
@@ -183,6 +185,8 @@ static struct cs_hold *first_bytes_late(const struct cs_io *io,
 bool cs_http_recv(const struct cs_io *io, struct cs_hold *h, ssize_t *r)
 {
 	struct cs_http_conn *c = h->http;
+	if (c->tls) /* the reply is the session's to read */
+		return false;
 	if (cs_http_conn_replying(c) && !io->lengths_only) {
 		*r = (ssize_t)cs_http_conn_read(c, io->iov, io->iovcnt,
 						io->flags & MSG_PEEK);

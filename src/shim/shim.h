@@ -735,6 +735,7 @@ struct cs_http_conn {
 	bool reply_close; /* after the reply, the end of the connection */
 	bool reply_ready; /* the reply can be read (the request's head is in) */
 	bool read_shut;   /* the socket was shut for reading after the reply */
+	bool tls;         /* the requests are inside the socket's TLS session */
 	uint16_t held;    /* bytes of a begun request line, not sent yet */
 	uint32_t reply_len, reply_read; /* what the reply has, what was read */
 	uint64_t delay_ns; /* http_delay: the next response's first byte late */
@@ -785,6 +786,17 @@ void cs_http_conn_free(struct cs_http_conn *c);
 
 /* ---- http.c: HTTP faults on plain sockets ----------------------------- */
 
+/* The HTTP connection on socket fd, its hold locked (*h); made, for the
+ * family of call, when an HTTP fault watches it. NULL (nothing locked)
+ * when there is none. */
+struct cs_http_conn *cs_http_conn_locked(int fd, const struct cs_fdinfo *sock,
+					 const struct cs_call *call,
+					 struct cs_hold **h);
+/* Once a reply that ends the connection can be read, the socket is shut
+ * for reading, as the server's close would leave it: the kernel reports
+ * it readable, and the read after the reply finds the end. */
+void cs_http_settle(int fd, struct cs_http_conn *c);
+
 struct cs_io;
 /* A send on a TCP socket while an HTTP fault watches sends: follows the
  * connection's requests and runs the rules with the request a write
@@ -794,6 +806,40 @@ ssize_t cs_http_send(const struct cs_io *io, const struct cs_fdinfo *sock);
  * is read (true, *r its result; h let go), and the first byte of a
  * response http_delay makes late is put in the delay queue. */
 bool cs_http_recv(const struct cs_io *io, struct cs_hold *h, ssize_t *r);
+
+/* ---- tls_http.c: HTTP faults inside TLS sessions ---------------------- */
+
+/* The session whose handshake or read runs in this thread: the socket
+ * calls made meanwhile are its, which gives the socket of a session on
+ * the program's own BIO (curl). */
+extern CS_TLS SSL *cs_tls_learning;
+/* A socket call on fd while cs_tls_learning is set. */
+void cs_tls_learn(int fd, const struct cs_fdinfo *sock);
+
+/* An SSL_write followed for its HTTP requests. */
+struct cs_tls_http {
+	int fd; /* the session's socket; -1: not followed */
+	enum cs_http_step step;
+	struct cs_http_write w;
+	struct iovec iov;
+};
+
+/* Follows a write of num bytes on ssl (whose socket is sock, as far as
+ * known); CS_HTTP_HELD and CS_HTTP_SWALLOWED take it in whole, and
+ * CS_HTTP_REQUEST asks the rules with t->w.req. */
+enum cs_http_step cs_tls_http_write(SSL *ssl, const void *buf, size_t num,
+				    struct cs_tls_http *t);
+/* The rules decided on the request t starts: true when it is answered
+ * (the write is taken in); else held line bytes go first (real_write). */
+bool cs_tls_http_decided(SSL *ssl, struct cs_tls_http *t,
+			 const struct cs_action *action);
+/* done bytes of the write went out (or none, for -1). */
+void cs_tls_http_sent(struct cs_tls_http *t, ssize_t done);
+/* An SSL_read of up to num bytes: true when a made-up reply filled it
+ * (*got bytes); else *late_ns is the http_delay the response's first
+ * bytes take, if any. */
+bool cs_tls_http_read(SSL *ssl, void *buf, size_t num, size_t *got,
+		      uint64_t *late_ns);
 
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 

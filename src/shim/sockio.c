@@ -332,6 +332,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 	cs_fdinfo_get(io->fd, &sock);
 	if (sock.kind == CS_FD_NOT_SOCKET)
 		return io->real(io, io->iov, io->iovcnt);
+	if (cs_tls_learning)
+		cs_tls_learn(io->fd, &sock);
 	if (sending(io) && sock.kind == CS_FD_TCP && !io->lengths_only &&
 	    cs_engine_http_watched(CS_FAM_SEND))
 		return cs_http_send(io, &sock);
