@@ -72,9 +72,13 @@ static int text_fail(const struct cs_key *k, const char *s, size_t room,
 				     "'%s' is longer than %zu bytes", k->name,
 				     room ? room - 1 : 0);
 	why = k->refuses ? k->refuses(s) : NULL;
-	if (why)
-		return cs_where_fail(w, err, errlen, "'%s' of '%s' %s", s,
-				     k->name, why);
+	if (why) {
+		/* Escaped, so that the message stays one line. */
+		char shown[4 * CS_PARAM_TEXT_MAX + 3];
+		size_t n = cs_config_quote(s, shown, sizeof(shown));
+		return cs_where_fail(w, err, errlen, "'%.*s' of '%s' %s",
+				     (int)(n - 2), shown + 1, k->name, why);
+	}
 	return 0;
 }
 
