@@ -57,3 +57,11 @@ assert_eq 3 "$(requests_in)" "requests after the kept-alive session"
 assert_exit 0 "$CTL" run -p keepalive.cfg -- curl -sS --cacert ca.pem \
 	-w ' %{http_code} %{num_connects}\n' "https://localhost:$PORT/a" "https://localhost:$PORT/b"
 assert_eq $'busy\n 503 1\nhello /b\n 200 0' "$OUT" "curl: 503, then 200 on the same connection"
+assert_eq 4 "$(requests_in)" "requests after curl's kept-alive connection"
+
+# The shipped profile http-503 does the same to curl over HTTPS.
+assert_exit 0 "$CTL" run -p http-503 -- \
+	curl --no-progress-meter --retry 1 --cacert ca.pem -o profile.out "$url"
+assert_match 'HTTP error.*Will retry in 1 seconds' "$ERR" "curl under the http-503 profile"
+assert_eq "hello /api/items" "$(cat profile.out)" "curl's output under the http-503 profile"
+assert_eq 5 "$(requests_in)" "requests after the http-503 profile"
