@@ -229,71 +229,88 @@ static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call
 	return any;
 }
 
+/* Runs fn on the current snapshot, refreshed first, unless the shim is
+ * inside a call of its own (then false). Keeps errno. */
+static bool on_snapshot(bool (*fn)(const struct cs_snapshot *snap, void *arg),
+			void *arg)
+{
+	if (depth)
+		return false;
+	depth++;
+	int saved = errno;
+	cs_snapshot_refresh();
+	const struct cs_snapshot *snap = cs_snapshot_read_lock();
+	bool any = snap->valid && fn(snap, arg);
+	cs_snapshot_read_unlock();
+	errno = saved;
+	depth--;
+	return any;
+}
+
+struct deciding {
+	const struct cs_call *call;
+	struct cs_action *action;
+	bool learn;
+};
+
+static bool decide(const struct cs_snapshot *snap, void *arg)
+{
+	struct deciding *d = arg;
+	if (d->learn)
+		cs_fdinfo_set_quiet(d->call->fd, d->call->sock, snap->generation,
+				    quiet_families(snap, d->call->sock));
+	return run_rules(snap, d->call, d->action);
+}
+
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 {
 	cs_action_clear(action);
 	if (depth)
 		return false;
-	bool learn = learns_quiet(call);
-	if (!learn && cs_engine_skips(call->family, call->sock, call->monotonic))
+	struct deciding d = {call, action, learns_quiet(call)};
+	if (!d.learn && cs_engine_skips(call->family, call->sock, call->monotonic))
 		return false;
-	depth++;
-	int saved = errno;
-	cs_snapshot_refresh();
-	bool any = false;
-	const struct cs_snapshot *snap = cs_snapshot_read_lock();
-	if (snap->valid) {
-		if (learn)
-			cs_fdinfo_set_quiet(call->fd, call->sock,
-					    snap->generation,
-					    quiet_families(snap, call->sock));
-		any = run_rules(snap, call, action);
-	}
-	cs_snapshot_read_unlock();
-	errno = saved;
-	depth--;
-	return any;
+	return on_snapshot(decide, &d);
 }
 
-/* Runs fn on every enabled HTTP fault of the snapshot that watches call
- * and runs in this program, now; true when there is one. */
-static bool each_http_watcher(const struct cs_call *call,
-			      void (*fn)(const struct cs_snapshot *snap,
-					 uint32_t i, const struct cs_call *call))
+/* Every enabled HTTP fault of the snapshot that watches a call and runs
+ * in this program now: fn is run on each (none: only whether there is
+ * one). */
+struct watchers {
+	const struct cs_call *call;
+	void (*fn)(const struct cs_snapshot *snap, uint32_t i,
+		   const struct cs_call *call);
+};
+
+static bool each_http_watcher(const struct cs_snapshot *snap, void *arg)
 {
-	if (depth)
-		return false;
-	depth++;
-	int saved = errno;
-	cs_snapshot_refresh();
+	const struct watchers *w = arg;
+	struct cs_match m = match_of(w->call);
 	bool any = false;
-	const struct cs_snapshot *snap = cs_snapshot_read_lock();
-	struct cs_match m = match_of(call);
-	for (uint32_t i = 0; snap->valid && i < snap->table.nrules; i++) {
+	for (uint32_t i = 0; i < snap->table.nrules; i++) {
 		const struct cs_rule *rule = &snap->table.rules[i];
 		if (!cs_fault_is_http(rule->fault) || !cs_rule_watches(rule, &m) ||
 		    !scheduled(snap, i))
 			continue;
 		any = true;
-		if (!fn)
+		if (!w->fn)
 			break;
-		fn(snap, i, call);
+		w->fn(snap, i, w->call);
 	}
-	cs_snapshot_read_unlock();
-	errno = saved;
-	depth--;
 	return any;
+}
+
+static bool nothing(const struct cs_snapshot *snap, void *arg)
+{
+	(void)snap, (void)arg;
+	return false;
 }
 
 bool cs_engine_http_watched(enum cs_family family)
 {
 	uint8_t needs = cs_snapshot_needs(family);
-	if (!needs && !depth) { /* nothing known, or nothing needed */
-		depth++;
-		int saved = errno;
-		cs_snapshot_refresh();
-		errno = saved;
-		depth--;
+	if (!needs) { /* nothing known, or nothing needed */
+		on_snapshot(nothing, NULL);
 		needs = cs_snapshot_needs(family);
 	}
 	return needs & CS_HTTP_WATCHED;
@@ -301,7 +318,8 @@ bool cs_engine_http_watched(enum cs_family family)
 
 bool cs_engine_http_watches(const struct cs_call *call)
 {
-	return each_http_watcher(call, NULL);
+	struct watchers w = {call, NULL};
+	return on_snapshot(each_http_watcher, &w);
 }
 
 static void count_http2(const struct cs_snapshot *snap, uint32_t i,
@@ -314,5 +332,6 @@ static void count_http2(const struct cs_snapshot *snap, uint32_t i,
 
 void cs_engine_http2(const struct cs_call *call)
 {
-	each_http_watcher(call, count_http2);
+	struct watchers w = {call, count_http2};
+	on_snapshot(each_http_watcher, &w);
 }

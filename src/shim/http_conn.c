@@ -42,14 +42,6 @@ static size_t gather(const struct iovec *iov, int iovcnt, size_t skip,
 	return n;
 }
 
-static size_t iov_bytes(const struct iovec *iov, int iovcnt)
-{
-	size_t n = 0;
-	for (int i = 0; i < iovcnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
 /* Follows the bytes of iov from skip on, up to max of them, through the
  * request under way; returns how many belong to it. */
 static size_t follow(struct cs_http_follow *f, const struct iovec *iov,
@@ -89,7 +81,7 @@ enum cs_http_step cs_http_conn_write(struct cs_http_conn *c,
 				     const struct iovec *iov, int iovcnt,
 				     struct cs_http_write *w)
 {
-	size_t total = iov_bytes(iov, iovcnt);
+	size_t total = cs_iov_total(iov, iovcnt);
 	char line[CS_HTTP_LINE_MAX];
 
 	w->before = c->follow;

@@ -462,6 +462,8 @@ bool cs_nonblocking(int fd, int flags);
  * terminal fault left for the call site to apply, or -1. For calls that
  * are not about a socket (clock, DNS). */
 int cs_apply_common(const struct cs_action *action);
+/* The bytes an iovec array holds. */
+size_t cs_iov_total(const struct iovec *iov, int iovcnt);
 /* Truncates an iovec array to at most max bytes into out (of outcap). */
 int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 		    struct iovec *out, int outcap);

@@ -11,14 +11,6 @@
 
 #define CS_IOV_CUT 64
 
-static size_t iov_total(const struct iovec *iov, int iovcnt)
-{
-	size_t total = 0;
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	return total;
-}
-
 static ssize_t fail(int err)
 {
 	errno = err;
@@ -45,8 +37,8 @@ static ssize_t cut_call(const struct cs_io *io, size_t max)
 	ssize_t done = io->real(io, cut, n);
 	/* MSG_TRUNC makes a datagram socket return the datagram's whole
 	 * length: the program must not count bytes the cut never wrote. */
-	if (!sending(io) && done > 0 && (size_t)done > iov_total(cut, n))
-		done = (ssize_t)iov_total(cut, n);
+	if (!sending(io) && done > 0 && (size_t)done > cs_iov_total(cut, n))
+		done = (ssize_t)cs_iov_total(cut, n);
 	return done;
 }
 
@@ -94,7 +86,7 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_fdinfo *sock,
 		return done;
 	}
 	if (!dir) {
-		size_t going = iov_total(io->iov, io->iovcnt);
+		size_t going = cs_iov_total(io->iov, io->iovcnt);
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, going < max ? going : max,
 					   rate));
 	}
@@ -152,7 +144,7 @@ static ssize_t partitioned(const struct cs_io *io, struct cs_hold *h)
 	}
 	if (sending(io) && h->void_bytes < CS_PARTITION_WINDOW) {
 		uint64_t room = CS_PARTITION_WINDOW - h->void_bytes;
-		uint64_t n = iov_total(io->iov, io->iovcnt);
+		uint64_t n = cs_iov_total(io->iov, io->iovcnt);
 		if (n > room)
 			n = room;
 		h->void_bytes += n;
@@ -391,7 +383,7 @@ ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sockp,
 						      cs_now_ns()));
 			}
 			if (sending(io)) /* the datagram is lost on the way */
-				return (ssize_t)iov_total(io->iov, io->iovcnt);
+				return (ssize_t)cs_iov_total(io->iov, io->iovcnt);
 			/* A lost datagram: consume it, and wait for the next. */
 			ssize_t got = io->real(io, io->iov, io->iovcnt);
 			if (got < 0)
