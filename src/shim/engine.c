@@ -140,27 +140,24 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
 	return (needs & CS_NEEDS_REALTIME) && monotonic;
 }
 
-/* Whether rule may act on a call like m: it watches it, or it is an HTTP
- * fault that hands its response over through the receives of a
- * connection whose requests it watches (plain or in TLS). */
-static bool may_act(const struct cs_rule *rule, struct cs_match m)
+/* Whether rule may act on a call like m. An HTTP fault acts on the
+ * writes of a connection until its requests are known not to be followed
+ * there (another protocol, HTTP/2, TLS records under a session); its
+ * response reaches the receives through the fd's hold, which keeps them
+ * off the quiet lane by itself. */
+static bool may_act(const struct cs_rule *rule, const struct cs_match *m,
+		    bool http_followed)
 {
-	if (cs_rule_watches(rule, &m))
-		return true;
-	if (!cs_fault_is_http(rule->fault) || m.family != CS_FAM_RECV)
+	if (cs_fault_is_http(rule->fault) && !http_followed)
 		return false;
-	m.family = CS_FAM_SEND;
-	if (cs_rule_watches(rule, &m))
-		return true;
-	m.family = CS_FAM_SSL_WRITE;
-	return cs_rule_watches(rule, &m);
+	return cs_rule_watches(rule, m);
 }
 
 /* The families of the quiet lane that no enabled rule can match on a
  * socket like sock, for a call without an address of its own. Only what
  * stays true until the next generation may make a family quiet. */
 static uint32_t quiet_families(const struct cs_snapshot *snap,
-			       const struct cs_fdinfo *sock)
+			       const struct cs_fdinfo *sock, bool http_followed)
 {
 	uint32_t quiet = 0;
 	for (int f = 0; f < CS_FAM_COUNT; f++) {
@@ -171,7 +168,7 @@ static uint32_t quiet_families(const struct cs_snapshot *snap,
 		struct cs_match m = match_of(&probe);
 		uint32_t i = 0;
 		while (i < snap->table.nrules &&
-		       !may_act(&snap->table.rules[i], m))
+		       !may_act(&snap->table.rules[i], &m, http_followed))
 			i++;
 		if (i == snap->table.nrules)
 			quiet |= CS_BIT(f);
@@ -258,7 +255,7 @@ static bool decide(const struct cs_snapshot *snap, void *arg)
 	struct deciding *d = arg;
 	if (d->learn)
 		cs_fdinfo_set_quiet(d->call->fd, d->call->sock, snap->generation,
-				    quiet_families(snap, d->call->sock));
+				    quiet_families(snap, d->call->sock, true));
 	return run_rules(snap, d->call, d->action);
 }
 
@@ -320,6 +317,20 @@ bool cs_engine_http_watches(const struct cs_call *call)
 {
 	struct watchers w = {call, NULL};
 	return on_snapshot(each_http_watcher, &w);
+}
+
+static bool unfollow(const struct cs_snapshot *snap, void *arg)
+{
+	const struct cs_call *call = arg;
+	cs_fdinfo_set_quiet(call->fd, call->sock, snap->generation,
+			    quiet_families(snap, call->sock, false));
+	return false;
+}
+
+void cs_engine_http_unfollowed(const struct cs_call *call)
+{
+	if (call->sock && call->fd >= 0)
+		on_snapshot(unfollow, (void *)call);
 }
 
 static void count_http2(const struct cs_snapshot *snap, uint32_t i,

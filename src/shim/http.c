@@ -103,18 +103,24 @@ ssize_t cs_http_send(const struct cs_io *io, const struct cs_fdinfo *sock)
 			       .sock = sock};
 	struct cs_hold *h;
 	struct cs_http_conn *c = cs_http_conn_locked(io->fd, sock, &call, &h);
-	if (c && c->tls) /* TLS records: its requests are inside */
-		cs_hold_unlock(h, cs_now_ns());
-	if (!c || c->tls)
+	if (!c)
 		return cs_sockio_with(io, sock, NULL);
 	struct cs_http_write w;
-	enum cs_http_step step = cs_http_conn_write(c, io->iov, io->iovcnt, &w);
+	/* TLS records: the requests are inside the session. */
+	enum cs_http_step step = c->tls ? CS_HTTP_PASS
+				 : cs_http_conn_write(c, io->iov, io->iovcnt, &w);
 	if (step == CS_HTTP_HELD || step == CS_HTTP_SWALLOWED) {
 		cs_http_settle(io->fd, c);
 		cs_hold_unlock(h, cs_now_ns());
 		return (ssize_t)w.len;
 	}
+	bool unfollowed = c->tls || c->follow.stage == CS_HTTP_NOT_HTTP;
 	cs_hold_unlock(h, cs_now_ns());
+	if (unfollowed) {
+		cs_engine_http_unfollowed(&call);
+		if (step != CS_HTTP_H2)
+			return cs_sockio_with(io, sock, NULL);
+	}
 	if (step == CS_HTTP_H2) {
 		call.http2 = true;
 		cs_engine_http2(&call);

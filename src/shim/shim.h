@@ -397,6 +397,11 @@ bool cs_engine_http_watched(enum cs_family family);
  * its request is known): its bytes are then followed (http.c). */
 bool cs_engine_http_watches(const struct cs_call *call);
 
+/* The requests on call's connection are not followed (not HTTP/1.x, or
+ * TLS records): its calls may take the quiet lane when only HTTP faults
+ * watch it. */
+void cs_engine_http_unfollowed(const struct cs_call *call);
+
 /* The connection of call speaks HTTP/2: every HTTP fault that watches it
  * counts it as let through, and logs it. */
 void cs_engine_http2(const struct cs_call *call);
