@@ -89,6 +89,23 @@ assert_match '^503 1 busy [0-9]+$' "$OUT" "asyncio's response, kept alive"
 sent=$((sent + 1))
 assert_eq "$sent" "$(requests_in server.log)" "requests after the kept-alive ones"
 
+# Requests written a few bytes at a time: the request line is recognised
+# across sends, the answered request's body is taken in, and the next
+# request on the connection, unselected, reaches the server whole.
+cat >pieces.cfg <<'CFG'
+rules = ( { name = "busy"; calls = ["send"]; fault = "http_response"; status = 503;
+            http_path = "/first"; headers = ["Retry-After: 1"]; body = "busy\n"; keep_alive = true; } );
+CFG
+assert_exit 0 "$CTL" run -p pieces.cfg -- python3 "$PROGS/http_client.py" pieces \
+	"http://127.0.0.1:$PORT" --path /first --path /second
+first=$(sed -n 1p cmd.out) second=$(sed -n 2p cmd.out)
+assert_match '^503 1 busy [0-9]+$' "$first" "a request sent 3 bytes at a time"
+assert_match '^200 - hello /second [0-9]+$' "$second" "the next one on the connection"
+assert_eq "${first##* }" "${second##* }" "both on one connection (client port)"
+assert_eq "REQ POST /second ${second##* }|BODY hello" "$(tail -n 2 server.log | tr '\n' '|' | sed 's/|$//')" \
+	"the server got the second request whole, and not the first"
+sent=$((sent + 1))
+
 # http_path (prefix, glob) and http_method select; others reach the server.
 select_rule() { # keys
 	cat >select.cfg <<CFG

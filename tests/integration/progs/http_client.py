@@ -11,10 +11,14 @@ Modes:
              without requests)
   keepalive  http.client: GETs of the paths on one connection
   asyncio    asyncio streams: one GET, without blocking calls
+  pieces     a POST of "hello" to each path on one connection, every
+             request written 3 bytes at a time (its request line split
+             over several sends), each response read before the next
 """
 import argparse
 import asyncio
 import http.client
+import socket
 import ssl
 import sys
 import time
@@ -86,9 +90,30 @@ async def with_asyncio(url):
     return 0
 
 
+def in_pieces(url, paths):
+    u = urllib.parse.urlsplit(url)
+    sock = socket.create_connection((u.hostname, u.port), timeout=10)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    reader = sock.makefile("rb")
+    for path in paths:
+        request = (f"POST {path} HTTP/1.1\r\nHost: {u.hostname}\r\n"
+                   "Content-Length: 5\r\n\r\nhello").encode()
+        for at in range(0, len(request), 3):
+            sock.sendall(request[at:at + 3])
+            time.sleep(0.005)
+        status = int(reader.readline().split()[1])
+        headers = {}
+        while (line := reader.readline().decode().strip()):
+            name, _, value = line.partition(": ")
+            headers[name] = value
+        body = reader.read(int(headers["Content-Length"]))
+        show(status, headers.get("Retry-After"), body, sock.getsockname()[1])
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["urllib", "requests", "keepalive", "asyncio"])
+    parser.add_argument("mode", choices=["urllib", "requests", "keepalive", "asyncio", "pieces"])
     parser.add_argument("url")
     parser.add_argument("--cafile")
     parser.add_argument("--path", action="append", default=[])
@@ -100,6 +125,8 @@ def main():
         return with_requests(args.url, args.cafile)
     if args.mode == "keepalive":
         return keepalive(args.url, ctx, args.path)
+    if args.mode == "pieces":
+        return in_pieces(args.url, args.path)
     return asyncio.run(with_asyncio(args.url))
 
 

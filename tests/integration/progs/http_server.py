@@ -3,6 +3,7 @@ answers every GET, HEAD and POST with 200 and "hello <path>", and writes one
 line per request it really received:
 
   REQ METHOD PATH CLIENT-PORT
+  BODY TEXT            (after a request with a body)
 
 so a test can count what reached it, and on which connection.
 
@@ -30,7 +31,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         print("REQ", self.command, self.path, self.client_address[1], flush=True)
         length = int(self.headers.get("Content-Length", 0))
         if length:
-            self.rfile.read(length)
+            print("BODY", self.rfile.read(length).decode(), flush=True)
         if self.server.first_503 and not Handler.refused_once:
             Handler.refused_once = True
             body = b"busy\n"
