@@ -134,3 +134,25 @@ assert_eq "$((sent + 4))" "$(requests_in server.log)" "only the unselected reque
 select_rule 'http_method = "HEAD"; body = "never sent";'
 assert_exit 0 "$CTL" run -p select.cfg -- curl -sS -I "$base/x"
 assert_contains $'Content-Length: 10\r' "$OUT" "HEAD's length"
+
+# node (libuv, epoll): a fetch-style client that retries a 503.
+if command -v node >/dev/null; then
+	cat >client.js <<'JS'
+const http = require("http");
+const get = (url) => new Promise((ok, ko) => http.get(url, (r) => {
+	let body = ""; r.on("data", (d) => body += d); r.on("end", () => ok([r.statusCode, r.headers["retry-after"], body.trim()]));
+}).on("error", ko));
+(async () => {
+	for (let i = 0; i < 3; i++) {
+		const [status, retry, body] = await get(process.argv[2]);
+		console.log(status, retry || "-", body);
+		if (status !== 503) break;
+		await new Promise((r) => setTimeout(r, 1000 * Number(retry)));
+	}
+})();
+JS
+	before=$(requests_in server.log)
+	assert_exit 0 "$CTL" run -p http503.cfg -- node client.js "$url"
+	assert_eq $'503 1 busy\n200 - hello /api/items' "$OUT" "node's responses"
+	assert_eq "$((before + 1))" "$(requests_in server.log)" "node's retry reached the server, its first request not"
+fi
