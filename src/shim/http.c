@@ -114,6 +114,9 @@ ssize_t cs_http_send(const struct cs_io *io, const struct cs_fdinfo *sock)
 		cs_hold_unlock(h, cs_now_ns());
 		return (ssize_t)w.len;
 	}
+	/* A begun line that turned out not to be a request goes first. */
+	if (step != CS_HTTP_REQUEST && !c->tls && w.held)
+		send_held(io->fd, c, w.held);
 	bool unfollowed = c->tls || c->follow.stage == CS_HTTP_NOT_HTTP;
 	cs_hold_unlock(h, cs_now_ns());
 	if (unfollowed) {

@@ -102,15 +102,17 @@ enum cs_http_step cs_http_conn_write(struct cs_http_conn *c,
 	memcpy(line, c->line, c->held);
 	size_t n = c->held + gather(iov, iovcnt, 0, line + c->held,
 				    sizeof(line) - c->held);
-	switch (cs_http_request_line(line, n, &w->req)) {
-	case CS_HTTP_LINE_MORE:
-		if (n == c->held + total && n < sizeof(line)) {
-			memcpy(c->line, line, n);
-			c->held = (uint16_t)n;
-			return CS_HTTP_HELD;
-		}
-		c->follow.stage = CS_HTTP_NOT_HTTP; /* a line too long */
-		return CS_HTTP_PASS;
+	enum cs_http_line kind = cs_http_request_line(line, n, &w->req);
+	if (kind == CS_HTTP_LINE_MORE && n == c->held + total &&
+	    n < sizeof(line)) {
+		memcpy(c->line, line, n);
+		c->held = (uint16_t)n;
+		return CS_HTTP_HELD;
+	}
+	/* From here on what was held goes first (cs_http_write.held). */
+	c->held = 0;
+	switch (kind) {
+	case CS_HTTP_LINE_MORE: /* a line too long */
 	case CS_HTTP_LINE_NOT:
 		c->follow.stage = CS_HTTP_NOT_HTTP;
 		return CS_HTTP_PASS;
@@ -121,8 +123,7 @@ enum cs_http_step cs_http_conn_write(struct cs_http_conn *c,
 		break;
 	}
 	/* The line's bytes in this write, then the rest of its request. */
-	size_t mine = w->req.line_len - c->held;
-	c->held = 0;
+	size_t mine = w->req.line_len - w->held;
 	c->follow.stage = CS_HTTP_IN_REQUEST;
 	cs_http_track_start(&c->follow.tracker);
 	w->len = mine + follow(&c->follow, iov, iovcnt, mine, total - mine);

@@ -72,6 +72,17 @@ static struct cs_http_conn *session_conn(SSL *ssl, int *fd,
 	return c;
 }
 
+/* The bytes of a request line held back from earlier writes go out. */
+static void write_held(SSL *ssl, const struct cs_http_conn *c, uint16_t held)
+{
+	for (size_t done = 0; done < held;) {
+		int n = cs_real_SSL_write(ssl, c->line + done, (int)(held - done));
+		if (n <= 0)
+			return;
+		done += (size_t)n;
+	}
+}
+
 enum cs_http_step cs_tls_http_write(SSL *ssl, const void *buf, size_t num,
 				    struct cs_tls_http *t)
 {
@@ -89,6 +100,9 @@ enum cs_http_step cs_tls_http_write(SSL *ssl, const void *buf, size_t num,
 	t->iov = (struct iovec){.iov_base = (void *)buf, .iov_len = num};
 	t->step = cs_http_conn_write(c, &t->iov, 1, &t->w);
 	cs_http_settle(fd, c);
+	/* A begun line that turned out not to be a request goes first. */
+	if ((t->step == CS_HTTP_PASS || t->step == CS_HTTP_H2) && t->w.held)
+		write_held(ssl, c, t->w.held);
 	cs_hold_unlock(h, cs_now_ns());
 	if (t->step == CS_HTTP_H2) {
 		struct cs_call call = {.family = CS_FAM_SSL_WRITE,
@@ -116,13 +130,7 @@ bool cs_tls_http_decided(SSL *ssl, struct cs_tls_http *t,
 		if (action->http_delay_ns)
 			c->delay_ns = action->http_delay_ns;
 		/* A request line held back goes before the rest of it. */
-		for (size_t done = 0; done < t->w.held;) {
-			int n = cs_real_SSL_write(ssl, c->line + done,
-						  (int)(t->w.held - done));
-			if (n <= 0)
-				break;
-			done += (size_t)n;
-		}
+		write_held(ssl, c, t->w.held);
 	}
 	if (h)
 		cs_hold_unlock(h, cs_now_ns());
