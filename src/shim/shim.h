@@ -204,6 +204,7 @@ extern int (*cs_real_SSL_connect)(SSL *);
 extern int (*cs_real_SSL_accept)(SSL *);
 extern int (*cs_real_SSL_do_handshake)(SSL *);
 extern int (*cs_real_SSL_get_fd)(const SSL *);
+extern void (*cs_real_SSL_free)(SSL *);
 extern BIO *(*cs_real_SSL_get_rbio)(const SSL *);
 extern BIO *(*cs_real_SSL_get_wbio)(const SSL *);
 typedef long (*cs_bio_callback_ex)(BIO *, int, const char *, size_t, int, long,
@@ -822,6 +823,11 @@ bool cs_http_recv(const struct cs_io *io, struct cs_hold *h, ssize_t *r);
 extern CS_TLS SSL *cs_tls_learning;
 /* A socket call on fd while cs_tls_learning is set. */
 void cs_tls_learn(int fd, const struct cs_fdinfo *sock);
+/* Set once a session's socket was learnt: SSL_free then forgets it. */
+extern bool cs_tls_learnt_any;
+/* ssl is freed: its learnt socket is forgotten, so that a session made
+ * later at the same address is not taken for it. */
+void cs_tls_forget(const SSL *ssl);
 
 /* An SSL_write followed for its HTTP requests. */
 struct cs_tls_http {

@@ -254,6 +254,20 @@ CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
 	return ssl_write_ex_slow(ssl, buf, num, put);
 }
 
+/* A freed session's learnt socket is forgotten (tls_http.c). */
+static CS_SLOW_PATH void ssl_free_slow(SSL *ssl)
+{
+	cs_tls_forget(ssl);
+	cs_real_SSL_free(ssl);
+}
+
+CS_EXPORT void SSL_free(SSL *ssl)
+{
+	if (cs_likely(!__atomic_load_n(&cs_tls_learnt_any, __ATOMIC_RELAXED)))
+		return cs_real_SSL_free(ssl);
+	ssl_free_slow(ssl);
+}
+
 /* Set while a handshake call runs: libssl's SSL_connect and SSL_accept call
  * SSL_do_handshake through the PLT, which lands here again, and one call
  * of the program must meet the rules once. */

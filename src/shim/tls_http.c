@@ -24,13 +24,26 @@ static struct learnt *learnt_slot(const SSL *ssl)
 	return &learnt[(a >> 4 ^ a >> 12) % LEARNT];
 }
 
+bool cs_tls_learnt_any;
+
 void cs_tls_learn(int fd, const struct cs_fdinfo *sock)
 {
 	struct learnt *l = learnt_slot(cs_tls_learning);
 	if (sock->kind != CS_FD_TCP)
 		return;
-	__atomic_store_n(&l->fd, fd, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&cs_tls_learnt_any, __ATOMIC_RELAXED))
+		__atomic_store_n(&cs_tls_learnt_any, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->ssl, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->fd, fd, __ATOMIC_RELEASE);
 	__atomic_store_n(&l->ssl, cs_tls_learning, __ATOMIC_RELEASE);
+}
+
+void cs_tls_forget(const SSL *ssl)
+{
+	struct learnt *l = learnt_slot(ssl);
+	SSL *mine = (SSL *)ssl;
+	__atomic_compare_exchange_n(&l->ssl, &mine, NULL, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 static int session_fd(SSL *ssl)
