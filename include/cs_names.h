@@ -21,4 +21,7 @@ const char *cs_errno_name(int err);
 const char *cs_signal_name(int sig);
 const char *cs_eai_name(int code);
 
+/* limit_data's `action` values, indexed by enum cs_limit_end. */
+extern const char *const cs_limit_end_names[CS_LIMIT_HANG + 1];
+
 #endif

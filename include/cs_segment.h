@@ -15,7 +15,7 @@
 #include "cs_table.h"
 
 #define CS_SEG_MAGIC 0x314745534f414843ull /* "CHAOSEG1" */
-#define CS_SEG_VERSION 4u
+#define CS_SEG_VERSION 5u
 #define CS_SEG_NAME_MAX 64 /* segment name, NUL included */
 #define CS_SEG_DIR "/dev/shm"
 #define CS_MAX_PIDS 256

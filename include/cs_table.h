@@ -29,6 +29,7 @@ enum cs_family {
 	CS_FAM_SSL_HANDSHAKE,
 	CS_FAM_CLOCK,
 	CS_FAM_DNS,
+	CS_FAM_CLOSE, /* close of a socket: slow_close */
 	CS_FAM_COUNT
 };
 #define CS_BIT(family) (1u << (family))
@@ -57,6 +58,12 @@ enum cs_fault {
 	CS_FAULT_KILL,
 	CS_FAULT_CLOCK_SKEW,
 	CS_FAULT_LOSS, /* TCP: retransmission delay; UDP: a lost datagram */
+	CS_FAULT_EOF,  /* a read returns 0 once, as after the peer's FIN */
+	CS_FAULT_LIMIT_DATA, /* a connection ends after so many bytes */
+	CS_FAULT_DUPLICATE,  /* UDP: a datagram is sent twice */
+	CS_FAULT_CORRUPT,    /* UDP: bits of a received datagram flipped */
+	CS_FAULT_SLOW_CLOSE, /* a close reaches the peer late */
+	CS_FAULT_REORDER,    /* UDP: a datagram overtaken by later ones */
 	CS_FAULT_HTTP_RESPONSE, /* a fabricated HTTP/1.x response */
 	CS_FAULT_HTTP_DELAY,    /* an HTTP response's first byte late */
 	CS_FAULT_COUNT
@@ -70,6 +77,10 @@ static inline bool cs_fault_is_http(unsigned fault)
 
 enum cs_proto { CS_PROTO_ANY, CS_PROTO_TCP, CS_PROTO_UDP };
 enum cs_scope { CS_SCOPE_PROCESS, CS_SCOPE_TLS };
+/* How limit_data ends a connection: a FIN both ways, an RST, a partition. */
+enum cs_limit_end { CS_LIMIT_CLOSE, CS_LIMIT_RESET, CS_LIMIT_HANG };
+#define CS_LIMIT_BYTES_MAX ((1ull << 40) - 1) /* what a per-fd count holds */
+#define CS_REORDER_WINDOW_MAX 1000
 
 /* An endpoint pattern, `[ADDR[/PREFIX]][:PORT[-PORT]]`, pre-parsed. */
 struct cs_endpoint {
@@ -125,6 +136,10 @@ struct cs_rule {
 	uint64_t period_ms;      /* 0: no flapping */
 	uint64_t active_ms;      /* the first active_ms of each period */
 	int64_t window_anchor_ns; /* CLOCK_MONOTONIC when loaded or enabled */
+	uint64_t limit_bytes; /* limit_data: bytes a direction may move */
+	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
+	uint32_t corrupt_bits; /* corrupt: bits flipped per datagram */
+	uint32_t reorder_window; /* reorder: later datagrams that may overtake */
 	/* HTTP faults: which requests (method exact, "" any; path a prefix,
 	 * or a glob with * ? [), and the response http_response makes. */
 	char http_method[CS_HTTP_METHOD_MAX];
@@ -157,5 +172,10 @@ int cs_table_find(const struct cs_table *table, const char *name);
 
 /* Whether a fault may be applied to every family in calls. */
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls);
+
+/* The protocol a fault makes sense on (an end of stream: TCP; a damaged
+ * or doubled datagram: UDP, as TCP's checksums and sequence numbers hide
+ * those from programs), or CS_PROTO_ANY; a socket of another protocol does not match its rules. */
+enum cs_proto cs_fault_proto(enum cs_fault fault);
 
 #endif

@@ -27,6 +27,9 @@ struct cs_match {
 	const char *host;                /* dns */
 	bool monotonic;                  /* clock: a monotonic clock is read */
 	bool cert_check;                 /* clock: a certificate check's time */
+	/* A TLS session on the program's own BIO, with no socket to see:
+	 * taken as the stream it carries by a fault made for TCP. */
+	bool unseen_stream;
 	/* The HTTP/1.x request whose line this write starts, or NULL: HTTP
 	 * faults match only such writes. */
 	const struct cs_http_request *http;
@@ -37,6 +40,12 @@ struct cs_action {
 	uint64_t delay_ns;   /* latency, summed over rules */
 	uint32_t max_bytes;  /* slice: 0 = none */
 	uint64_t bytes_per_s; /* bandwidth: 0 = none */
+	uint64_t limit_bytes; /* limit_data: 0 = none */
+	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
+	bool duplicate;       /* a datagram sent twice */
+	uint32_t corrupt_bits; /* bits flipped in a received datagram */
+	uint64_t corrupt_key;  /* which ones */
+	uint32_t reorder_after; /* a datagram sent after so many later ones */
 	int8_t terminal;     /* enum cs_fault of reset/drop/error/kill, or -1 */
 	int32_t error;
 	int32_t signal;
@@ -71,6 +80,12 @@ cs_rule_watches(const struct cs_rule *rule, const struct cs_match *m)
 	     (rule->scope == CS_SCOPE_TLS && !m->cert_check)))
 		return false;
 	if (rule->proto != CS_PROTO_ANY && rule->proto != m->proto)
+		return false;
+	/* A fault made for one protocol (an end of stream, a damaged
+	 * datagram) leaves the sockets of another alone. */
+	enum cs_proto fits = cs_fault_proto((enum cs_fault)rule->fault);
+	if (fits != CS_PROTO_ANY && fits != m->proto &&
+	    !(fits == CS_PROTO_TCP && m->unseen_stream))
 		return false;
 	if (rule->has_peer &&
 	    (!m->peer || !cs_endpoint_matches(&rule->peer, m->peer)))

@@ -163,6 +163,7 @@ static void put_details(struct line *l, const struct cs_event *ev)
 	const char *name;
 	switch ((enum cs_fault)rule->fault) {
 	case CS_FAULT_LATENCY:
+	case CS_FAULT_SLOW_CLOSE:
 		put_key(l, "delay_ms");
 		put_uint(l, delay_ns / 1000000ull, 1);
 		break;
@@ -189,6 +190,20 @@ static void put_details(struct line *l, const struct cs_event *ev)
 		put_key(l, "offset_ns");
 		put_int(l, rule->offset_ns);
 		break;
+	case CS_FAULT_CORRUPT:
+		put_key(l, "bits");
+		put_uint(l, rule->corrupt_bits, 1);
+		break;
+	case CS_FAULT_REORDER:
+		put_key(l, "window");
+		put_uint(l, rule->reorder_window, 1);
+		break;
+	case CS_FAULT_LIMIT_DATA:
+		put_key(l, "bytes");
+		put_uint(l, rule->limit_bytes, 1);
+		put_key(l, "action");
+		put_string(l, cs_limit_end_names[rule->limit_end]);
+		break;
 	case CS_FAULT_LOSS:
 		put_key(l, "rto_ms");
 		put_uint(l, rule->rto_ms, 1);
@@ -203,6 +218,8 @@ static void put_details(struct line *l, const struct cs_event *ev)
 		break;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:
+	case CS_FAULT_EOF:
+	case CS_FAULT_DUPLICATE:
 	case CS_FAULT_COUNT:
 		break;
 	}

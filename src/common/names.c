@@ -17,13 +17,18 @@ struct named {
 /* Indexed by enum cs_family and enum cs_fault. */
 static const char *const family_names[CS_FAM_COUNT] = {
 	"connect", "accept", "send", "recv", "ssl_read",
-	"ssl_write", "ssl_handshake", "clock", "dns",
+	"ssl_write", "ssl_handshake", "clock", "dns", "close",
 };
 
 static const char *const fault_names[CS_FAULT_COUNT] = {
 	"latency", "reset", "drop", "error", "slice",
-	"bandwidth", "kill", "clock_skew", "loss", "http_response",
+	"bandwidth", "kill", "clock_skew", "loss", "eof", "limit_data",
+	"duplicate", "corrupt", "slow_close", "reorder", "http_response",
 	"http_delay",
+};
+
+const char *const cs_limit_end_names[CS_LIMIT_HANG + 1] = {
+	"close", "reset", "hang",
 };
 
 /* Aliases follow their canonical name so that number-to-name lookups,

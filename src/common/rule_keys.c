@@ -17,7 +17,7 @@
 #define MS_MAX 3600000.0               /* one hour */
 #define SKEW_MAX_S (100 * 365.25 * 86400) /* a hundred years */
 #define WINDOW_MAX_MS (30 * 86400000.0)   /* thirty days */
-#define NET_FAMILIES (CS_SOCKET_FAMILIES | CS_SSL_FAMILIES)
+#define NET_FAMILIES (CS_SOCKET_FAMILIES | CS_SSL_FAMILIES | CS_BIT(CS_FAM_CLOSE))
 #define HTTP_FAULTS (ONLY(HTTP_RESPONSE) | ONLY(HTTP_DELAY))
 
 /* Indexed by enum cs_proto and enum cs_scope; "" is no restriction. */
@@ -86,10 +86,12 @@ const struct cs_key cs_keys[] = {
 	  .offset = FIELD(active_ms), .faults = CS_ALL_FAULTS, .min = 0,
 	  .max = WINDOW_MAX_MS },
 	{ .name = "delay_ms", .kind = &cs_kind_uint, .width = 4,
-	  .offset = FIELD(delay_ms), .faults = ONLY(LATENCY) | ONLY(HTTP_DELAY),
+	  .offset = FIELD(delay_ms),
+	  .faults = ONLY(LATENCY) | ONLY(SLOW_CLOSE) | ONLY(HTTP_DELAY),
 	  .min = 0, .max = MS_MAX },
 	{ .name = "jitter_ms", .kind = &cs_kind_uint, .width = 4,
-	  .offset = FIELD(jitter_ms), .faults = ONLY(LATENCY), .min = 0,
+	  .offset = FIELD(jitter_ms), .faults = ONLY(LATENCY) | ONLY(SLOW_CLOSE),
+	  .min = 0,
 	  .max = MS_MAX },
 	{ .name = "hang_ms", .kind = &cs_kind_uint, .width = 4,
 	  .offset = FIELD(hang_ms), .faults = ONLY(DROP), .min = 0,
@@ -119,6 +121,18 @@ const struct cs_key cs_keys[] = {
 	  .nchoices = CS_SCOPE_TLS + 1 },
 	{ .name = "monotonic", .kind = &cs_kind_bool, .offset = FIELD(monotonic),
 	  .faults = ONLY(CLOCK_SKEW) },
+	{ .name = "bits", .kind = &cs_kind_uint, .width = 4,
+	  .offset = FIELD(corrupt_bits), .faults = ONLY(CORRUPT), .min = 1,
+	  .max = 65536 * 8, .def = 1 },
+	{ .name = "bytes", .kind = &cs_kind_uint, .flags = CS_KEY_NEEDED,
+	  .width = 8, .offset = FIELD(limit_bytes), .faults = ONLY(LIMIT_DATA),
+	  .min = 1, .max = (double)CS_LIMIT_BYTES_MAX },
+	{ .name = "action", .kind = &cs_kind_choice, .offset = FIELD(limit_end),
+	  .faults = ONLY(LIMIT_DATA), .choices = cs_limit_end_names,
+	  .nchoices = CS_LIMIT_HANG + 1 },
+	{ .name = "window", .kind = &cs_kind_uint, .width = 4,
+	  .offset = FIELD(reorder_window), .faults = ONLY(REORDER), .min = 1,
+	  .max = CS_REORDER_WINDOW_MAX, .def = 1 },
 	{ .name = "status", .kind = &cs_kind_uint, .flags = CS_KEY_NEEDED,
 	  .width = 4, .offset = FIELD(http_status),
 	  .faults = ONLY(HTTP_RESPONSE), .min = 100, .max = 599 },
@@ -222,6 +236,21 @@ int cs_rule_check_use(const struct cs_rule *r, const struct cs_where *w,
 				     "active_ms %llu must be above 0 and below period_ms %llu",
 				     (unsigned long long)r->active_ms,
 				     (unsigned long long)r->period_ms);
+	/* The table lets latency fit close, the default fault a rule has
+	 * while its calls are read before its fault; a close is delayed by
+	 * slow_close. */
+	if (r->fault == CS_FAULT_LATENCY && (r->calls & CS_BIT(CS_FAM_CLOSE)))
+		return cs_where_fail(w, err, errlen,
+				     "fault 'latency' does not fit call 'close': use fault 'slow_close'");
+	enum cs_proto fits = cs_fault_proto((enum cs_fault)r->fault);
+	if (fits != CS_PROTO_ANY && r->proto != CS_PROTO_ANY && r->proto != fits)
+		return cs_where_fail(w, err, errlen,
+				     "fault '%s' is for proto \"%s\" only%s: proto \"%s\" would never match",
+				     cs_fault_name(r->fault), proto_names[fits],
+				     fits == CS_PROTO_UDP
+					     ? " (TCP's checksums and sequence numbers hide it from programs)"
+					     : "",
+				     proto_names[r->proto]);
 	/* TCP never delivers a stream with holes: lost packets are sent
 	 * again, which is what loss models; a drop is a partition. */
 	if (r->fault == CS_FAULT_DROP && r->probability < 1 &&

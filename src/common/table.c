@@ -8,24 +8,52 @@
 
 
 /* The calls each fault can be applied to. */
+/* Every family but close, which only slow_close fits (and latency, the
+ * fault of a rule whose fault is not read yet: cs_rule_check_use refuses
+ * it in a finished rule). */
+#define CALL_FAMILIES (CS_ALL_FAMILIES & ~CS_BIT(CS_FAM_CLOSE))
+
+/* The calls each fault can be applied to. */
 static const uint32_t fault_families[CS_FAULT_COUNT] = {
 	[CS_FAULT_LATENCY] = CS_ALL_FAMILIES,
 	[CS_FAULT_RESET] = CS_SOCKET_FAMILIES | CS_SSL_FAMILIES,
 	[CS_FAULT_DROP] = (CS_SOCKET_FAMILIES | CS_SSL_FAMILIES) &
 			  ~CS_BIT(CS_FAM_ACCEPT),
-	[CS_FAULT_ERROR] = CS_ALL_FAMILIES & ~CS_BIT(CS_FAM_CLOCK),
+	[CS_FAULT_ERROR] = CALL_FAMILIES & ~CS_BIT(CS_FAM_CLOCK),
 	[CS_FAULT_SLICE] = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV) |
 			   CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE),
 	[CS_FAULT_BANDWIDTH] = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV) |
 			       CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE),
-	[CS_FAULT_KILL] = CS_ALL_FAMILIES,
+	[CS_FAULT_KILL] = CALL_FAMILIES,
 	[CS_FAULT_CLOCK_SKEW] = CS_BIT(CS_FAM_CLOCK),
 	[CS_FAULT_LOSS] = CS_BIT(CS_FAM_CONNECT) | CS_BIT(CS_FAM_SEND) |
 			  CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ) |
 			  CS_BIT(CS_FAM_SSL_WRITE),
+	[CS_FAULT_EOF] = CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ),
+	[CS_FAULT_LIMIT_DATA] = CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_RECV),
+	[CS_FAULT_DUPLICATE] = CS_BIT(CS_FAM_SEND),
+	[CS_FAULT_CORRUPT] = CS_BIT(CS_FAM_RECV),
+	[CS_FAULT_SLOW_CLOSE] = CS_BIT(CS_FAM_CLOSE),
+	[CS_FAULT_REORDER] = CS_BIT(CS_FAM_SEND),
 	[CS_FAULT_HTTP_RESPONSE] = CS_HTTP_REQUEST_FAMILIES,
 	[CS_FAULT_HTTP_DELAY] = CS_HTTP_REQUEST_FAMILIES,
 };
+
+enum cs_proto cs_fault_proto(enum cs_fault fault)
+{
+	switch (fault) {
+	case CS_FAULT_EOF:
+	case CS_FAULT_LIMIT_DATA:
+	case CS_FAULT_SLOW_CLOSE:
+		return CS_PROTO_TCP;
+	case CS_FAULT_DUPLICATE:
+	case CS_FAULT_CORRUPT:
+	case CS_FAULT_REORDER:
+		return CS_PROTO_UDP;
+	default:
+		return CS_PROTO_ANY;
+	}
+}
 
 bool cs_fault_fits_calls(enum cs_fault fault, uint32_t calls)
 {

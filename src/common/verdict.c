@@ -65,6 +65,7 @@ bool cs_action_add(const struct cs_rule *rule, uint64_t seed, uint64_t key,
 	*delay_ns = 0;
 	switch ((enum cs_fault)rule->fault) {
 	case CS_FAULT_LATENCY:
+	case CS_FAULT_SLOW_CLOSE:
 		*delay_ns = cs_delay_ns(seed, key, n, rule->delay_ms,
 					rule->jitter_ms);
 		action->delay_ns += *delay_ns;
@@ -76,6 +77,29 @@ bool cs_action_add(const struct cs_rule *rule, uint64_t seed, uint64_t key,
 	case CS_FAULT_BANDWIDTH:
 		if (!action->bytes_per_s || rule->bytes_per_s < action->bytes_per_s)
 			action->bytes_per_s = rule->bytes_per_s;
+		return false;
+	case CS_FAULT_DUPLICATE:
+		action->duplicate = true;
+		return false;
+	case CS_FAULT_CORRUPT:
+		if (rule->corrupt_bits > action->corrupt_bits) {
+			action->corrupt_bits = rule->corrupt_bits;
+			action->corrupt_key = cs_hash3(seed, key, n);
+		}
+		return false;
+	case CS_FAULT_REORDER:
+		/* The first rule's: a datagram is held back once. A second,
+		 * independent stream: the decision used key. */
+		if (!action->reorder_after)
+			action->reorder_after =
+				1 + (uint32_t)(cs_hash3(seed, ~key, n) %
+					       rule->reorder_window);
+		return false;
+	case CS_FAULT_LIMIT_DATA:
+		if (!action->limit_bytes || rule->limit_bytes < action->limit_bytes) {
+			action->limit_bytes = rule->limit_bytes;
+			action->limit_end = rule->limit_end;
+		}
 		return false;
 	case CS_FAULT_CLOCK_SKEW:
 		action->skewed = true;
@@ -102,6 +126,7 @@ bool cs_action_add(const struct cs_rule *rule, uint64_t seed, uint64_t key,
 	case CS_FAULT_DROP:
 	case CS_FAULT_ERROR:
 	case CS_FAULT_KILL:
+	case CS_FAULT_EOF:
 	case CS_FAULT_COUNT:
 		break;
 	}

@@ -67,6 +67,7 @@ const struct cs_ctl_command cs_cmd_check = {
 		"options:\n"
 		"      --trap   also refuse what run --trap cannot apply to a static or\n"
 		"               Go program (TLS, clock and DNS rules, accept, slice,\n"
-		"               bandwidth, loss), with the reason\n",
+		"               bandwidth, loss, eof, limit_data, slow_close,\n"
+		"               duplicate, corrupt, reorder), with the reason\n",
 	.run = check_main,
 };

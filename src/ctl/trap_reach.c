@@ -31,8 +31,22 @@ static const char *fault_unreachable(enum cs_fault fault)
 	case CS_FAULT_SLICE:
 	case CS_FAULT_BANDWIDTH:
 	case CS_FAULT_LOSS:
+	case CS_FAULT_LIMIT_DATA:
 		return "one answer to a trapped call cannot shorten or pace what "
 		       "the kernel moves";
+	case CS_FAULT_EOF:
+		return "the supervisor lets a receive run or fails it, and keeps "
+		       "no readiness back for an end of stream it would make up";
+	case CS_FAULT_DUPLICATE:
+	case CS_FAULT_REORDER:
+		return "the supervisor lets a send run once, when it is made: it "
+		       "does not repeat one or keep one back";
+	case CS_FAULT_CORRUPT:
+		return "the supervisor does not touch the bytes the kernel reads "
+		       "into the program";
+	case CS_FAULT_SLOW_CLOSE:
+		return "close is not trapped: the socket is gone when the program "
+		       "closes it";
 	case CS_FAULT_CLOCK_SKEW:
 		return "clocks are read through the vDSO, without a system call";
 	case CS_FAULT_HTTP_RESPONSE:

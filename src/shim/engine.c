@@ -27,6 +27,7 @@ match_of(const struct cs_call *call)
 		.host = call->host,
 		.monotonic = call->monotonic,
 		.cert_check = call->cert_check,
+		.unseen_stream = !sock && (CS_BIT(call->family) & CS_SSL_FAMILIES),
 		.http = call->http,
 	};
 }
@@ -65,25 +66,20 @@ static bool retransmits(const struct cs_call *call)
  * epoch << 32 | losses. */
 static uint64_t loss_runs[CS_FD_CACHE];
 
-static uint32_t call_epoch(const struct cs_call *call)
-{
-	return call->sock && call->sock->lasting ? call->sock->epoch
-						 : cs_fdinfo_epoch(call->fd);
-}
-
 static uint32_t losses_in_a_row(const struct cs_call *call)
 {
 	if ((unsigned)call->fd >= CS_FD_CACHE)
 		return 0;
 	uint64_t run = __atomic_load_n(&loss_runs[call->fd], __ATOMIC_RELAXED);
-	return (uint32_t)(run >> 32) == call_epoch(call) ? (uint32_t)run : 0;
+	bool same = (uint32_t)(run >> 32) == cs_fd_epoch(call->fd, call->sock);
+	return same ? (uint32_t)run : 0;
 }
 
 static void set_losses_in_a_row(const struct cs_call *call, uint32_t losses)
 {
 	if ((unsigned)call->fd >= CS_FD_CACHE)
 		return;
-	uint64_t run = (uint64_t)call_epoch(call) << 32 | losses;
+	uint64_t run = (uint64_t)cs_fd_epoch(call->fd, call->sock) << 32 | losses;
 	if (__atomic_load_n(&loss_runs[call->fd], __ATOMIC_RELAXED) != run)
 		__atomic_store_n(&loss_runs[call->fd], run, __ATOMIC_RELAXED);
 }

@@ -203,7 +203,8 @@ static bool holds_anything(const struct cs_hold *h)
 	return h->in_until || h->out_until || h->in_errno || h->out_errno ||
 	       h->partitioned || h->aside_count || h->send_later ||
 	       h->recv_later || !cs_delayq_idle(&h->q) || cs_sendq_pending(h) ||
-	       cs_http_conn_replying(h->http) || (h->http && h->http->delay_ns);
+	       cs_reorder_pending(h) || cs_http_conn_replying(h->http) ||
+	       (h->http && h->http->delay_ns);
 }
 
 static void set_active(int fd, bool on)
@@ -299,6 +300,7 @@ void cs_hold_aside_due(struct cs_hold *h)
 static void release(struct cs_hold *h, bool closing)
 {
 	cs_sendq_close(h, closing);
+	cs_reorder_close(h, closing);
 	cs_http_conn_free(h->http);
 	h->http = NULL;
 	/* Connections kept aside for a closed listener are refused. */
@@ -455,14 +457,16 @@ void cs_hold_epoll_learned(int epfd, const struct cs_epoll_reg *kernel)
 }
 
 /* In a forked child the threads that held a lock are gone, and the
- * parent puts its queued bytes on the wire itself. */
+ * parent puts its queued bytes and kept datagrams on the wire itself. */
 static void after_fork_child(void)
 {
 	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
-	     fd = cs_hold_next(CS_HOLD_USED, fd + 1))
-		__atomic_store_n(&cs_hold_slot(fd, false)->lock, 0,
-				 __ATOMIC_RELAXED);
-	cs_sendq_after_fork_child();
+	     fd = cs_hold_next(CS_HOLD_USED, fd + 1)) {
+		struct cs_hold *h = cs_hold_slot(fd, false);
+		__atomic_store_n(&h->lock, 0, __ATOMIC_RELAXED);
+		cs_sendq_close(h, false);
+		cs_reorder_close(h, false);
+	}
 }
 
 __attribute__((constructor)) static void hold_init(void)

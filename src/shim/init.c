@@ -113,6 +113,7 @@ static void after_fork_child(void)
 	cs_snapshot_after_fork_child();
 	cs_skewlane_after_fork_child();
 	cs_eventlog_after_fork_child();
+	cs_slowclose_all();
 	if (cs_seg)
 		cs_segment_register_pid(cs_seg, getpid());
 }
@@ -193,6 +194,8 @@ __attribute__((destructor)) static void cs_fini(void)
 {
 	cs_skewlane_flush();
 	cs_sendq_at_exit();
+	cs_reorder_at_exit();
+	cs_slowclose_all();
 	if (cs_seg)
 		cs_segment_unregister_pid(cs_seg, getpid());
 }

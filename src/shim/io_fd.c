@@ -1,5 +1,6 @@
-/* Interposers that only keep the per-fd socket cache honest: a number that
- * is closed, replaced or handed out again must not keep its old identity. */
+/* Interposers that keep the per-fd socket cache honest (a number that is
+ * closed, replaced or handed out again must not keep its old identity),
+ * and close, which slow_close rules may make reach the peer late. */
 #include <limits.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
@@ -7,8 +8,28 @@
 
 #include "shim/shim.h"
 
+/* A TCP socket a slow_close rule matches stays open on the shim's
+ * duplicate until the delay is over; the program's fd closes now. */
+static CS_SLOW_PATH void close_late(int fd)
+{
+	struct cs_fdinfo sock;
+	struct cs_action action;
+	cs_fdinfo_get(fd, &sock);
+	if (sock.kind != CS_FD_TCP)
+		return;
+	struct cs_call call = {.family = CS_FAM_CLOSE,
+			       .name = "close",
+			       .fd = fd,
+			       .sock = &sock};
+	if (cs_engine_decide(&call, &action) &&
+	    cs_apply_signal(&action) < 0 && action.delay_ns)
+		cs_slowclose_defer(fd, action.delay_ns);
+}
+
 CS_EXPORT int close(int fd)
 {
+	if (cs_unlikely(cs_armed(CS_FAM_CLOSE)))
+		close_late(fd);
 	cs_fdinfo_forget(fd);
 	cs_hold_forget(fd);
 	return cs_real_close(fd);

@@ -12,6 +12,7 @@
 struct batch {
 	struct mmsghdr *vec;
 	unsigned vlen;
+	enum cs_family family;
 	struct timespec *timeout; /* recvmmsg's */
 	int messages;             /* what the real call returned; -1: not run */
 };
@@ -86,13 +87,16 @@ static ssize_t real_batch(const struct cs_io *io, struct iovec *iov, int n)
 }
 
 /* What the program gets: the count of messages moved. A batch that
- * vanished on its way was sent whole, as far as the program can tell. */
+ * vanished on its way was sent whole, as far as the program can tell; a
+ * receive that never ran met an end of stream (eof): no message. */
 static int batch_result(struct batch *b, ssize_t done)
 {
 	if (done < 0)
 		return -1;
 	if (b->messages >= 0)
 		return b->messages;
+	if (b->family == CS_FAM_RECV)
+		return 0;
 	for (unsigned i = 0; i < b->vlen; i++)
 		b->vec[i].msg_len = (unsigned)message_length(&b->vec[i].msg_hdr);
 	return (int)b->vlen;
@@ -104,6 +108,7 @@ static CS_SLOW_PATH int mmsg_slow(enum cs_family family, const char *name,
 {
 	struct batch b = {.vec = vec,
 			  .vlen = vlen,
+			  .family = family,
 			  .timeout = timeout,
 			  .messages = -1};
 	struct iovec length = {.iov_len = batch_length(vec, vlen)};

@@ -1,10 +1,13 @@
 /* Send latency on non-blocking sockets: what a program sends is accepted
  * at once into a bounded per-socket queue and put on the wire `delay`
- * later, in order, by a flusher thread, as a slow network would carry it.
+ * later, in order, by a flusher thread, as a slow network would carry it;
+ * the same thread closes the sockets slow_close keeps open (slowclose.c)
+ * and sends the datagrams reorder kept back too long (reorder.c).
  * A stream (TCP, unix SOCK_STREAM) queues bytes; a datagram socket queues
  * each message whole with its destination. The thread exists only while
- * some queue holds something (it leaves after a second with nothing to
- * do), blocks every signal, touches no fd but the queued sockets, and is
+ * some queue holds something or some close waits (it leaves after a
+ * second with nothing to do), blocks every signal, touches no fd but the
+ * queued sockets and those closes, and is
  * started again on demand in a forked child, whose inherited queues are
  * dropped (the parent sends them). A full queue makes the socket not
  * writable and the send EAGAIN, as a full socket buffer does; on UDP it
@@ -160,6 +163,8 @@ static void *flusher(void *unused)
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&wakeups, __ATOMIC_ACQUIRE);
 		uint64_t wake = flush_round(), now = cs_now_ns();
+		wake = cs_deadline_min(wake, cs_slowclose_round(now));
+		wake = cs_deadline_min(wake, cs_reorder_round(now));
 		if (wake) {
 			idle_since = now;
 		} else if (now - idle_since > IDLE_EXIT_NS) {
@@ -422,18 +427,5 @@ void cs_sendq_at_exit(void)
 	for (int fd = -1; (h = lock_next_queue(&fd, &busy));) {
 		send_now(h, give_up);
 		cs_hold_unlock(h, cs_now_ns());
-	}
-}
-
-void cs_sendq_after_fork_child(void)
-{
-	for (int fd = cs_hold_next(CS_HOLD_USED, 0); fd >= 0;
-	     fd = cs_hold_next(CS_HOLD_USED, fd + 1)) {
-		struct cs_hold *h = cs_hold_slot(fd, false);
-		struct cs_sendq *s = h->sendq;
-		if (!s)
-			continue;
-		h->sendq = NULL;
-		munmap(s, sizeof *s);
 	}
 }

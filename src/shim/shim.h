@@ -244,6 +244,15 @@ size_t cs_pace_chunk(uint64_t rate);
 /* Until when fd's link in that direction is busy (0: idle or new). */
 uint64_t cs_pace_busy_until(int fd, int dir);
 
+/* ---- limit.c: bytes moved per connection, for limit_data --------------- */
+
+/* The bytes fd's connection has moved in direction dir (0 send, 1 recv)
+ * since the fd was opened; counting adds to them. */
+struct cs_fdinfo;
+uint64_t cs_limit_moved(int fd, const struct cs_fdinfo *sock, int dir);
+void cs_limit_count(int fd, const struct cs_fdinfo *sock, int dir,
+		    uint64_t bytes);
+
 /* ---- fdinfo.c: what kind of socket an fd is, cached ------------------- */
 
 enum cs_fd_kind {
@@ -282,6 +291,11 @@ void cs_fdinfo_get(int fd, struct cs_fdinfo *info);
 /* How many times fd's number was forgotten: per-fd state elsewhere (the
  * bandwidth links) compares it to know it belongs to the same socket. */
 uint32_t cs_fdinfo_epoch(int fd);
+/* The same, from sock when its info lasts (no lookup), else from the cache. */
+static inline uint32_t cs_fd_epoch(int fd, const struct cs_fdinfo *sock)
+{
+	return sock && sock->lasting ? sock->epoch : cs_fdinfo_epoch(fd);
+}
 #define CS_FD_CACHE 16384
 
 /* fdblocks.c: per-fd state for fds from CS_FD_CACHE on, in blocks of
@@ -532,6 +546,9 @@ struct cs_hold {
 	/* send latency: mapped on first use; read without the lock by the
 	 * flusher, so only ever stored atomically */
 	struct cs_sendq *sendq;
+	/* reorder: datagrams kept back, mapped on first use (reorder.c);
+	 * read without the lock by the flusher, like sendq */
+	struct cs_reorder *reorder;
 	/* HTTP faults: the connection's requests and a made-up reply
 	 * (http.c), mapped on first use */
 	struct cs_http_conn *http;
@@ -550,6 +567,9 @@ struct cs_hold {
 	bool send_later;     /* a send told EAGAIN passes at out_until */
 	bool recv_later;     /* a receive told EAGAIN passes at in_until */
 	uint64_t void_bytes; /* sent into the partition */
+	/* limit_data of the receive that last queued bytes (0: none): the
+	 * bytes the delay queue hands over count, and stop at it */
+	uint64_t limit_bytes;
 	uint8_t aside_head, aside_count;
 	struct cs_aside aside[CS_ASIDE];
 	struct cs_hold_reg reg[CS_HOLD_REGS];
@@ -702,11 +722,49 @@ void cs_sendq_wait_behind(struct cs_hold *h, uint64_t now);
 /* Holds writability back while the queue is full or a send waits. */
 void cs_sendq_hold_writable(struct cs_hold *h, uint64_t now);
 /* The fd closes (flush: what is queued goes now), or is another socket's
- * (what is queued is dropped); the queue is unmapped. */
+ * or a forked child's copy (what is queued is dropped); the queue is
+ * unmapped. */
 void cs_sendq_close(struct cs_hold *h, bool flush);
-void cs_sendq_after_fork_child(void);
 /* At exit: what every queue holds goes out now. */
 void cs_sendq_at_exit(void);
+
+/* ---- reorder.c: UDP datagrams sent out of order ------------------------ */
+
+#define CS_REORDER_HELD 16 /* datagrams kept back per socket at once */
+#define CS_REORDER_WAIT_NS (100 * CS_NS_PER_MS) /* the longest one is kept */
+
+/* Keeps io's datagram back until the program has sent `after` later ones
+ * on its socket (or CS_REORDER_WAIT_NS); returns its length, as the send
+ * returns, or -2 when it cannot be kept (not UDP, too long, no address,
+ * no memory, or no helper thread may run here): then it goes now. */
+ssize_t cs_reorder_keep(const struct cs_io *io, const struct cs_fdinfo *sock,
+			uint32_t after);
+/* A datagram of the program's went out on fd: those kept back that it
+ * was the last one to wait for follow it. */
+void cs_reorder_passed(int fd);
+/* Whether h's socket keeps datagrams back. */
+bool cs_reorder_pending(const struct cs_hold *h);
+/* The helper thread's: sends what waited too long; returns the next due
+ * moment, or 0 when nothing is kept. */
+uint64_t cs_reorder_round(uint64_t now);
+/* The fd closes (flush: what is kept goes now) or is another socket's or
+ * a forked child's copy (it is dropped); the block is unmapped. With h
+ * locked. */
+void cs_reorder_close(struct cs_hold *h, bool flush);
+/* At exit: what every socket keeps goes now. */
+void cs_reorder_at_exit(void);
+
+/* ---- slowclose.c: closes that reach the peer late ---------------------- */
+
+/* Keeps fd's socket open on a duplicate of the shim's for delay_ns, so the
+ * program's close of fd reaches the peer then; false when it cannot (no
+ * free slot or fd number): the close is not delayed. */
+bool cs_slowclose_defer(int fd, uint64_t delay_ns);
+/* The helper thread's: closes what is due; returns the next due moment,
+ * or 0 when nothing waits. */
+uint64_t cs_slowclose_round(uint64_t now);
+/* Closes every duplicate now (exit; a forked child's copies). */
+void cs_slowclose_all(void);
 
 /* ---- tls_gate.c: delays on non-blocking TLS sessions ------------------ */
 

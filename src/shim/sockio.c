@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cs_addr.h"
+#include "cs_corrupt.h"
 #include "shim/shim.h"
 
 #define CS_IOV_CUT 64
@@ -99,15 +100,30 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_fdinfo *sock,
 	return done;
 }
 
+/* What limit_data leaves of the bytes h's delay queue may hand over:
+ * UINT64_MAX without a limit, 0 once the connection has received it. */
+static uint64_t limit_left(const struct cs_io *io, const struct cs_fdinfo *sock,
+			   const struct cs_hold *h)
+{
+	if (!h->limit_bytes)
+		return UINT64_MAX;
+	uint64_t moved = cs_limit_moved(io->fd, sock, 1);
+	return moved < h->limit_bytes ? h->limit_bytes - moved : 0;
+}
+
 /* A receive from a socket whose delay queue holds bytes: only the visible
- * ones are read; with none, EAGAIN, or a blocking wait for the next
- * batch. Called with h locked; lets it go. */
-static ssize_t from_queue(const struct cs_io *io, struct cs_hold *h)
+ * ones are read (up to what limit_data leaves); with none, EAGAIN, or a
+ * blocking wait for the next batch. Called with h locked; lets it go. */
+static ssize_t from_queue(const struct cs_io *io, const struct cs_fdinfo *sock,
+			  struct cs_hold *h)
 {
 	for (;;) {
 		uint64_t now = cs_now_ns();
 		cs_delayq_observe(&h->q, cs_hold_queued(io->fd), now, h->delay_ns);
 		uint64_t visible = cs_delayq_visible(&h->q, now);
+		uint64_t left = limit_left(io, sock, h);
+		if (visible > left)
+			visible = left;
 		if (visible) {
 			ssize_t got = cut_call(io, visible);
 			int saved = errno;
@@ -115,6 +131,8 @@ static ssize_t from_queue(const struct cs_io *io, struct cs_hold *h)
 				memset(&h->q, 0, sizeof h->q);
 			else if (!(io->flags & MSG_PEEK))
 				cs_delayq_consume(&h->q, (uint64_t)got);
+			if (got > 0 && h->limit_bytes && !(io->flags & MSG_PEEK))
+				cs_limit_count(io->fd, sock, 1, (uint64_t)got);
 			cs_hold_unlock(h, cs_now_ns());
 			errno = saved;
 			return got;
@@ -175,8 +193,9 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 		*r = partitioned(io, h);
 		return true;
 	}
-	if (!sending(io) && !cs_delayq_idle(&h->q)) {
-		*r = from_queue(io, h);
+	/* Once limit_data's bytes are in, the rules end the connection. */
+	if (!sending(io) && !cs_delayq_idle(&h->q) && limit_left(io, sock, h)) {
+		*r = from_queue(io, sock, h);
 		return true;
 	}
 	uint64_t *until = sending(io) ? &h->out_until : &h->in_until;
@@ -290,8 +309,9 @@ static bool send_queued(const struct cs_io *io, const struct cs_fdinfo *sock,
  * to hold (no bytes arrived yet: the next arrival meets the rules) or no
  * room. */
 static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
-		       uint64_t delay_ns, ssize_t *r)
+		       const struct cs_action *action, ssize_t *r)
 {
+	uint64_t delay_ns = action->delay_ns;
 	if (sending(io) && sock->send_queue != CS_SENDQ_NONE &&
 	    send_queued(io, sock, delay_ns, r))
 		return true;
@@ -306,8 +326,9 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 	uint64_t now = cs_now_ns();
 	if (stream_recv) {
 		h->delay_ns = delay_ns;
+		h->limit_bytes = action->limit_bytes;
 		cs_delayq_observe(&h->q, waiting, now, delay_ns);
-		*r = from_queue(io, h);
+		*r = from_queue(io, sock, h);
 		return true;
 	}
 	*(sending(io) ? &h->out_until : &h->in_until) =
@@ -316,6 +337,97 @@ static bool hold_delay(const struct cs_io *io, const struct cs_fdinfo *sock,
 	cs_hold_unlock(h, now);
 	*r = fail(EAGAIN);
 	return true;
+}
+
+/* limit_data: a call on a connection that has moved its limit in the
+ * call's direction meets the rule's end instead (a close is an eof fault
+ * on receives); before it, the call is cut to the bytes left. */
+static void limit_call(const struct cs_io *io, const struct cs_fdinfo *sock,
+		       struct cs_action *action)
+{
+	static const int8_t ends[] = {
+		[CS_LIMIT_CLOSE] = CS_FAULT_LIMIT_DATA,
+		[CS_LIMIT_RESET] = CS_FAULT_RESET,
+		[CS_LIMIT_HANG] = CS_FAULT_DROP,
+	};
+	if (!action->limit_bytes || action->terminal >= 0)
+		return;
+	uint64_t moved = cs_limit_moved(io->fd, sock, !sending(io));
+	if (moved >= action->limit_bytes) {
+		action->terminal = ends[action->limit_end];
+		action->hang_ms = 0;
+		return;
+	}
+	uint64_t left = action->limit_bytes - moved;
+	if (left > INT32_MAX)
+		left = INT32_MAX;
+	if (!action->max_bytes || left < action->max_bytes)
+		action->max_bytes = (uint32_t)left;
+}
+
+/* Ends the connection both ways, as after the peer's shutdown: a receive
+ * reads the end of the stream, a send fails with EPIPE (and SIGPIPE,
+ * unless MSG_NOSIGNAL) from the kernel itself; the peer sees a FIN after
+ * what a delayed send queued before the limit. */
+static ssize_t limit_close(const struct cs_io *io)
+{
+	int saved = errno;
+	cs_hold_send_now(io->fd);
+	cs_real_shutdown(io->fd, SHUT_RDWR);
+	errno = saved;
+	return sending(io) ? io->real(io, io->iov, io->iovcnt) : 0;
+}
+
+/* A datagram doubled on its way out, or damaged on its way in. A batch
+ * or a copy between fds (lengths only: no bytes to see) is left alone. */
+static void damage(const struct cs_io *io, const struct cs_fdinfo *sock,
+		   const struct cs_action *action, ssize_t done)
+{
+	if (done < 0 || io->lengths_only || sock->kind != CS_FD_UDP)
+		return;
+	if (action->duplicate && sending(io)) {
+		int saved = errno;
+		io->real(io, io->iov, io->iovcnt);
+		errno = saved;
+	}
+	if (action->corrupt_bits && !sending(io))
+		cs_flip_bits(io->iov, io->iovcnt, (size_t)done,
+			     action->corrupt_bits, action->corrupt_key);
+}
+
+/* A send cut to the bytes limit_data leaves it (the action's max_bytes),
+ * for the send queue, which takes a call's data whole: copy, holding cut;
+ * io itself without a limit. */
+static const struct cs_io *limited_send(const struct cs_io *io,
+					const struct cs_action *action,
+					struct cs_io *copy, struct iovec *cut)
+{
+	if (!action->limit_bytes || !sending(io) || io->lengths_only)
+		return io;
+	*copy = *io;
+	copy->iovcnt = cs_iov_truncate(io->iov, io->iovcnt, action->max_bytes,
+				       cut, CS_IOV_CUT);
+	copy->iov = cut;
+	return copy;
+}
+
+/* The bytes a call moved count toward limit_data. */
+static ssize_t counted(const struct cs_io *io, const struct cs_fdinfo *sock,
+		       const struct cs_action *action, ssize_t done)
+{
+	if (action->limit_bytes && done > 0)
+		cs_limit_count(io->fd, sock, !sending(io), (uint64_t)done);
+	return done;
+}
+
+/* A datagram went out: those reorder keeps back on its socket may be due
+ * behind it. */
+static ssize_t went_out(const struct cs_io *io, const struct cs_fdinfo *sock,
+			ssize_t done)
+{
+	if (done >= 0 && sending(io) && sock->kind == CS_FD_UDP)
+		cs_reorder_passed(io->fd);
+	return done;
 }
 
 ssize_t cs_sockio(const struct cs_io *io)
@@ -362,14 +474,20 @@ ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sockp,
 		if (!decided) {
 			if (queued_send && send_queued(io, &sock, 0, &r))
 				return r;
-			return io->real(io, io->iov, io->iovcnt);
+			return went_out(io, &sock,
+					io->real(io, io->iov, io->iovcnt));
 		}
+		limit_call(io, &sock, &action);
 		switch (cs_apply_signal(&action)) {
+		case CS_FAULT_LIMIT_DATA:
+			return limit_close(io);
 		case CS_FAULT_RESET:
 			cs_reset_socket(io->fd, &sock);
 			return fail(ECONNRESET);
 		case CS_FAULT_ERROR:
 			return fail(action.error);
+		case CS_FAULT_EOF: /* the receive alone: nothing is consumed */
+			return 0;
 		case CS_FAULT_DROP:
 			if (sock.kind == CS_FD_TCP) {
 				struct cs_hold *h = cs_hold_partition(
@@ -392,13 +510,25 @@ ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sockp,
 		default:
 			break;
 		}
-		if (queued_send && !action.delay_ns &&
-		    send_queued(io, &sock, 0, &r))
+		if (action.reorder_after && !action.delay_ns && sending(io) &&
+		    queueable(io, &sock) &&
+		    (r = cs_reorder_keep(io, &sock, action.reorder_after)) != -2)
 			return r;
+		struct cs_io limited;
+		struct iovec cut[CS_IOV_CUT];
+		const struct cs_io *queued =
+			limited_send(io, &action, &limited, cut);
+		if (queued_send && !action.delay_ns &&
+		    send_queued(queued, &sock, 0, &r))
+			return counted(io, &sock, &action, r);
 		if (action.delay_ns) {
 			if (cs_nonblocking(io->fd, io->flags)) {
-				if (hold_delay(io, &sock, action.delay_ns, &r))
-					return r;
+				/* A receive's bytes count as the queue hands
+				 * them over. */
+				if (hold_delay(queued, &sock, &action, &r))
+					return sending(io) ? counted(io, &sock,
+								     &action, r)
+							   : r;
 			} else if (cs_wait_blocking(
 					   io->fd, timeout_opt(io),
 					   cs_deadline_add(cs_now_ns(),
@@ -406,6 +536,9 @@ ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sockp,
 				return -1;
 			}
 		}
-		return shaped(io, &sock, &action);
+		ssize_t done = counted(io, &sock, &action,
+				       shaped(io, &sock, &action));
+		damage(io, &sock, &action, done);
+		return went_out(io, &sock, done);
 	}
 }

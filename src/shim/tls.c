@@ -8,7 +8,8 @@
 
 #include "shim/shim.h"
 
-enum outcome { PROCEED, FAIL };
+/* END: an end of stream, a read that returns 0 (eof fits ssl_read only). */
+enum outcome { PROCEED, FAIL, END };
 
 /* Runs the rules for a TLS call; on FAIL errno says why. *action keeps the
  * slice and bandwidth for the caller. On a session that can be held back
@@ -53,6 +54,11 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	case CS_FAULT_ERROR:
 		errno = action->error;
 		return FAIL;
+	case CS_FAULT_EOF:
+		/* The peer's FIN without a close_notify: OpenSSL's
+		 * SSL_get_error says SSL_ERROR_SYSCALL with errno 0. */
+		errno = 0;
+		return END;
 	case CS_FAULT_DROP: {
 		/* The connection under the session is partitioned. */
 		uint64_t until = cs_hang_until(action->hang_ms, cs_now_ns());
@@ -111,9 +117,11 @@ static CS_SLOW_PATH int ssl_read_slow(SSL *ssl, void *buf, int num)
 	uint64_t late_ns;
 	if (num > 0 && cs_tls_http_read(ssl, buf, (size_t)num, &replied, &late_ns))
 		return (int)replied;
-	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd, NULL,
-		       num > 0 ? late_ns : 0) == FAIL)
-		return -1;
+	enum outcome decided =
+		ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd, NULL,
+			   num > 0 ? late_ns : 0);
+	if (decided != PROCEED)
+		return decided == END ? 0 : -1;
 	cs_tls_learning = ssl;
 	int got = cs_real_SSL_read(ssl, buf,
 				   num > 0 ? (int)ssl_limit(&action, (size_t)num)
@@ -144,8 +152,11 @@ static CS_SLOW_PATH int ssl_read_ex_slow(SSL *ssl, void *buf, size_t num,
 		return 1;
 	}
 	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd, NULL,
-		       num ? late_ns : 0) == FAIL)
+		       num ? late_ns : 0) != PROCEED) {
+		if (got)
+			*got = 0;
 		return 0;
+	}
 	cs_tls_learning = ssl;
 	int ok = cs_real_SSL_read_ex(ssl, buf, ssl_limit(&action, num), got);
 	cs_tls_learning = NULL;
@@ -197,7 +208,7 @@ static size_t ssl_write_do(SSL *ssl, const void *buf, size_t num,
 	}
 	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, name, &action, &fd,
 		       http.step == CS_HTTP_REQUEST ? &http.w.req : NULL,
-		       0) == FAIL) {
+		       0) != PROCEED) {
 		*last = -1;
 		return 0;
 	}

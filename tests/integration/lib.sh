@@ -263,6 +263,20 @@ assert_exit() { # status cmd...
 	[[ $rc == "$want" ]] || fail "exit status of '$*': expected $want, seen $rc; stdout: '$OUT'; stderr: '$ERR'"
 }
 
+# The datagram faults of profile $1 leave a TCP connection alone, and
+# check refuses fault $2 with proto "tcp", saying why (TCP's checksums and
+# sequence numbers hide such damage from programs).
+assert_udp_only() { # profile fault
+	start_echo_server
+	assert_match '^ok n=16 .*intact=yes' \
+		"$(under_profile "$1" python3 "$PROGS/tcp_client.py" "$ECHO_PORT")" \
+		"a TCP client under the rules of $1"
+	sed "s/fault = \"$2\"/proto = \"tcp\"; fault = \"$2\"/" "$1" >tcp.cfg
+	assert_exit 1 "$CTL" check tcp.cfg
+	assert_contains "fault '$2' is for proto \"udp\" only (TCP's checksums" "$ERR" \
+		"check on $2 with proto tcp"
+}
+
 # A field of `chaos-shim-ctl -s SEG stats --json`: stat SEG RULE FIELD.
 stat_of() {
 	"$CTL" -s "$1" stats --json >stats.json || fail "stats --json failed for segment '$1'"

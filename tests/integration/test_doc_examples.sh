@@ -407,7 +407,9 @@ for id in "${BLOCKS[@]}"; do
 		fi
 		rules=$(grep -c 'name *=' "$B")
 		assert_exit 0 chaos-shim-ctl check "profile-$id.cfg"
-		assert_eq "profile-$id.cfg: ok ($rules rules)" "$OUT" "check of the profile at $BW"
+		plural=s
+		((rules == 1)) && plural=
+		assert_eq "profile-$id.cfg: ok ($rules rule$plural)" "$OUT" "check of the profile at $BW"
 		;;
 	json)
 		if grep -q '"generation"' "$B"; then real=status.json mode=same

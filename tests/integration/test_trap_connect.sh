@@ -116,6 +116,20 @@ assert_exit 0 "$CTL" check clock.cfg
 assert_exit 1 "$CTL" check --trap clock.cfg
 assert_match "clock_skew.*'later' \(clock\.cfg:3\).*vDSO" "$ERR" "check --trap on a clock rule"
 assert_exit 0 "$CTL" check --trap refuse.cfg
+# The stream and datagram faults of the preload, each refused with its reason.
+while IFS='|' read -r fault rule reason; do
+	printf 'rules = ( { name = "r"; %s } );\n' "$rule" >one.cfg
+	assert_exit 0 "$CTL" check one.cfg
+	assert_exit 1 "$CTL" check --trap one.cfg
+	assert_match "fault '$fault'.*'r' \(one\.cfg:1\).*$reason" "$ERR" "check --trap on $fault"
+done <<'RULES'
+eof|calls = ["recv"]; fault = "eof";|end of stream
+limit_data|calls = ["recv"]; fault = "limit_data"; bytes = 10;|shorten
+slow_close|calls = ["close"]; fault = "slow_close"; delay_ms = 10;|close is not trapped
+duplicate|calls = ["send"]; proto = "udp"; fault = "duplicate";|does not repeat
+reorder|calls = ["send"]; fault = "reorder"; window = 2;|keep one back
+corrupt|calls = ["recv"]; fault = "corrupt"; bits = 3;|bytes the kernel reads
+RULES
 assert_exit 0 "$CTL" run -p clock.cfg -- ./client_static "$HTTP_PORT" 1
 assert_contains "warning: fault 'clock_skew' in rule 'later' does nothing to a trapped program" "$ERR" "run's warning"
 assert_eq "1 ECONNREFUSED" "$(cut -d' ' -f1,2 <<<"$OUT")" "the reachable rule still applies"

@@ -17,7 +17,7 @@ static void test_families(void **state)
 {
 	static const char *const names[] = {
 		"connect", "accept", "send", "recv", "ssl_read",
-		"ssl_write", "ssl_handshake", "clock", "dns",
+		"ssl_write", "ssl_handshake", "clock", "dns", "close",
 	};
 	assert_int_equal(sizeof(names) / sizeof(names[0]), CS_FAM_COUNT);
 	for (int f = 0; f < CS_FAM_COUNT; f++) {
@@ -36,7 +36,8 @@ static void test_faults(void **state)
 {
 	static const char *const names[] = {
 		"latency", "reset", "drop", "error",
-		"slice", "bandwidth", "kill", "clock_skew", "loss",
+		"slice", "bandwidth", "kill", "clock_skew", "loss", "eof",
+		"limit_data", "duplicate", "corrupt", "slow_close", "reorder",
 		"http_response", "http_delay",
 	};
 	assert_int_equal(sizeof(names) / sizeof(names[0]), CS_FAULT_COUNT);

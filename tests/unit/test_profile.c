@@ -501,6 +501,89 @@ static void test_error_probabilistic_tcp_drop(void **state)
 	assert_int_equal(table.rules[0].rto_ms, 200);
 }
 
+/* An end of stream is a stream's: eof reads, on TCP only. */
+static void test_eof_fits(void **state)
+{
+	assert_compiles(RULE("calls = [\"recv\", \"ssl_read\"]; fault = \"eof\"; count = 1;"));
+	assert_int_equal(table.rules[0].fault, CS_FAULT_EOF);
+	assert_compiles(RULE("calls = [\"recv\"]; proto = \"tcp\"; fault = \"eof\";"));
+	assert_refused(RULE("calls = [\"recv\"]; proto = \"udp\"; fault = \"eof\";"),
+		       "fault 'eof' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; fault = \"eof\";"),
+		       "fault 'eof' does not fit call 'send' in rule 'x' (f.cfg:2)");
+}
+
+/* limit_data: bytes are needed, the end is one of three, TCP only. */
+static void test_limit_data_keys(void **state)
+{
+	assert_compiles(RULE("calls = [\"send\", \"recv\"]; fault = \"limit_data\"; bytes = 1048576;"));
+	assert_int_equal(table.rules[0].limit_bytes, 1048576);
+	assert_int_equal(table.rules[0].limit_end, CS_LIMIT_CLOSE);
+	assert_compiles(RULE("calls = [\"recv\"]; fault = \"limit_data\"; bytes = 1; action = \"hang\";"));
+	assert_int_equal(table.rules[0].limit_end, CS_LIMIT_HANG);
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"limit_data\";"),
+		       "missing key 'bytes' for fault 'limit_data' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"limit_data\"; bytes = 0;"),
+		       "bytes 0 out of range 1..1099511627775 in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"limit_data\"; bytes = 9; action = \"drop\";"),
+		       "unknown action 'drop', expected close or reset or hang in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"connect\"]; fault = \"limit_data\"; bytes = 9;"),
+		       "fault 'limit_data' does not fit call 'connect' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; proto = \"udp\"; fault = \"limit_data\"; bytes = 9;"),
+		       "fault 'limit_data' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
+}
+
+/* Datagram faults: UDP only, each on its side, said with the reason. */
+static void test_datagram_faults(void **state)
+{
+	assert_compiles(RULE("calls = [\"send\"]; fault = \"duplicate\"; probability = 0.5;"));
+	assert_compiles(RULE("calls = [\"recv\"]; proto = \"udp\"; fault = \"corrupt\";"));
+	assert_int_equal(table.rules[0].corrupt_bits, 1);
+	assert_refused(RULE("calls = [\"recv\"]; proto = \"tcp\"; fault = \"corrupt\"; bits = 4;"),
+		       "fault 'corrupt' is for proto \"udp\" only (TCP's checksums and sequence numbers hide it "
+		       "from programs): proto \"tcp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; proto = \"tcp\"; fault = \"duplicate\";"),
+		       "fault 'duplicate' is for proto \"udp\" only (TCP's checksums and sequence numbers hide it "
+		       "from programs): proto \"tcp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"duplicate\";"),
+		       "fault 'duplicate' does not fit call 'recv' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"corrupt\"; bits = 0;"),
+		       "bits 0 out of range 1..524288 in rule 'x' (f.cfg:2)");
+}
+
+/* reorder: sends of UDP datagrams, window 1 by default, refused on TCP
+ * with duplicate's reason. */
+static void test_reorder_keys(void **state)
+{
+	assert_compiles(RULE("calls = [\"send\"]; fault = \"reorder\"; probability = 0.2;"));
+	assert_int_equal(table.rules[0].fault, CS_FAULT_REORDER);
+	assert_int_equal(table.rules[0].reorder_window, 1);
+	assert_compiles(RULE("calls = [\"send\"]; proto = \"udp\"; fault = \"reorder\"; window = 1000;"));
+	assert_int_equal(table.rules[0].reorder_window, 1000);
+	assert_refused(RULE("calls = [\"send\"]; fault = \"reorder\"; window = 0;"),
+		       "window 0 out of range 1..1000 in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; proto = \"tcp\"; fault = \"reorder\";"),
+		       "fault 'reorder' is for proto \"udp\" only (TCP's checksums and sequence numbers hide it "
+		       "from programs): proto \"tcp\" would never match in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"recv\"]; fault = \"reorder\";"),
+		       "fault 'reorder' does not fit call 'recv' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"send\"]; fault = \"duplicate\"; window = 2;"),
+		       "key 'window' does not apply to fault 'duplicate' in rule 'x' (f.cfg:2)");
+}
+
+/* slow_close: the close family, a delay with jitter, TCP only. */
+static void test_slow_close_keys(void **state)
+{
+	assert_compiles(RULE("calls = [\"close\"]; peer = \"*:80\"; fault = \"slow_close\"; delay_ms = 500; jitter_ms = 10;"));
+	assert_int_equal(table.rules[0].delay_ms, 500);
+	assert_refused(RULE("calls = [\"close\", \"recv\"]; fault = \"slow_close\"; delay_ms = 5;"),
+		       "fault 'slow_close' does not fit call 'recv' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"close\"]; fault = \"latency\"; delay_ms = 5;"),
+		       "fault 'latency' does not fit call 'close': use fault 'slow_close' in rule 'x' (f.cfg:2)");
+	assert_refused(RULE("calls = [\"close\"]; proto = \"udp\"; fault = \"slow_close\";"),
+		       "fault 'slow_close' is for proto \"tcp\" only: proto \"udp\" would never match in rule 'x' (f.cfg:2)");
+}
+
 static void test_error_schedule_keys(void **state)
 {
 	char text[1024];
@@ -807,10 +890,13 @@ static const char round_trip_rules[] =
 	"{ name = \"h\"; calls = [\"accept\"]; fault = \"kill\"; signal = \"SIGUSR2\"; },\n"
 	"{ name = \"i\"; calls = [\"clock\"]; fault = \"clock_skew\"; offset_s = -12.345678901;"
 	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; },\n"
-	"{ name = \"j\"; calls = [\"send\", \"ssl_write\"]; fault = \"http_response\"; status = 503;"
+	"{ name = \"j\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 5000000000; action = \"reset\"; },\n"
+	"{ name = \"k\"; calls = [\"recv\"]; fault = \"corrupt\"; bits = 3; },\n"
+	"{ name = \"l\"; calls = [\"send\"]; fault = \"reorder\"; window = 4; },\n"
+	"{ name = \"m\"; calls = [\"send\", \"ssl_write\"]; fault = \"http_response\"; status = 503;"
 	"  headers = [\"Retry-After: 1\", \"X-Why: \\\"busy\\\"\"]; body = \"no\\n\"; keep_alive = true;"
 	"  http_method = \"GET\"; http_path = \"/api/[a-z]*\"; },\n"
-	"{ name = \"k\"; calls = [\"send\"]; fault = \"http_delay\"; delay_ms = 40; http_path = \"/slow\"; }\n"
+	"{ name = \"n\"; calls = [\"send\"]; fault = \"http_delay\"; delay_ms = 40; http_path = \"/slow\"; }\n"
 	");\n";
 
 /* The rule written back as a profile, alone in its table. */
@@ -921,8 +1007,14 @@ static void test_round_trip_every_key(void **state)
 static void test_fault_fits_calls(void **state)
 {
 	const uint32_t net = CS_SOCKET_FAMILIES | CS_SSL_FAMILIES;
+	const uint32_t close = CS_BIT(CS_FAM_CLOSE);
 	assert_true(cs_fault_fits_calls(CS_FAULT_LATENCY, CS_ALL_FAMILIES));
-	assert_true(cs_fault_fits_calls(CS_FAULT_KILL, CS_ALL_FAMILIES));
+	assert_true(cs_fault_fits_calls(CS_FAULT_KILL, CS_ALL_FAMILIES & ~close));
+	/* A close meets slow_close only (latency is refused by the use
+	 * check, see test_slow_close_keys). */
+	for (int f = 0; f < CS_FAULT_COUNT; f++)
+		assert_int_equal(cs_fault_fits_calls(f, close),
+				 f == CS_FAULT_SLOW_CLOSE || f == CS_FAULT_LATENCY);
 	assert_true(cs_fault_fits_calls(CS_FAULT_RESET, net));
 	assert_false(cs_fault_fits_calls(CS_FAULT_RESET, CS_BIT(CS_FAM_DNS)));
 	assert_true(cs_fault_fits_calls(CS_FAULT_DROP, net & ~CS_BIT(CS_FAM_ACCEPT)));
@@ -1026,7 +1118,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 11 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 17 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");
@@ -1136,6 +1228,11 @@ int main(void)
 		cmocka_unit_test(test_error_unknown_names),
 		cmocka_unit_test(test_error_bad_endpoint_or_host),
 		cmocka_unit_test(test_error_probabilistic_tcp_drop),
+		cmocka_unit_test(test_eof_fits),
+		cmocka_unit_test(test_limit_data_keys),
+		cmocka_unit_test(test_datagram_faults),
+		cmocka_unit_test(test_slow_close_keys),
+		cmocka_unit_test(test_reorder_keys),
 		cmocka_unit_test(test_error_schedule_keys),
 		cmocka_unit_test(test_set_all_or_nothing),
 		cmocka_unit_test(test_set_parameters),
