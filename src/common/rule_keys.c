@@ -2,7 +2,7 @@
  * default, and the faults and calls it concerns), and what the compiler,
  * `set`, `status` and the table validator do with a key, through the
  * operations of its kind (key_names.c, key_numbers.c, key_matching.c,
- * key_schedule.c). */
+ * key_schedule.c, key_text.c). */
 #include "common/rule_keys.h"
 
 #include <signal.h>
