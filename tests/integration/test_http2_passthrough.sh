@@ -5,13 +5,14 @@
 # only HTTP/1.1, curl --http2 falls back and is answered as usual.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tls.sh"
+. "$(dirname "$0")/lib_http.sh"
 need curl
 
 make_certs
-bg python3 -u "$PROGS/http_server.py" >server.log 2>&1
-PORT=$(port_from_log server.log "HTTP server") || exit 1
-bg python3 -u "$PROGS/http_server.py" --tls server.pem server.key >tls.log 2>&1
-TLS_PORT=$(port_from_log tls.log "HTTPS server") || exit 1
+start_http_test_server server.log
+PORT=$HTTP_SERVER_PORT
+start_http_test_server tls.log --tls server.pem server.key
+TLS_PORT=$HTTP_SERVER_PORT
 # A TLS server that selects h2 (and then does not speak it).
 H2_PORT=$(free_port)
 bg openssl s_server -accept "$H2_PORT" -cert server.pem -key server.key -alpn h2 -www -quiet >s_server.log 2>&1

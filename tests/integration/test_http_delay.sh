@@ -4,13 +4,14 @@
 # a request on another path is not delayed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tls.sh"
+. "$(dirname "$0")/lib_http.sh"
 need curl
 
 make_certs
-bg python3 -u "$PROGS/http_server.py" >server.log 2>&1
-PORT=$(port_from_log server.log "HTTP server") || exit 1
-bg python3 -u "$PROGS/http_server.py" --tls server.pem server.key >tls.log 2>&1
-TLS_PORT=$(port_from_log tls.log "HTTPS server") || exit 1
+start_http_test_server server.log
+PORT=$HTTP_SERVER_PORT
+start_http_test_server tls.log --tls server.pem server.key
+TLS_PORT=$HTTP_SERVER_PORT
 start_slow_server 1
 
 cat >delay.cfg <<'CFG'

@@ -4,21 +4,13 @@
 # server, which sees exactly one request; curl's view is compared with a
 # real server that answers 503 once. http_method and http_path select.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_http.sh"
 need curl
 
-start_server() { # log [--first-503]
-	local log=$1
-	shift
-	bg python3 -u "$PROGS/http_server.py" "$@" >"$log" 2>&1
-	PORT=$(port_from_log "$log" "HTTP server") || exit 1
-}
-requests_in() { # log
-	grep -c '^REQ ' "$1"
-}
-
-start_server real503.log --first-503
-real_port=$PORT
-start_server server.log
+start_http_test_server real503.log --first-503
+real_port=$HTTP_SERVER_PORT
+start_http_test_server server.log
+PORT=$HTTP_SERVER_PORT
 url=http://127.0.0.1:$PORT/api/items
 
 cat >http503.cfg <<'CFG'
@@ -78,11 +70,8 @@ rules = ( { name = "busy"; calls = ["send"]; fault = "http_response"; status = 5
 CFG
 assert_exit 0 "$CTL" run -p keepalive.cfg -- python3 "$PROGS/http_client.py" keepalive \
 	"http://127.0.0.1:$PORT" --path /a --path /b
-first=$(sed -n 1p cmd.out) second=$(sed -n 2p cmd.out)
-assert_match '^503 1 busy [0-9]+$' "$first" "first response on the connection"
-assert_match '^200 - hello /b [0-9]+$' "$second" "second response on the connection"
-assert_eq "${first##* }" "${second##* }" "both on one connection (client port)"
-assert_eq "REQ GET /b ${second##* }" "$(tail -n 1 server.log)" "the server saw only /b, on that connection"
+assert_made_up_then_served /b "keep_alive"
+assert_eq "REQ GET /b $CLIENT_PORT" "$(tail -n 1 server.log)" "the server saw only /b, on that connection"
 # An asyncio client on a kept-alive connection reads it through readiness too.
 assert_exit 0 "$CTL" run -p keepalive.cfg -- python3 "$PROGS/http_client.py" asyncio "$url"
 assert_match '^503 1 busy [0-9]+$' "$OUT" "asyncio's response, kept alive"
@@ -98,11 +87,8 @@ rules = ( { name = "busy"; calls = ["send"]; fault = "http_response"; status = 5
 CFG
 assert_exit 0 "$CTL" run -p pieces.cfg -- python3 "$PROGS/http_client.py" pieces \
 	"http://127.0.0.1:$PORT" --path /first --path /second
-first=$(sed -n 1p cmd.out) second=$(sed -n 2p cmd.out)
-assert_match '^503 1 busy [0-9]+$' "$first" "a request sent 3 bytes at a time"
-assert_match '^200 - hello /second [0-9]+$' "$second" "the next one on the connection"
-assert_eq "${first##* }" "${second##* }" "both on one connection (client port)"
-assert_eq "REQ POST /second ${second##* }|BODY hello" "$(tail -n 2 server.log | tr '\n' '|' | sed 's/|$//')" \
+assert_made_up_then_served /second "requests sent 3 bytes at a time"
+assert_eq "REQ POST /second $CLIENT_PORT|BODY hello" "$(tail -n 2 server.log | tr '\n' '|' | sed 's/|$//')" \
 	"the server got the second request whole, and not the first"
 sent=$((sent + 1))
 
