@@ -28,3 +28,13 @@ assert_made_up_then_served() { # path what
 	assert_eq "${first##* }" "${second##* }" "both on one connection (client port): $2"
 	CLIENT_PORT=${second##* }
 }
+
+# Test certificates (lib_tls.sh), and progs/http_server.py twice: plain
+# HTTP on PORT (log server.log) and HTTPS on TLS_PORT (log tls.log).
+start_http_and_https_servers() {
+	make_certs
+	start_http_test_server server.log
+	PORT=$HTTP_SERVER_PORT
+	start_http_test_server tls.log --tls server.pem server.key
+	TLS_PORT=$HTTP_SERVER_PORT
+}

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/lib_http.sh"
 need curl
 
-make_certs
-start_http_test_server server.log
-PORT=$HTTP_SERVER_PORT
-start_http_test_server tls.log --tls server.pem server.key
-TLS_PORT=$HTTP_SERVER_PORT
+start_http_and_https_servers
 # A TLS server that selects h2 (and then does not speak it).
 H2_PORT=$(free_port)
 bg openssl s_server -accept "$H2_PORT" -cert server.pem -key server.key -alpn h2 -www -quiet >s_server.log 2>&1

@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib_http.sh"
 need curl
 
-make_certs
-start_http_test_server server.log
-PORT=$HTTP_SERVER_PORT
-start_http_test_server tls.log --tls server.pem server.key
-TLS_PORT=$HTTP_SERVER_PORT
+start_http_and_https_servers
 start_slow_server 1
 
 cat >delay.cfg <<'CFG'
