@@ -121,8 +121,9 @@ select_rule 'http_method = "HEAD"; body = "never sent";'
 assert_exit 0 "$CTL" run -p select.cfg -- curl -sS -I "$base/x"
 assert_contains $'Content-Length: 10\r' "$OUT" "HEAD's length"
 
-# node (libuv, epoll): a fetch-style client that retries a 503.
-if command -v node >/dev/null; then
+# node (libuv, epoll): a fetch-style client that retries a 503. Not under
+# a sanitizer build: `run` cannot put its runtime before the shim in node.
+if command -v node >/dev/null && [[ -z ${CS_SANITIZER:-} ]]; then
 	cat >client.js <<'JS'
 const http = require("http");
 const get = (url) => new Promise((ok, ko) => http.get(url, (r) => {
