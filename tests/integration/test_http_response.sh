@@ -143,3 +143,21 @@ JS
 	assert_eq $'503 1 busy\n200 - hello /api/items' "$OUT" "node's responses"
 	assert_eq "$((before + 1))" "$(requests_in server.log)" "node's retry reached the server, its first request not"
 fi
+
+# Another protocol on a watched connection: a first write that could begin
+# a request line ("GET") is held back, and goes out before the write that
+# shows it is not one; the peer gets every byte, in order.
+start_echo_server
+cat >notes.py <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET")
+time.sleep(0.1)
+s.sendall(b"X\r\n")
+got = b""
+while len(got) < 6:
+    got += s.recv(100)
+print(got)
+PY
+assert_exit 0 "$CTL" run -p http503.cfg -- python3 notes.py "$ECHO_PORT"
+assert_eq "b'GETX\\r\\n'" "$OUT" "bytes echoed through a watched connection that is not HTTP"
