@@ -45,6 +45,8 @@ enum cs_proto cs_fault_proto(enum cs_fault fault)
 	case CS_FAULT_EOF:
 	case CS_FAULT_LIMIT_DATA:
 	case CS_FAULT_SLOW_CLOSE:
+	case CS_FAULT_HTTP_RESPONSE:
+	case CS_FAULT_HTTP_DELAY:
 		return CS_PROTO_TCP;
 	case CS_FAULT_DUPLICATE:
 	case CS_FAULT_CORRUPT:

@@ -102,6 +102,11 @@ rules = (
   { name = "busy"; calls = ["recv"]; fault = "http_response"; status = 503; }
 );
 CFG
+broken http-udp 2 busy 'is for proto "tcp" only' <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; proto = "udp"; fault = "http_response"; status = 503; }
+);
+CFG
 broken http-method 3 busy "not an upper-case method name" <<'CFG'
 rules = (
   { name = "busy"; calls = ["send"]; fault = "http_response"; status = 503;
