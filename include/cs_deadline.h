@@ -28,4 +28,23 @@ int cs_deadline_to_ms(uint64_t deadline, uint64_t now);
 /* The same as a relative timespec; false for CS_NEVER (wait forever). */
 bool cs_deadline_to_ts(uint64_t deadline, uint64_t now, struct timespec *out);
 
+/* How late the kernel may end a timeout of a thread: its timer slack,
+ * or for a poll, select or epoll timeout 1/divisor of it when that is
+ * more (divisor 1000, 200 for a thread with a positive nice value; 0 for
+ * a sleep, which has no such share), at most CS_WAIT_SLACK_MAX; nothing
+ * when the timer slack is 0 (real-time policies). */
+struct cs_wait_slack {
+	uint64_t timer_slack_ns;
+	uint32_t divisor;
+};
+
+#define CS_WAIT_SLACK_MAX (100 * CS_NS_PER_MS)
+
+/* When to ask the kernel to end a wait that should end at wake, so that
+ * its slack ends it there rather than up to the slack later: wake itself
+ * when what is left is within the slack (a wait that ended early then
+ * waits the rest as is, never spinning). */
+uint64_t cs_deadline_aim(uint64_t wake, uint64_t now,
+			 const struct cs_wait_slack *slack);
+
 #endif

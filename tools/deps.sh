@@ -24,6 +24,8 @@ needs=(
 	python3-requests
 	python3-redis
 	redis-server
+	golang-go # the Go client and server of the run --trap tests
+	time      # /usr/bin/time: CPU seconds of a trapped client
 )
 needs+=("$@") # extra packages one target needs (make fuzz: clang)
 

@@ -55,3 +55,22 @@ bool cs_deadline_to_ts(uint64_t deadline, uint64_t now, struct timespec *out)
 	out->tv_nsec = (long)(left % CS_NS_PER_S);
 	return true;
 }
+
+uint64_t cs_deadline_aim(uint64_t wake, uint64_t now,
+			 const struct cs_wait_slack *slack)
+{
+	uint64_t left = wake > now ? wake - now : 0;
+	if (wake == CS_NEVER || !slack->timer_slack_ns ||
+	    left <= slack->timer_slack_ns)
+		return wake;
+	/* The longest timeout t whose t plus its slack fits in what is
+	 * left: t + timer slack <= left, and t + min(t / divisor, max)
+	 * <= left. */
+	uint64_t by_share = left;
+	if (slack->divisor)
+		by_share = left - left / (slack->divisor + 1ull);
+	if (left > CS_WAIT_SLACK_MAX && left - CS_WAIT_SLACK_MAX > by_share)
+		by_share = left - CS_WAIT_SLACK_MAX;
+	uint64_t t = left - slack->timer_slack_ns;
+	return now + (t < by_share ? t : by_share);
+}

@@ -66,8 +66,8 @@ const struct cs_ctl_command cs_cmd_check = {
 		"\n"
 		"options:\n"
 		"      --trap   also refuse what run --trap cannot apply to a static or\n"
-		"               Go program (TLS, clock and DNS rules, accept, slice,\n"
-		"               bandwidth, loss, eof, limit_data, slow_close,\n"
-		"               duplicate, corrupt, reorder), with the reason\n",
+		"               Go program (TLS, clock and DNS rules, bandwidth, loss,\n"
+		"               eof, limit_data, slow_close, duplicate, corrupt,\n"
+		"               reorder), with the reason\n",
 	.run = check_main,
 };

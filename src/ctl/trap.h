@@ -22,7 +22,7 @@ struct cs_trap_call {
 	int8_t flags_arg; /* MSG_* flags, or -1 */
 };
 extern const struct cs_trap_call cs_trap_calls[];
-#define CS_TRAP_CALLS 9
+#define CS_TRAP_CALLS 11
 
 /* Two pipes between `run` and its child, made before the fork. */
 struct cs_trap_handover {

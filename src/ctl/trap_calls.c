@@ -6,6 +6,8 @@
 
 const struct cs_trap_call cs_trap_calls[CS_TRAP_CALLS] = {
 	{SYS_connect, CS_FAM_CONNECT, "connect", 1, -1},
+	{SYS_accept, CS_FAM_ACCEPT, "accept", -1, -1},
+	{SYS_accept4, CS_FAM_ACCEPT, "accept4", -1, -1},
 	{SYS_sendto, CS_FAM_SEND, "sendto", 4, 3},
 	{SYS_sendmsg, CS_FAM_SEND, "sendmsg", -1, 2},
 	{SYS_write, CS_FAM_SEND, "write", -1, -1},

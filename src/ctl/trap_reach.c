@@ -18,8 +18,6 @@ static const char *family_unreachable(enum cs_family family)
 		return "clocks are read through the vDSO, without a system call";
 	case CS_FAM_DNS:
 		return "name lookups are the program's own code over UDP";
-	case CS_FAM_ACCEPT:
-		return "accept is not trapped yet";
 	default:
 		return NULL;
 	}
@@ -28,12 +26,14 @@ static const char *family_unreachable(enum cs_family family)
 static const char *fault_unreachable(enum cs_fault fault)
 {
 	switch (fault) {
-	case CS_FAULT_SLICE:
 	case CS_FAULT_BANDWIDTH:
 	case CS_FAULT_LOSS:
+		return "the supervisor answers each trapped call once and cannot "
+		       "pace what the kernel moves (the preload can, for a "
+		       "dynamically linked program)";
 	case CS_FAULT_LIMIT_DATA:
-		return "one answer to a trapped call cannot shorten or pace what "
-		       "the kernel moves";
+		return "the supervisor keeps no count of a connection's bytes, "
+		       "and would have to shorten the call that crosses the limit";
 	case CS_FAULT_EOF:
 		return "the supervisor lets a receive run or fails it, and keeps "
 		       "no readiness back for an end of stream it would make up";

@@ -1,9 +1,12 @@
 /* The CLI's half of `run --trap`: one thread receives every trapped system
  * call of the command's process tree, decides it with the segment's rules
  * and shared counters (cs_verdict.h, as the shim does), logs what it
- * injects, and answers: CONTINUE (the call runs as it is), an error, or a
- * CONTINUE later, from a thread of its own per delayed call so that one
- * delayed call never holds the others. */
+ * injects, and answers: CONTINUE (the call runs as it is), an error, a
+ * result (a connection handed in, the count of a call it made itself), or
+ * any of these later, from a thread of its own per delayed or waiting
+ * call so that one such call never holds the others. The accept family,
+ * slices and partitions are in trap_accept.c, trap_slice.c and
+ * trap_partition.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -28,58 +32,92 @@
 #include "cs_verdict.h"
 #include "ctl/ctl.h"
 #include "ctl/trap.h"
+#include "ctl/trap_supervisor.h"
 
-struct cs_trap {
-	int listener;
-	int stop[2]; /* closing stop[1] wakes every thread */
-	pid_t pid;
-	struct cs_seg_handle seg;
-	pthread_t thread;
-	_Atomic int delayed; /* answer threads still running */
-	pthread_mutex_t lock; /* guards the list of delayed calls */
-	struct later *later;
-	_Atomic int failure; /* errno of what ended supervision early */
-	/* The supervisor thread's own: the validated copy of the table. */
-	uint64_t generation;
-	bool valid;
-	struct cs_table table;
-	uint64_t keys[CS_MAX_RULES];
-	/* The event log. */
-	char log_override[CS_PATH_MAX];
-	char log_path[CS_PATH_MAX];
-	int log_fd;
-};
-
-/* What a trapped call is answered: CONTINUE, unless error or done. */
-struct answer {
-	int error;         /* fail the call with it (0: none) */
-	bool done;         /* the call is not made: it returns value */
-	int64_t value;
-	uint64_t delay_ns; /* answer that late */
-	int signal;        /* raised in the calling thread */
-};
-
-/* What the supervisor knows of the calling thread and its socket. */
-struct caller {
-	pid_t tid, tgid; /* tgid: 0 until needed */
-	int fd;
-	int sock; /* this process's copy of fd, or -1 */
-	uint8_t proto; /* CS_PROTO_TCP, CS_PROTO_UDP or CS_PROTO_ANY */
-	bool is_socket, nonblocking;
-	struct cs_sockaddr peer, local;
-};
-
-static int64_t now_ns(void)
+int64_t cs_trap_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void respond(int listener, uint64_t id, const struct answer *a)
+/* ---- the caller's memory */
+
+static bool move_caller(pid_t tid, uint64_t addr, void *buf, size_t len,
+			bool writing)
+{
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr,
+			       .iov_len = len};
+	ssize_t n = writing ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
+			    : process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	return n == (ssize_t)len;
+}
+
+bool cs_trap_read_caller(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	return move_caller(tid, addr, buf, len, false);
+}
+
+static bool write_caller(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	return !len || move_caller(tid, addr, (void *)buf, len, true);
+}
+
+/* Gives the caller the connection accepted for it: the peer's address
+ * where it asked for it, then the new fd as the call's result
+ * (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14; before it, the fd then the
+ * result). False when the caller cannot get it (it went away). */
+static bool hand_over(int listener, uint64_t id, struct cs_trap_answer *a,
+		      pid_t tid)
+{
+	const struct cs_trap_handoff *h = &a->handoff;
+	struct seccomp_notif_addfd addfd = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)h->conn,
+		.newfd_flags = h->cloexec ? O_CLOEXEC : 0};
+
+	if (h->addr && h->addr_len) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss), room;
+		if (getpeername(h->conn, (struct sockaddr *)&ss, &len) < 0)
+			len = 0;
+		if (!cs_trap_read_caller(tid, h->addr_len, &room, sizeof(room)) ||
+		    !write_caller(tid, h->addr, &ss, room < len ? room : len) ||
+		    !write_caller(tid, h->addr_len, &len, sizeof(len))) {
+			/* As the kernel's accept: the connection is lost. */
+			a->hand_over = false;
+			a->error = EFAULT;
+			return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+		}
+	}
+	int fd = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+	if (fd < 0 && errno == EINVAL) {
+		addfd.flags = 0;
+		fd = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+		if (fd < 0)
+			return false;
+		struct seccomp_notif_resp resp = {.id = id, .val = fd};
+		return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
+	}
+	return fd >= 0;
+}
+
+void cs_trap_respond(int listener, uint64_t id, struct cs_trap_answer *a,
+		     pid_t tid)
 {
 	struct seccomp_notif_resp resp = {.id = id};
 
+	if (a->hand_over) {
+		int conn = a->handoff.conn;
+		bool given = hand_over(listener, id, a, tid);
+		if (!given) /* nobody will read it: the client sees a reset */
+			cs_socket_reset(conn, true);
+		close(conn);
+		if (a->hand_over || !given)
+			return;
+	}
 	if (a->error)
 		resp.error = -a->error;
 	else if (a->done)
@@ -97,7 +135,7 @@ static void respond(int listener, uint64_t id, const struct answer *a)
 struct later {
 	struct cs_trap *trap;
 	uint64_t id;
-	struct answer answer;
+	struct cs_trap_answer answer;
 	uint64_t due; /* CLOCK_MONOTONIC ns */
 	pid_t tgid, tid;
 	struct seccomp_data call; /* what was called, to know it again */
@@ -128,7 +166,7 @@ static void *answer_later(void *arg)
 			      {.fd = l->trap->stop[0], .events = POLLIN}};
 
 	for (;;) {
-		int64_t left = (int64_t)l->due - now_ns();
+		int64_t left = (int64_t)l->due - cs_trap_now_ns();
 		if (left <= 0)
 			break;
 		struct timespec ts = {left / 1000000000, left % 1000000000};
@@ -138,9 +176,9 @@ static void *answer_later(void *arg)
 	/* Out of the list first: once answered, the same call made again is
 	 * a new one, not this one resumed. */
 	unlist(l);
-	respond(l->trap->listener, l->id, &l->answer);
+	cs_trap_respond(l->trap->listener, l->id, &l->answer, l->tid);
 	raise_in(l->tgid, l->tid, l->answer.signal);
-	__atomic_fetch_sub(&l->trap->delayed, 1, __ATOMIC_RELEASE);
+	cs_trap_spawned_end(l->trap);
 	free(l);
 	return NULL;
 }
@@ -162,7 +200,8 @@ static bool resumed(struct cs_trap *t, const struct seccomp_notif *req,
 			ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &l->id) < 0;
 		if (found) {
 			*out = *l;
-			l->call.nr = -1; /* taken over */
+			l->call.nr = -1; /* taken over, with its connection */
+			l->answer.hand_over = false;
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -172,11 +211,9 @@ static bool resumed(struct cs_trap *t, const struct seccomp_notif *req,
 /* Starts a thread that answers the call req at due; false when none can
  * be started (the caller answers at once). */
 static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
-		  const struct caller *c, const struct answer *a, uint64_t due)
+		  const struct cs_trap_caller *c, const struct cs_trap_answer *a, uint64_t due)
 {
 	struct later *l = malloc(sizeof(*l));
-	pthread_attr_t attr;
-	pthread_t thread;
 
 	if (!l)
 		return false;
@@ -194,18 +231,72 @@ static bool defer(struct cs_trap *trap, const struct seccomp_notif *req,
 		l->next->prev = &l->next;
 	trap->later = l;
 	pthread_mutex_unlock(&trap->lock);
-	__atomic_fetch_add(&trap->delayed, 1, __ATOMIC_ACQUIRE);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	int rc = pthread_create(&thread, &attr, answer_later, l);
-	pthread_attr_destroy(&attr);
-	if (rc == 0)
+	if (cs_trap_spawn(trap, answer_later, l))
 		return true;
 	unlist(l);
-	__atomic_fetch_sub(&trap->delayed, 1, __ATOMIC_RELEASE);
 	free(l);
 	return false;
+}
+
+bool cs_trap_spawn(struct cs_trap *t, void *(*run)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	__atomic_fetch_add(&t->delayed, 1, __ATOMIC_ACQUIRE);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Room for deciding there (an accept's, a slice's: the executable's
+	 * path, an event line), under the sanitizers too. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int rc = pthread_create(&thread, &attr, run, arg);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		__atomic_fetch_sub(&t->delayed, 1, __ATOMIC_RELEASE);
+	return rc == 0;
+}
+
+void cs_trap_spawned_end(struct cs_trap *t)
+{
+	__atomic_fetch_sub(&t->delayed, 1, __ATOMIC_RELEASE);
+}
+
+/* How often a waiting thread makes sure its call still waits. */
+#define STILL_WAITING_NS 100000000
+
+enum cs_trap_wait cs_trap_wait(struct cs_trap *t, uint64_t id, int sock,
+			       short events, int64_t end)
+{
+	struct pollfd p[2] = {{.fd = sock, .events = events},
+			      {.fd = t->stop[0], .events = POLLIN}};
+
+	for (;;) {
+		if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+			return CS_TRAP_GONE;
+		int64_t left = end - cs_trap_now_ns();
+		if (left <= 0)
+			return CS_TRAP_DUE;
+		if (left > STILL_WAITING_NS)
+			left = STILL_WAITING_NS;
+		struct timespec ts = {0, left};
+		int n = ppoll(p, 2, &ts, NULL);
+		if (n > 0 && p[1].revents)
+			return CS_TRAP_STOPPING;
+		if (n > 0 && p[0].revents)
+			return CS_TRAP_READY;
+	}
+}
+
+int64_t cs_trap_timeout_end(int sock, int option)
+{
+	struct timeval tv = {0};
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(sock, SOL_SOCKET, option, &tv, &len) < 0 ||
+	    (!tv.tv_sec && !tv.tv_usec))
+		return INT64_MAX;
+	return cs_trap_now_ns() + (int64_t)tv.tv_sec * 1000000000 +
+	       (int64_t)tv.tv_usec * 1000;
 }
 
 /* ---- the calling process */
@@ -231,7 +322,7 @@ static long long status_field(pid_t pid, const char *key, int base)
 }
 
 /* The calling thread's process, read once it is needed. */
-static pid_t tgid_of(struct caller *c)
+static pid_t tgid_of(struct cs_trap_caller *c)
 {
 	if (!c->tgid)
 		c->tgid = (pid_t)status_field(c->tid, "Tgid", 10);
@@ -251,7 +342,7 @@ static bool catches(pid_t tgid, int sig)
 
 /* A copy of the caller's fd in this process, or -1: through a pidfd of
  * the thread (Linux 6.9), else of its process. */
-static int take_fd(struct caller *c)
+int cs_trap_take_fd(struct cs_trap_caller *c)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD);
 	if (pidfd < 0 && tgid_of(c) > 0)
@@ -263,14 +354,17 @@ static int take_fd(struct caller *c)
 	return copy;
 }
 
-static void describe_socket(int sock, struct caller *c)
+void cs_trap_describe_socket(int sock, struct cs_trap_caller *c)
 {
 	int domain = 0, type = 0;
 	socklen_t len = sizeof(int);
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
+	struct stat st;
 
 	c->is_socket = getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+	c->ino = fstat(sock, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	c->stream = type == SOCK_STREAM;
 	len = sizeof(int);
 	if (!c->is_socket ||
 	    getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
@@ -283,25 +377,16 @@ static void describe_socket(int sock, struct caller *c)
 		cs_sockaddr_from((struct sockaddr *)&ss, sslen, &c->local);
 }
 
-/* Reads len bytes at addr in the caller's memory. */
-static bool read_caller(pid_t tid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = {.iov_base = buf, .iov_len = len};
-	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr,
-			       .iov_len = len};
-	return process_vm_readv(tid, &local, 1, &remote, 1, 0) == (ssize_t)len;
-}
-
 /* The socket the call is on, its ends and its blocking mode. False when
  * it is not about a socket (a file's read or write) or cannot be known:
  * it passes untouched. */
 static bool know_call(const struct seccomp_notif *req,
-		      const struct cs_trap_call *call, struct caller *c)
+		      const struct cs_trap_call *call, struct cs_trap_caller *c)
 {
-	c->sock = take_fd(c);
+	c->sock = cs_trap_take_fd(c);
 	if (c->sock < 0)
 		return false;
-	describe_socket(c->sock, c);
+	cs_trap_describe_socket(c->sock, c);
 	if (!c->is_socket)
 		return false;
 	uint64_t addr = call->addr_arg >= 0 ? req->data.args[call->addr_arg] : 0;
@@ -310,7 +395,7 @@ static bool know_call(const struct seccomp_notif *req,
 	if (len > sizeof(ss))
 		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
-	if (addr && len && !read_caller(c->tid, addr, &ss, len))
+	if (addr && len && !cs_trap_read_caller(c->tid, addr, &ss, len))
 		return false;
 	socklen_t sslen = (socklen_t)len;
 	if (addr || getpeername(c->sock, (struct sockaddr *)&ss, &sslen) == 0)
@@ -368,7 +453,7 @@ static void update_log(struct cs_trap *t)
 }
 
 static void log_event(struct cs_trap *t, const struct cs_trap_call *call,
-		      struct caller *c, const struct cs_rule *rule,
+		      struct cs_trap_caller *c, const struct cs_rule *rule,
 		      uint64_t delay_ns)
 {
 	struct cs_event ev = {.pid = tgid_of(c),
@@ -393,7 +478,7 @@ static void log_event(struct cs_trap *t, const struct cs_trap_call *call,
 
 /* The rules' action on the call; true when any injected. */
 static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
-		      struct caller *c, struct cs_action *action)
+		      struct cs_trap_caller *c, struct cs_action *action)
 {
 	struct cs_match m = {.family = call->family,
 			     .proto = c->proto,
@@ -401,7 +486,7 @@ static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
 			     .local = &c->local};
 	char exe[PATH_MAX] = "";
 	bool any = false;
-	int64_t now = now_ns(); /* CLOCK_MONOTONIC, the windows' clock */
+	int64_t now = cs_trap_now_ns(); /* CLOCK_MONOTONIC, the windows' clock */
 
 	cs_action_clear(action);
 	for (uint32_t i = 0; i < t->table.nrules; i++) {
@@ -432,16 +517,32 @@ static bool run_rules(struct cs_trap *t, const struct cs_trap_call *call,
 	return any;
 }
 
+bool cs_trap_decide(struct cs_trap *t, const struct cs_trap_call *call,
+		    struct cs_trap_caller *c, struct cs_action *action)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&t->decide_lock);
+	if (refresh(t)) {
+		update_log(t);
+		any = run_rules(t, call, c, action);
+	}
+	pthread_mutex_unlock(&t->decide_lock);
+	return any;
+}
+
 /* What the call is answered, as the shim would behave, as far as one
  * answer can: a delay is spent in the call, and a TCP drop is a hang that
- * times out, for blocking sockets only (and connect). */
-static struct answer answer_of(const struct cs_trap_call *call,
-			       const struct cs_action *action,
-			       const struct seccomp_notif *req,
-			       const struct caller *c)
+ * times out on a blocking socket (and connect), a partition on a
+ * non-blocking one. */
+static struct cs_trap_answer answer_of(struct cs_trap *t,
+				       const struct cs_trap_call *call,
+				       const struct cs_action *action,
+				       const struct seccomp_notif *req,
+				       const struct cs_trap_caller *c)
 {
 	bool connecting = call->family == CS_FAM_CONNECT;
-	struct answer a = {.delay_ns = action->delay_ns};
+	struct cs_trap_answer a = {.delay_ns = action->delay_ns};
 
 	switch (action->terminal) {
 	case CS_FAULT_RESET:
@@ -468,6 +569,9 @@ static struct answer answer_of(const struct cs_trap_call *call,
 			a.error = ETIMEDOUT;
 			a.delay_ns = (action->hang_ms ? action->hang_ms : 30000u) *
 				     1000000ull;
+		} else {
+			cs_trap_partition(t, c, action->hang_ms);
+			cs_trap_partitioned(t, req, call, c, &a);
 		}
 		break;
 	default:
@@ -484,25 +588,55 @@ static const struct cs_trap_call *call_of(int nr)
 	return NULL;
 }
 
-/* Decides one received call; returns its answer. */
-static struct answer decide(struct cs_trap *t, const struct seccomp_notif *req,
-			    struct caller *c)
+/* Decides one received call: false when its answer is given elsewhere
+ * (a thread waiting for a connection), else its answer in *a. */
+static bool decide(struct cs_trap *t, const struct seccomp_notif *req,
+		   struct cs_trap_caller *c, struct cs_trap_answer *a)
 {
 	const struct cs_trap_call *call = call_of(req->data.nr);
 	struct cs_action action;
 	struct cs_seg_state state;
-	struct answer pass = {0};
 
+	memset(a, 0, sizeof(*a));
 	cs_segment_state(t->seg.seg, &state);
-	if (!call || !(state.armed & CS_BIT(call->family)) || !refresh(t) ||
+	if (!(state.armed & CS_SOCKET_FAMILIES) && t->next_partition)
+		cs_trap_heal(t); /* as the preload lets its holds go */
+	if (!call || !(state.armed & CS_BIT(call->family)) ||
 	    !know_call(req, call, c) ||
 	    /* What was read belongs to this very call, still waiting. */
 	    ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
-		return pass;
-	update_log(t);
-	if (!run_rules(t, call, c, &action))
-		return pass;
-	return answer_of(call, &action, req, c);
+		return true;
+	if (call->family == CS_FAM_ACCEPT)
+		return !cs_trap_accept(t, req, call, c, a);
+	if (cs_trap_partitioned(t, req, call, c, a) ||
+	    !cs_trap_decide(t, call, c, &action))
+		return true;
+	*a = answer_of(t, call, &action, req, c);
+	/* A slice on a datagram socket passes: the datagram's address would
+	 * not reach the program. */
+	if (action.max_bytes && action.terminal < 0 && c->stream)
+		return !cs_trap_slice(t, req, call, c, action.max_bytes, a);
+	return true;
+}
+
+void cs_trap_conclude(struct cs_trap *t, const struct seccomp_notif *req,
+		      struct cs_trap_caller *c, struct cs_trap_answer *a)
+{
+	/* A signal raised while the call waits ends the program before the
+	 * call returns, as the preload's does, unless it is handled: the
+	 * call would then be interrupted and made again, and counted twice,
+	 * so a handled one comes once the call is answered. */
+	if (a->signal && tgid_of(c) > 0 && !catches(c->tgid, a->signal)) {
+		raise_in(c->tgid, c->tid, a->signal);
+		a->signal = 0;
+	}
+	if (a->delay_ns &&
+	    defer(t, req, c, a,
+		  cs_deadline_add((uint64_t)cs_trap_now_ns(), a->delay_ns)))
+		return;
+	cs_trap_respond(t->listener, req->id, a, c->tid);
+	if (a->signal && c->tgid > 0)
+		raise_in(c->tgid, c->tid, a->signal);
 }
 
 static void handle(struct cs_trap *t)
@@ -515,33 +649,22 @@ static void handle(struct cs_trap *t)
 			__atomic_store_n(&t->failure, errno, __ATOMIC_RELAXED);
 		return; /* ENOENT: the caller went away meanwhile */
 	}
-	struct caller c = {.tid = (pid_t)req.pid,
-			   .fd = (int)req.data.args[0],
-			   .sock = -1};
+	struct cs_trap_caller c = {.tid = (pid_t)req.pid,
+				   .fd = (int)req.data.args[0],
+				   .sock = -1};
 	struct later before;
 	if (resumed(t, &req, &before)) {
 		c.tgid = before.tgid;
 		if (!defer(t, &req, &c, &before.answer, before.due))
-			respond(t->listener, req.id, &before.answer);
+			cs_trap_respond(t->listener, req.id, &before.answer, c.tid);
 		return;
 	}
-	struct answer a = decide(t, &req, &c);
+	struct cs_trap_answer a;
+	bool mine = decide(t, &req, &c, &a);
 	if (c.sock >= 0)
 		close(c.sock);
-	/* A signal raised while the call waits ends the program before the
-	 * call returns, as the preload's does, unless it is handled: the
-	 * call would then be interrupted and made again, and counted twice,
-	 * so a handled one comes once the call is answered. */
-	if (a.signal && tgid_of(&c) > 0 && !catches(c.tgid, a.signal)) {
-		raise_in(c.tgid, c.tid, a.signal);
-		a.signal = 0;
-	}
-	if (a.delay_ns &&
-	    defer(t, &req, &c, &a, cs_deadline_add((uint64_t)now_ns(), a.delay_ns)))
-		return;
-	respond(t->listener, req.id, &a);
-	if (a.signal && c.tgid > 0)
-		raise_in(c.tgid, c.tid, a.signal);
+	if (mine)
+		cs_trap_conclude(t, &req, &c, &a);
 }
 
 static void *supervise(void *arg)
@@ -584,6 +707,7 @@ struct cs_trap *cs_trap_start(int listener, const char *segment,
 	t->listener = listener;
 	t->pid = pid;
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->decide_lock, NULL);
 	t->log_fd = -1;
 	if (log && snprintf(t->log_override, sizeof(t->log_override), "%s",
 			    log) >= (int)sizeof(t->log_override)) {
@@ -624,7 +748,10 @@ void cs_trap_stop(struct cs_trap *t)
 		return;
 	close(t->stop[1]);
 	pthread_join(t->thread, NULL);
-	while (__atomic_load_n(&t->delayed, __ATOMIC_ACQUIRE))
+	/* Each answers at once now; one still inside a blocking accept
+	 * (another thread of the program took its connection first) is
+	 * left with what it uses to the end of `run`. */
+	for (int i = 0; i < 2000 && __atomic_load_n(&t->delayed, __ATOMIC_ACQUIRE); i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	int failure = __atomic_load_n(&t->failure, __ATOMIC_RELAXED);
 	if (failure)
@@ -632,11 +759,14 @@ void cs_trap_stop(struct cs_trap *t)
 			     "program's trapped calls failed with ENOSYS from then on",
 			     strerror(failure));
 	cs_segment_unregister_pid(t->seg.seg, t->pid);
+	if (__atomic_load_n(&t->delayed, __ATOMIC_ACQUIRE))
+		return;
 	cs_segment_close(&t->seg);
 	if (t->log_fd >= 0)
 		close(t->log_fd);
 	close(t->stop[0]);
 	close(t->listener);
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->decide_lock);
 	free(t);
 }

@@ -16,9 +16,8 @@ uint64_t cs_now_ns(void)
 	return (uint64_t)ts.tv_sec * CS_NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_until(uint64_t end)
+static void sleep_to(uint64_t end)
 {
-	int saved = errno;
 	struct timespec deadline = {.tv_sec = (time_t)(end / 1000000000ull),
 				    .tv_nsec = (long)(end % 1000000000ull)};
 	/* Absolute time, so a signal handler in between does not stretch it. */
@@ -26,6 +25,17 @@ static void sleep_until(uint64_t end)
 		       &deadline, NULL) != 0 &&
 	       errno == EINTR)
 		;
+}
+
+/* Aimed before the timer slack, so that it ends at end rather than up to
+ * the slack later; the rest as is when it woke early. */
+static void sleep_until(uint64_t end)
+{
+	int saved = errno;
+	uint64_t aim = cs_sleep_aim(end, cs_now_ns());
+	sleep_to(aim);
+	if (aim != end && cs_now_ns() < end)
+		sleep_to(end);
 	errno = saved;
 }
 

@@ -35,9 +35,11 @@ static int held_wait(int epfd, struct epoll_event *ev, int max,
 			max -= shown;
 		}
 		/* Nanoseconds (epoll_pwait2) rather than the rounded-up
-		 * milliseconds of epoll_wait, so a delay ends on time. */
+		 * milliseconds of epoll_wait, aimed before the kernel's
+		 * slack, so a delay ends on time. */
 		struct timespec ts;
-		bool finite = cs_deadline_to_ts(until, now, &ts);
+		bool finite = cs_deadline_to_ts(cs_wait_aim(until, deadline, now),
+						now, &ts);
 		int rc = 0;
 		if (!shown || max) {
 			rc = cs_real_epoll_pwait2(epfd, ev, max, finite ? &ts : NULL,

@@ -60,10 +60,11 @@ static int held_poll(struct pollfd *fds, unsigned long n, uint64_t deadline,
 		struct narrowed saved[HIDE_MAX];
 		int k = narrow_pollfds(fds, n, now, saved, &wake);
 		uint64_t until = cs_deadline_min(deadline, wake);
-		/* ppoll's nanoseconds, not poll's rounded-up milliseconds, so
-		 * a delay ends on time. */
+		/* ppoll's nanoseconds, not poll's rounded-up milliseconds,
+		 * aimed before the kernel's slack, so a delay ends on time. */
 		struct timespec ts;
-		bool finite = cs_deadline_to_ts(until, now, &ts);
+		bool finite = cs_deadline_to_ts(cs_wait_aim(until, deadline, now),
+						now, &ts);
 		int rc = cs_real_ppoll(fds, n, finite ? &ts : NULL, mask);
 		for (int j = 0; j < k; j++) {
 			struct pollfd *p = &fds[saved[j].i];
@@ -187,7 +188,8 @@ static int held_select(int nfds, struct fdsets *s, uint64_t deadline,
 		narrow_sets(nfds, s, now, &wake);
 		uint64_t until = cs_deadline_min(deadline, wake);
 		struct timespec ts;
-		bool finite = cs_deadline_to_ts(until, now, &ts);
+		bool finite = cs_deadline_to_ts(cs_wait_aim(until, deadline, now),
+						now, &ts);
 		int rc;
 		if (pselect_call) {
 			rc = cs_real_pselect(nfds, s->set[0], s->set[1], s->set[2],

@@ -665,6 +665,16 @@ static inline void cs_hold_forget(int fd)
 	}
 }
 
+/* ---- wait_slack.c: the shim's waits end on time ----------------------- */
+
+/* The time to give the kernel for a readiness wait (poll, select, epoll)
+ * that the shim cut short to wake at until: aimed before it by the
+ * calling thread's slack, so that the wait ends at until rather than up
+ * to the slack later. The program's own deadline is left as it asked. */
+uint64_t cs_wait_aim(uint64_t until, uint64_t deadline, uint64_t now);
+/* The same for a sleep of the shim's that must end at end. */
+uint64_t cs_sleep_aim(uint64_t end, uint64_t now);
+
 /* ---- epoll_learn.c: registrations made while nothing was armed -------- */
 
 /* Tracks the sockets registered in epfd, read from the kernel once per

@@ -23,7 +23,7 @@ RATE_ROWS = ["tcp_bulk", "redis_set", "redis_get"]
 CLOCK_VARIANTS = ["native", "idle", "attached", "zero", "libfaketime"]
 NET_VARIANTS = ["native", "idle", "attached", "zero", "libfiu", "trickle"]
 RATE_VARIANTS = ["native", "idle", "attached", "zero", "socat"]
-TRAP_ROWS = ["socketpair", "tcp", "file"]
+TRAP_ROWS = ["socketpair", "tcp", "file", "go_http"]
 TRAP_VARIANTS = ["native", "attached", "trap_idle", "trap_attached"]
 
 MEASUREMENTS = {
@@ -36,6 +36,7 @@ MEASUREMENTS = {
     "tcp_bulk": ("loopback TCP bulk transfer, both ends on one CPU", "MB/s"),
     "redis_set": ("redis-benchmark SET, 50 clients", "requests/s"),
     "redis_get": ("redis-benchmark GET, 50 clients", "requests/s"),
+    "go_http": ("Go net/http client, sequential GETs of 100 B, kept-alive", "requests/s"),
     "sendfile": ("64 B sendfile into a socketpair + recv", "ns/round trip"),
     "splice": ("64 B send + splice socket to pipe + read", "ns/round trip"),
     "mmsg": ("one 64 B datagram, sendmmsg + recvmmsg", "ns/round trip"),

@@ -29,14 +29,14 @@ unset LD_PRELOAD CHAOS_SHIM_SEGMENT CHAOS_SHIM_PROFILE CHAOS_SHIM_LOG \
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	ROUNDS=3 RATE_ROUNDS=3 BULK_ROUNDS=3 BULK_MIB=64 REDIS_N=5000 TOGGLES=5 BW_MIB=1
-	N_CLOCK=200000 N_PAIR=10000 N_TCP=4000 N_FILE=20000
+	N_CLOCK=200000 N_PAIR=10000 N_TCP=4000 N_FILE=20000 N_GO=300
 	CG_CLOCK=10000 CG_NET=1000 STRACE_N=10000
 	ACC_CALLS=(50 20 5)
 	EPOLL_CALLS=(20 5)
 	EVL_ROUNDS=1 EVL_REQUESTS=300 EVL_SECONDS=1
 else
 	ROUNDS=9 RATE_ROUNDS=9 BULK_ROUNDS=9 BULK_MIB=1024 REDIS_N=100000 TOGGLES=50 BW_MIB=4
-	N_CLOCK=2000000 N_PAIR=100000 N_TCP=40000 N_FILE=200000
+	N_CLOCK=2000000 N_PAIR=100000 N_TCP=40000 N_FILE=200000 N_GO=5000
 	CG_CLOCK=100000 CG_NET=10000 STRACE_N=100000
 	ACC_CALLS=(1000 1000 1000)
 	EPOLL_CALLS=(1000 300)
@@ -165,6 +165,11 @@ call_cmd() {
 	CMD=("${PFX[@]}" "$BENCH" "$ROW" "$n")
 }
 
+go_cmd() {
+	prefix "$1" net
+	CMD=("${PFX[@]}" "$OUT/go_http" rate "http://127.0.0.1:$GO_PORT/data" "$N_GO")
+}
+
 read -r BULK_PORT BULK_PROXY REDIS_PORT REDIS_PROXY < <(python3 -c '
 import socket
 socks = [socket.socket() for _ in range(4)]
@@ -285,6 +290,26 @@ if wanted trap; then
 	for ROW in socketpair tcp file; do
 		interleave trap "$ROW" "$ROUNDS" call_cmd "native attached trap_idle trap_attached"
 	done
+	# A Go HTTP client (which the preload cannot see) against a Go
+	# server that runs untrapped.
+	if command -v go >/dev/null; then
+		GOCACHE=$PWD/$OUT/gocache GOPATH=$PWD/$OUT/gopath GO111MODULE=off \
+			go build -o "$OUT/go_http" tests/integration/progs/go_http.go 2>>"$ERRLOG" ||
+			FAILED=$((FAILED + 1))
+		"$OUT/go_http" server 100 >"$OUT/go_server.log" 2>>"$ERRLOG" &
+		GO_SERVER=$!
+		for ((i = 0; i < 100; i++)); do
+			GO_PORT=$(sed -n 's/^port //p' "$OUT/go_server.log")
+			[[ -n $GO_PORT ]] && break
+			sleep 0.1
+		done
+		ROW=go_http
+		interleave trap go_http "$ROUNDS" go_cmd "native trap_idle trap_attached"
+		kill "$GO_SERVER"
+		wait "$GO_SERVER" 2>/dev/null
+	else
+		echo "bench: the Go HTTP client row needs go (Debian: golang-go)" >&2
+	fi
 fi
 
 if wanted rate; then

@@ -167,6 +167,19 @@ build_static() {
 	}
 }
 
+# Builds progs/go_http.go as ./go_http with Debian's golang-go, or skips
+# the test where go is missing.
+build_go_http() {
+	command -v go >/dev/null 2>&1 || {
+		echo "skipped: 'go' is not installed (Debian: apt-get install golang-go)" >&2
+		exit 77
+	}
+	mkdir -p gocache
+	GOCACHE=$PWD/gocache GOPATH=$PWD/gopath GO111MODULE=off \
+		go build -o go_http "$PROGS/go_http.go" 2>go.err ||
+		fail "cannot build progs/go_http.go: $(cat go.err)"
+}
+
 # Skips the test where run --trap cannot work: the kernel must let an
 # unprivileged process install a seccomp filter with user notification
 # (Linux 5.5 and later, seccomp not forbidden by a container).

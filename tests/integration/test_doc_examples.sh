@@ -33,6 +33,8 @@ NOT_RUN=(
 	'docs/PERFORMANCE.md' 'BENCH_ONLY=eventloop make bench' 'minutes of wrk load on nginx, redis and node'
 	'docs/PERFORMANCE.md' 'make build/bench/bench_calls' 'a measurement of the trap, with the bench programs of make bench'
 	'docs/PERFORMANCE.md' "cat >never.cfg <<'CFG'" 'a measurement under callgrind, with the bench programs of make bench'
+	'docs/LIMITS.md' "cat >droprecv.cfg <<'CFG'" 'a measurement of a poll loop against a server that has answered, under the trap'
+	'docs/PERFORMANCE.md' 'build/chaos-shim-ctl -s acc load *' 'a measurement of seconds, with the bench programs of make bench'
 	'docs/FAULTS.md' '$ chaos-shim-ctl run -p http-503 -- curl -si https://example.org/' 'needs a public HTTPS server: test_http_response_tls.sh runs it against a local one'
 )
 

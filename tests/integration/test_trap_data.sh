@@ -60,3 +60,45 @@ CFG
 head -c 300000 /dev/urandom >data.bin
 "$CTL" run --trap -p all.cfg -- cat data.bin >copy.bin 2>cat.err || fail "cat under the trap failed: $(cat cat.err)"
 cmp -s data.bin copy.bin || fail "cat under the trap changed the file"
+
+# slice: the supervisor makes the call itself with at most max_bytes, so a
+# trapped client's receives (and sends) come short, and the data still
+# arrives whole, as under the preload (python3 here is trapped on request:
+# its socket calls are blocking ones, some of which wait for the echo).
+cat >recv7.cfg <<CFG
+rules = ( { name = "slice-recv"; calls = ["recv"]; peer = "127.0.0.1:$ECHO_PORT";
+            fault = "slice"; max_bytes = 7; } );
+CFG
+cat >both3.cfg <<CFG
+rules = ( { name = "slice-both"; calls = ["send", "recv"]; peer = "127.0.0.1:$ECHO_PORT";
+            fault = "slice"; max_bytes = 3; } );
+CFG
+for cfg in recv7 both3; do
+	max=${cfg: -1}
+	assert_exit 0 "$CTL" run --trap -p "$cfg.cfg" -- python3 "$PROGS/tcp_client.py" "$ECHO_PORT" --size 5000
+	assert_match "^ok n=5000 max=[1-$max] intact=yes " "$OUT" "$cfg under the trap"
+	trapped=$(grep -o 'max=[0-9]*' <<<"$OUT")
+	out=$(under_profile "$cfg.cfg" python3 "$PROGS/tcp_client.py" "$ECHO_PORT" --size 5000)
+	assert_eq "$(grep -o 'max=[0-9]*' <<<"$out")" "$trapped" "$cfg: the largest receive, trap vs preload"
+done
+# A slice after a delay, on the static client: late, then short (the
+# client reads "ping" in one call, so a 2-byte slice leaves it "pi").
+cat >lateshort.cfg <<CFG
+rules = ( { name = "late"; calls = ["recv"]; count = 1; fault = "latency"; delay_ms = 400; },
+          { name = "short"; calls = ["recv"]; count = 1; fault = "slice"; max_bytes = 2; } );
+CFG
+assert_exit 0 "$CTL" check --trap lateshort.cfg
+for how in trap preload; do
+	prog=./client_static
+	[[ $how == preload ]] && prog=./client_dyn
+	assert_exit 0 "$CTL" run -p lateshort.cfg -- "$prog" "$ECHO_PORT" 1 send
+	assert_eq "1 ok" "$(cut -d' ' -f1,2 <<<"$OUT")" "$how: a late short receive"
+	assert_eq 2 "$(cut -d' ' -f4 <<<"$OUT")" "$how: bytes of the late short receive"
+	assert_num "$(cut -d' ' -f3 <<<"$OUT")" '>=' 350 "$how: ms of the late short receive"
+	assert_num "$(cut -d' ' -f3 <<<"$OUT")" '<' 5000 "$how: ms of the late short receive"
+done
+cat >bw.cfg <<CFG
+rules = ( { name = "slow"; calls = ["recv"]; fault = "bandwidth"; bytes_per_s = 1000; } );
+CFG
+assert_exit 1 "$CTL" check --trap bw.cfg
+assert_match "bandwidth.*'slow' \(bw\.cfg:1\).*cannot pace" "$ERR" "check --trap refuses bandwidth"

@@ -3,15 +3,7 @@
 # reaches it. Each fault is compared with the real condition it stands
 # for: a port nobody listens on, a server that resets mid-response.
 . "$(dirname "$0")/lib.sh"
-command -v go >/dev/null 2>&1 || {
-	echo "skipped: 'go' is not installed (Debian: apt-get install golang-go)" >&2
-	exit 77
-}
-
-mkdir -p gocache
-GOCACHE=$PWD/gocache GOPATH=$PWD/gopath GO111MODULE=off \
-	go build -o go_http "$PROGS/go_http.go" 2>go.err ||
-	fail "cannot build progs/go_http.go: $(cat go.err)"
+build_go_http
 need_trap
 echo 'rules = ();' >empty.cfg
 
@@ -57,6 +49,35 @@ assert_eq $'1 ok\n2 ok' "$(kinds "$OUT")" "delayed requests succeed"
 assert_num "$(awk 'NR == 1 {print $5}' <<<"$OUT")" '>=' 550 "the delayed request's ms"
 assert_num "$(awk 'NR == 1 {print $5}' <<<"$OUT")" '<' 8000 "the delayed request's ms"
 assert_num "$(awk 'NR == 2 {print $5}' <<<"$OUT")" '<' 500 "the next request's ms"
+
+# drop on Go's non-blocking sockets: the connection goes silent, as with
+# a server that never answers, and the client's own timeout (1.5 s) fires
+# with the CPU idle meanwhile (user + system seconds of run, supervisor
+# included: a client spinning on EAGAIN would burn the whole 1.5 s).
+need /usr/bin/time
+start_slow_server 60
+real=$(./go_http client "http://127.0.0.1:$SLOW_SERVER_PORT/data" 1 0 1500)
+assert_eq "1 timeout" "$(kinds "$real")" "a server that never answers"
+cat >silence.cfg <<CFG
+rules = ( { name = "silence"; calls = ["send", "recv"]; peer = "127.0.0.1:$PORT"; after = 1;
+            count = 1; fault = "drop"; } );
+CFG
+assert_exit 0 /usr/bin/time -f 'cpu %U %S' "$CTL" run -p silence.cfg -- ./go_http client "$URL" 2 0 1500
+assert_eq $'1 timeout\n2 ok' "$(kinds "$OUT")" "a drop under the trap"
+assert_num "$(awk 'NR == 1 {print $3}' <<<"$OUT")" '>=' 1400 "ms until the client gave up"
+assert_num "$(awk 'NR == 1 {print $3}' <<<"$OUT")" '<' 6000 "ms until the client gave up"
+cpu=$(awk '$1 == "cpu" {print $2 + $3}' <<<"$ERR")
+assert_num "$cpu" '<' 0.5 "CPU seconds of the client and its supervisor"
+
+# slice on Go's non-blocking reads: 200000 bytes arrive whole, in reads
+# of at most 1000 bytes (so at least 200 of them injected).
+cat >short.cfg <<CFG
+rules = ( { name = "short"; calls = ["recv"]; peer = "127.0.0.1:$PORT"; fault = "slice";
+            max_bytes = 1000; } );
+CFG
+assert_exit 0 "$CTL" run -p short.cfg --stats -- ./go_http client "$URL" 1
+assert_eq "1 ok 200 200000" "$(cut -d' ' -f1-4 <<<"$OUT")" "the Go client under a slice"
+assert_num "$(awk '$1 == "short" {print $4}' <<<"$ERR")" '>=' 200 "sliced reads"
 
 # error.
 cat >unreach.cfg <<CFG

@@ -1,6 +1,7 @@
 /* Connects to the echo server on 127.0.0.1:PORT, then ROUNDS times sends
  * "ping" and reads the echo, with write/read or send/recv (MODE), printing
- * one line per round: "N ok MS" or "N ERRNO-NAME MS" (the call that failed
+ * one line per round: "N ok MS BYTES" (BYTES: what the read returned) or
+ * "N ERRNO-NAME MS" (the call that failed
  * first), and stops at the first failure. Built by the tests, dynamically
  * and with gcc -static, to run under the preload and under `run --trap`. */
 #include <arpa/inet.h>
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 			printf("%d %s %.0f\n", i, errno_name(errno), now_ms() - start);
 			return 1;
 		}
-		printf("%d ok %.0f\n", i, now_ms() - start);
+		printf("%d ok %.0f %zd\n", i, now_ms() - start, n);
 	}
 	close(fd);
 	return 0;

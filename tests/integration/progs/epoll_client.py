@@ -10,27 +10,21 @@ Usage: epoll_client.py PORT {lt,et,oneshot} [--timeout S] [--fd N]
 (--fd: the socket is moved to fd N first)
 """
 import argparse
-import os
 import select
-import socket
 import time
+
+import nb_connect
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("port", type=int)
-    parser.add_argument("--fd", type=int, help="move the socket to this fd")
+    nb_connect.add_arguments(parser)
     parser.add_argument("mode", choices=["lt", "et", "oneshot"])
     parser.add_argument("--timeout", type=float, default=10.0)
     args = parser.parse_args()
     flags = select.EPOLLIN | {"lt": 0, "et": select.EPOLLET,
                               "oneshot": select.EPOLLONESHOT}[args.mode]
-    sock = socket.create_connection(("127.0.0.1", args.port))
-    if args.fd:
-        os.dup2(sock.fileno(), args.fd)
-        sock.close()
-        sock = socket.socket(fileno=args.fd)
-    sock.setblocking(False)
+    sock = nb_connect.connect(args)
     ep = select.epoll()
     ep.register(sock.fileno(), flags)
     start = time.monotonic()

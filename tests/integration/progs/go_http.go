@@ -3,11 +3,15 @@
 //
 //	go_http server        serves /data (BYTES bytes, default 200000) on a
 //	                      free port of 127.0.0.1; prints "port N" first
-//	go_http client URL N [GAP_MS]
+//	go_http client URL N [GAP_MS [TIMEOUT_MS]]
 //	                      N requests, each on a new connection, GAP_MS
-//	                      apart; one line each: "I ok STATUS BYTES MS" or
+//	                      apart, each given up after TIMEOUT_MS (default
+//	                      20000); one line each: "I ok STATUS BYTES MS" or
 //	                      "I KIND MS", KIND one of refused, reset,
 //	                      timeout, unreachable, eof, other
+//	go_http rate URL N    N requests one after the other on a kept-alive
+//	                      connection (after one to open it); prints the
+//	                      requests per second (make bench)
 package main
 
 import (
@@ -65,13 +69,16 @@ func kind(err error) string {
 func client() {
 	url := os.Args[2]
 	n, _ := strconv.Atoi(os.Args[3])
-	gap := 0
+	gap, timeout := 0, 20000
 	if len(os.Args) > 4 {
 		gap, _ = strconv.Atoi(os.Args[4])
 	}
+	if len(os.Args) > 5 {
+		timeout, _ = strconv.Atoi(os.Args[5])
+	}
 	c := &http.Client{
 		Transport: &http.Transport{DisableKeepAlives: true},
-		Timeout:   20 * time.Second,
+		Timeout:   time.Duration(timeout) * time.Millisecond,
 	}
 	for i := 1; i <= n; i++ {
 		start := time.Now()
@@ -91,13 +98,38 @@ func client() {
 	}
 }
 
+func rate() {
+	url := os.Args[2]
+	n, _ := strconv.Atoi(os.Args[3])
+	c := &http.Client{}
+	get := func() {
+		resp, err := c.Get(url)
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go_http rate:", err)
+			os.Exit(1)
+		}
+	}
+	get()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		get()
+	}
+	fmt.Printf("%.0f\n", float64(n)/time.Since(start).Seconds())
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "server" {
 		serve()
 	} else if len(os.Args) > 3 && os.Args[1] == "client" {
 		client()
+	} else if len(os.Args) > 3 && os.Args[1] == "rate" {
+		rate()
 	} else {
-		fmt.Fprintln(os.Stderr, "usage: go_http server [BYTES] | client URL N [GAP_MS]")
+		fmt.Fprintln(os.Stderr, "usage: go_http server [BYTES] | client URL N [GAP_MS [TIMEOUT_MS]] | rate URL N")
 		os.Exit(2)
 	}
 }

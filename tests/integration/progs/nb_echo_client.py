@@ -8,25 +8,19 @@ Usage: nb_echo_client.py PORT [--size N] [--fd N]
 (--fd: the socket is moved to fd N first)
 """
 import argparse
-import os
 import selectors
-import socket
 import time
+
+import nb_connect
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("port", type=int)
-    parser.add_argument("--fd", type=int, help="move the socket to this fd")
+    nb_connect.add_arguments(parser)
     parser.add_argument("--size", type=int, default=16)
     args = parser.parse_args()
     message = bytes((i * 7 + 13) % 251 for i in range(args.size))
-    sock = socket.create_connection(("127.0.0.1", args.port))
-    if args.fd:
-        os.dup2(sock.fileno(), args.fd)
-        sock.close()
-        sock = socket.socket(fileno=args.fd)
-    sock.setblocking(False)
+    sock = nb_connect.connect(args)
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
     start = time.monotonic()

@@ -11,6 +11,8 @@ static const char *errno_name(int err)
 	case 0: return "EOF";
 	case ECONNREFUSED: return "ECONNREFUSED";
 	case ECONNRESET: return "ECONNRESET";
+	case ECONNABORTED: return "ECONNABORTED";
+	case EAGAIN: return "EAGAIN";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case EHOSTUNREACH: return "EHOSTUNREACH";
 	case ENETUNREACH: return "ENETUNREACH";
