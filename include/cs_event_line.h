@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cs_addr.h"
+#include "cs_http.h"
 #include "cs_table.h"
 
 #define CS_EVENT_LINE_MAX 4096 /* fits the longest name and host, escaped */
@@ -24,6 +25,8 @@ struct cs_event {
 	const char *host; /* dns, or NULL */
 	enum cs_family family;
 	uint64_t delay_ns; /* this rule's own delay */
+	const struct cs_http_request *http; /* HTTP faults: the request */
+	bool http2; /* an HTTP fault let an HTTP/2 connection through */
 };
 
 /* Writes ev's line, "}\n" included, into buf (a string too long for size

@@ -83,6 +83,11 @@ struct cs_param {
  * that does not concern it, -1 past the last key. */
 int cs_rule_param(const struct cs_rule *rule, size_t i, struct cs_param *out);
 
+/* Writes s into buf as a libconfig string, in quotes, with quotes,
+ * backslashes and control bytes escaped; returns its length (cut to
+ * fit size). */
+size_t cs_config_quote(const char *s, char *buf, size_t size);
+
 /* Writes the value as `set` takes it back: strings bare, lists with
  * commas, numbers that read back exactly. "" for CS_VAL_NONE. */
 void cs_param_text(const struct cs_param *param, char *buf, size_t size);

@@ -13,7 +13,8 @@
 #define CS_HIDE_OUT 2u /* not writable yet */
 #define CS_HIDE_ALL 4u /* not shown at all: a connect under way */
 #define CS_SHOW_IN 8u  /* readable though the kernel may not say so: a
-			* connection kept aside is due */
+			* connection kept aside is due, a made-up HTTP reply
+			* waits */
 #define CS_READY_ABSENT 0xffffffffu /* not registered with the kernel */
 
 /* What a socket holds back, as readiness sees it. */
@@ -23,6 +24,7 @@ struct cs_ready_hold {
 	bool out_all;       /* nothing at all until out_until */
 	const struct cs_delayq *q; /* bytes not visible yet */
 	uint64_t aside_due; /* the first connection kept aside (0: none) */
+	bool show_in; /* bytes the shim hands over wait: readable now */
 };
 
 /* What r hides at now (CS_HIDE_* and CS_SHOW_IN), lowering *wake (0: none)

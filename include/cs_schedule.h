@@ -33,7 +33,8 @@ static inline bool cs_rule_selects(const struct cs_rule *rule, uint64_t seed,
 	       cs_decide(seed, rule_key, n, rule->probability);
 }
 
-/* Whether a `*` and `?` glob matches text; `*` also spans '/'. */
+/* Whether a glob (`*`, `?`, classes `[a-z]` and `[!...]`) matches text;
+ * `*` also spans '/'. */
 bool cs_glob_matches(const char *pattern, const char *text);
 
 /* Whether the rule's `process` patterns take this program (true without

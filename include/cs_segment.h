@@ -15,7 +15,7 @@
 #include "cs_table.h"
 
 #define CS_SEG_MAGIC 0x314745534f414843ull /* "CHAOSEG1" */
-#define CS_SEG_VERSION 4u
+#define CS_SEG_VERSION 5u
 #define CS_SEG_NAME_MAX 64 /* segment name, NUL included */
 #define CS_SEG_DIR "/dev/shm"
 #define CS_MAX_PIDS 256
@@ -76,6 +76,8 @@ struct cs_seg_state {
 struct cs_seg_counter {
 	_Alignas(CS_CACHELINE) _Atomic uint64_t matched;
 	_Atomic uint64_t injected;
+	/* HTTP faults: HTTP/2 connections the rule let through untouched. */
+	_Atomic uint64_t http2_passed;
 };
 
 struct cs_segment {

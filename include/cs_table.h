@@ -13,6 +13,10 @@
 #define CS_PATH_MAX 1024 /* event log path, NUL included */
 #define CS_AT_MAX 16     /* match numbers of `at` */
 #define CS_PROCESS_MAX 256 /* `process` patterns, each with its NUL */
+#define CS_HTTP_METHOD_MAX 16   /* http_method, NUL included */
+#define CS_HTTP_PATH_MAX 256    /* http_path, NUL included */
+#define CS_HTTP_HEADERS_MAX 512 /* headers, each ended by a NUL, "" ends them */
+#define CS_HTTP_BODY_MAX 512    /* body, NUL included */
 
 /* Call families: what a rule's `calls` names. */
 enum cs_family {
@@ -36,6 +40,10 @@ enum cs_family {
 	(CS_BIT(CS_FAM_SSL_READ) | CS_BIT(CS_FAM_SSL_WRITE) |                       \
 	 CS_BIT(CS_FAM_SSL_HANDSHAKE))
 #define CS_ALL_FAMILIES (CS_BIT(CS_FAM_COUNT) - 1u)
+/* The calls that carry an HTTP request, and those that carry its response
+ * (armed with them, to hand a fabricated one over). */
+#define CS_HTTP_REQUEST_FAMILIES (CS_BIT(CS_FAM_SEND) | CS_BIT(CS_FAM_SSL_WRITE))
+#define CS_HTTP_RESPONSE_FAMILIES (CS_BIT(CS_FAM_RECV) | CS_BIT(CS_FAM_SSL_READ))
 /* One more bit of the armed mask: a clock_skew with scope "tls" arms the
  * certificate check only, so that every other clock read stays idle. */
 #define CS_ARM_CERT_CHECK (1u << 31)
@@ -56,8 +64,16 @@ enum cs_fault {
 	CS_FAULT_CORRUPT,    /* UDP: bits of a received datagram flipped */
 	CS_FAULT_SLOW_CLOSE, /* a close reaches the peer late */
 	CS_FAULT_REORDER,    /* UDP: a datagram overtaken by later ones */
+	CS_FAULT_HTTP_RESPONSE, /* a fabricated HTTP/1.x response */
+	CS_FAULT_HTTP_DELAY,    /* an HTTP response's first byte late */
 	CS_FAULT_COUNT
 };
+
+/* The faults that act on HTTP requests. */
+static inline bool cs_fault_is_http(unsigned fault)
+{
+	return fault == CS_FAULT_HTTP_RESPONSE || fault == CS_FAULT_HTTP_DELAY;
+}
 
 enum cs_proto { CS_PROTO_ANY, CS_PROTO_TCP, CS_PROTO_UDP };
 enum cs_scope { CS_SCOPE_PROCESS, CS_SCOPE_TLS };
@@ -124,6 +140,15 @@ struct cs_rule {
 	uint8_t limit_end;    /* limit_data: enum cs_limit_end */
 	uint32_t corrupt_bits; /* corrupt: bits flipped per datagram */
 	uint32_t reorder_window; /* reorder: later datagrams that may overtake */
+	/* HTTP faults: which requests (method exact, "" any; path a prefix,
+	 * or a glob with * ? [), and the response http_response makes. */
+	char http_method[CS_HTTP_METHOD_MAX];
+	char http_path[CS_HTTP_PATH_MAX];
+	char http_headers[CS_HTTP_HEADERS_MAX]; /* "Name: value" lines */
+	char http_body[CS_HTTP_BODY_MAX];
+	uint32_t http_status;
+	uint8_t keep_alive; /* the connection stays usable after the response */
+	uint8_t http_reserved[3];
 };
 
 struct cs_table {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cs_addr.h"
+#include "cs_http.h"
 #include "cs_segment.h"
 #include "cs_skew.h"
 #include "cs_table.h"
@@ -29,6 +30,9 @@ struct cs_match {
 	/* A TLS session on the program's own BIO, with no socket to see:
 	 * taken as the stream it carries by a fault made for TCP. */
 	bool unseen_stream;
+	/* The HTTP/1.x request whose line this write starts, or NULL: HTTP
+	 * faults match only such writes. */
+	const struct cs_http_request *http;
 };
 
 /* What the injected rules decided, to be applied by the call site. */
@@ -48,17 +52,23 @@ struct cs_action {
 	uint32_t hang_ms;
 	bool skewed; /* clock_skew: the first matching rule's clock */
 	struct cs_skew skew;
+	/* http_response: the rule whose response the request gets (it is
+	 * not sent); http_delay: how late the response's first byte is. */
+	const struct cs_rule *http_response;
+	uint64_t http_delay_ns;
 };
 
 /* An action that does nothing. */
 void cs_action_clear(struct cs_action *action);
 
-/* Whether rule (enabled or not) takes a call like m. Inline: the shim's
- * engine runs it for every rule on its slow path. */
+/* "*.example.com" matches any name below example.com; otherwise exact. */
 bool cs_host_matches(const char *pattern, const char *host);
 
+/* Whether rule (enabled or not) takes a call like m, its request aside:
+ * for an HTTP fault, whether the rule watches the connection. Inline: the
+ * shim's engine runs it for every rule on its slow path. */
 static inline __attribute__((always_inline)) bool
-cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
+cs_rule_watches(const struct cs_rule *rule, const struct cs_match *m)
 {
 	if (!rule->enabled || !(rule->calls & CS_BIT(m->family)))
 		return false;
@@ -84,6 +94,17 @@ cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
 	    (!m->local || !cs_endpoint_matches(&rule->local, m->local)))
 		return false;
 	return cs_host_matches(rule->host, m->host);
+}
+
+/* Whether rule takes a call like m: an HTTP fault only a write that
+ * starts a request its http_method and http_path take. */
+static inline __attribute__((always_inline)) bool
+cs_rule_matches(const struct cs_rule *rule, const struct cs_match *m)
+{
+	if (!cs_rule_watches(rule, m))
+		return false;
+	return !cs_fault_is_http(rule->fault) ||
+	       (m->http && cs_http_rule_takes(rule, m->http));
 }
 
 /* Whether the rule runs now (CLOCK_MONOTONIC ns): inside its time window,

@@ -129,6 +129,32 @@ static void put_sockaddr(struct line *l, const char *key,
 	put_string(l, text);
 }
 
+/* An HTTP fault: the request it took and what it did; or the HTTP/2
+ * connection it let through. */
+static void put_http(struct line *l, const struct cs_event *ev)
+{
+	if (ev->http2) {
+		put_key(l, "http_version");
+		put_string(l, "2");
+		put_key(l, "action");
+		put_string(l, "passed");
+		return;
+	}
+	if (ev->http) {
+		put_key(l, "method");
+		put_string(l, ev->http->method);
+		put_key(l, "path");
+		put_string(l, ev->http->target);
+	}
+	if (ev->rule->fault == CS_FAULT_HTTP_RESPONSE) {
+		put_key(l, "status");
+		put_uint(l, ev->rule->http_status, 1);
+	} else {
+		put_key(l, "delay_ms");
+		put_uint(l, ev->delay_ns / 1000000ull, 1);
+	}
+}
+
 /* The fault's own parameters, flat beside the common keys. */
 static void put_details(struct line *l, const struct cs_event *ev)
 {
@@ -185,6 +211,10 @@ static void put_details(struct line *l, const struct cs_event *ev)
 			put_key(l, "delay_ms");
 			put_uint(l, delay_ns / 1000000ull, 1);
 		}
+		break;
+	case CS_FAULT_HTTP_RESPONSE:
+	case CS_FAULT_HTTP_DELAY:
+		put_http(l, ev);
 		break;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:

@@ -23,7 +23,8 @@ static const char *const family_names[CS_FAM_COUNT] = {
 static const char *const fault_names[CS_FAULT_COUNT] = {
 	"latency", "reset", "drop", "error", "slice",
 	"bandwidth", "kill", "clock_skew", "loss", "eof", "limit_data",
-	"duplicate", "corrupt", "slow_close", "reorder",
+	"duplicate", "corrupt", "slow_close", "reorder", "http_response",
+	"http_delay",
 };
 
 const char *const cs_limit_end_names[CS_LIMIT_HANG + 1] = {

@@ -162,10 +162,52 @@ static void shortest_double(double d, char *buf, size_t size)
 	}
 }
 
+size_t cs_config_quote(const char *s, char *buf, size_t size)
+{
+	size_t len = 0;
+	if (!size)
+		return 0;
+	len += (size_t)snprintf(buf + len, size - len, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p && len < size; p++) {
+		if (*p == '"' || *p == '\\')
+			len += (size_t)snprintf(buf + len, size - len, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			len += (size_t)snprintf(buf + len, size - len, "\\x%02x", *p);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%c", *p);
+	}
+	if (len < size)
+		len += (size_t)snprintf(buf + len, size - len, "\"");
+	return len < size ? len : size - 1;
+}
+
+/* Whether a string must be quoted for `set` to read it back: it holds a
+ * control byte, a quote or a backslash, starts as a quoted value or a
+ * list would, or (in a list) holds a comma. */
+static bool needs_quotes(const char *s, bool in_list)
+{
+	if (strchr("\"[(", s[0]) && s[0])
+		return true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\' ||
+		    (in_list && *p == ','))
+			return true;
+	return false;
+}
+
+static bool list_needs_quotes(const struct cs_value *v)
+{
+	for (unsigned i = 0; v->item_type == CS_VAL_STRING && i < v->nitems; i++)
+		if (needs_quotes(v->items[i], true))
+			return true;
+	return false;
+}
+
 void cs_param_text(const struct cs_param *param, char *buf, size_t size)
 {
 	const struct cs_value *v = &param->value;
 	size_t len = 0;
+	bool quoted;
 
 	buf[0] = '\0';
 	switch (v->type) {
@@ -179,18 +221,32 @@ void cs_param_text(const struct cs_param *param, char *buf, size_t size)
 		shortest_double(v->f, buf, size);
 		break;
 	case CS_VAL_STRING:
-		snprintf(buf, size, "%s", v->s);
+		if (needs_quotes(v->s, false))
+			cs_config_quote(v->s, buf, size);
+		else
+			snprintf(buf, size, "%s", v->s);
 		break;
 	case CS_VAL_LIST:
+		/* Items that need quotes make a list as a profile spells it. */
+		quoted = list_needs_quotes(v);
+		if (quoted)
+			len += (size_t)snprintf(buf, size, "[");
 		for (unsigned i = 0; i < v->nitems && len < size; i++) {
 			const char *sep = i ? "," : "";
 			if (v->item_type == CS_VAL_INT)
 				len += (size_t)snprintf(buf + len, size - len, "%s%" PRId64,
 							sep, v->numbers[i]);
-			else
+			else if (quoted) {
+				len += (size_t)snprintf(buf + len, size - len, "%s", sep);
+				if (len < size)
+					len += cs_config_quote(v->items[i], buf + len,
+							       size - len);
+			} else
 				len += (size_t)snprintf(buf + len, size - len, "%s%s",
 							sep, v->items[i]);
 		}
+		if (quoted && len < size)
+			snprintf(buf + len, size - len, "]");
 		break;
 	case CS_VAL_NONE:
 	case CS_VAL_OTHER:

@@ -12,16 +12,9 @@
 /* A libconfig string: quotes, backslashes and control bytes escaped. */
 static void write_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	char quoted[4 * CS_PARAM_TEXT_MAX + 3];
+	cs_config_quote(s, quoted, sizeof(quoted));
+	fputs(quoted, out);
 }
 
 /* libconfig reads an integer beyond 32 bits only with its L suffix. */

@@ -20,7 +20,7 @@ uint32_t cs_ready_hidden(const struct cs_ready_hold *r, uint64_t now,
 			next = due;
 		}
 	}
-	if (r->aside_due && r->aside_due <= now)
+	if ((r->aside_due && r->aside_due <= now) || r->show_in)
 		hidden |= CS_SHOW_IN;
 	if (r->out_until > now) {
 		hidden |= r->out_all ? CS_HIDE_ALL : CS_HIDE_OUT;

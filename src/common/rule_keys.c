@@ -2,7 +2,7 @@
  * default, and the faults and calls it concerns), and what the compiler,
  * `set`, `status` and the table validator do with a key, through the
  * operations of its kind (key_names.c, key_numbers.c, key_matching.c,
- * key_schedule.c). */
+ * key_schedule.c, key_text.c). */
 #include "common/rule_keys.h"
 
 #include <signal.h>
@@ -18,6 +18,7 @@
 #define SKEW_MAX_S (100 * 365.25 * 86400) /* a hundred years */
 #define WINDOW_MAX_MS (30 * 86400000.0)   /* thirty days */
 #define NET_FAMILIES (CS_SOCKET_FAMILIES | CS_SSL_FAMILIES | CS_BIT(CS_FAM_CLOSE))
+#define HTTP_FAULTS (ONLY(HTTP_RESPONSE) | ONLY(HTTP_DELAY))
 
 /* Indexed by enum cs_proto and enum cs_scope; "" is no restriction. */
 static const char *const proto_names[] = { "", "tcp", "udp" };
@@ -59,8 +60,15 @@ const struct cs_key cs_keys[] = {
 	  .max = (double)INT64_MAX },
 	{ .name = "at", .kind = &cs_kind_matches, .offset = FIELD(at),
 	  .faults = CS_ALL_FAULTS },
-	{ .name = "process", .kind = &cs_kind_patterns, .offset = FIELD(process),
-	  .faults = CS_ALL_FAULTS },
+	{ .name = "process", .kind = &cs_kind_texts, .offset = FIELD(process),
+	  .faults = CS_ALL_FAULTS, .size = CS_PROCESS_MAX,
+	  .refuses = cs_text_refuse_pattern },
+	{ .name = "http_method", .kind = &cs_kind_text,
+	  .offset = FIELD(http_method), .faults = HTTP_FAULTS,
+	  .size = CS_HTTP_METHOD_MAX, .refuses = cs_text_refuse_method },
+	{ .name = "http_path", .kind = &cs_kind_text,
+	  .offset = FIELD(http_path), .faults = HTTP_FAULTS,
+	  .size = CS_HTTP_PATH_MAX, .refuses = cs_text_refuse_path },
 	{ .name = "start_after_ms", .kind = &cs_kind_uint, .width = 8,
 	  .flags = CS_KEY_UNSET_AT_DEFAULT,
 	  .offset = FIELD(start_after_ms), .faults = CS_ALL_FAULTS, .min = 0,
@@ -78,9 +86,9 @@ const struct cs_key cs_keys[] = {
 	  .offset = FIELD(active_ms), .faults = CS_ALL_FAULTS, .min = 0,
 	  .max = WINDOW_MAX_MS },
 	{ .name = "delay_ms", .kind = &cs_kind_uint, .width = 4,
-	  .offset = FIELD(delay_ms), .faults = ONLY(LATENCY) | ONLY(SLOW_CLOSE),
-	  .min = 0,
-	  .max = MS_MAX },
+	  .offset = FIELD(delay_ms),
+	  .faults = ONLY(LATENCY) | ONLY(SLOW_CLOSE) | ONLY(HTTP_DELAY),
+	  .min = 0, .max = MS_MAX },
 	{ .name = "jitter_ms", .kind = &cs_kind_uint, .width = 4,
 	  .offset = FIELD(jitter_ms), .faults = ONLY(LATENCY) | ONLY(SLOW_CLOSE),
 	  .min = 0,
@@ -125,6 +133,16 @@ const struct cs_key cs_keys[] = {
 	{ .name = "window", .kind = &cs_kind_uint, .width = 4,
 	  .offset = FIELD(reorder_window), .faults = ONLY(REORDER), .min = 1,
 	  .max = CS_REORDER_WINDOW_MAX, .def = 1 },
+	{ .name = "status", .kind = &cs_kind_uint, .flags = CS_KEY_NEEDED,
+	  .width = 4, .offset = FIELD(http_status),
+	  .faults = ONLY(HTTP_RESPONSE), .min = 100, .max = 599 },
+	{ .name = "headers", .kind = &cs_kind_texts,
+	  .offset = FIELD(http_headers), .faults = ONLY(HTTP_RESPONSE),
+	  .size = CS_HTTP_HEADERS_MAX, .refuses = cs_text_refuse_header },
+	{ .name = "body", .kind = &cs_kind_text, .offset = FIELD(http_body),
+	  .faults = ONLY(HTTP_RESPONSE), .size = CS_HTTP_BODY_MAX },
+	{ .name = "keep_alive", .kind = &cs_kind_bool,
+	  .offset = FIELD(keep_alive), .faults = ONLY(HTTP_RESPONSE) },
 };
 const size_t cs_nkeys = sizeof(cs_keys) / sizeof(cs_keys[0]);
 

@@ -71,12 +71,22 @@ struct cs_key {
 	double def;          /* the default, when not zero */
 	const char *const *choices; /* choices: the names, by stored value */
 	uint8_t nchoices;
+	uint16_t size; /* text: bytes of the field, NULs included */
+	/* text: why a string is refused (a phrase after "'VALUE' of 'KEY'"),
+	 * or NULL when it is taken */
+	const char *(*refuses)(const char *text);
 };
 
 extern const struct cs_key_kind cs_kind_name, cs_kind_bool, cs_kind_uint,
 	cs_kind_real, cs_kind_seconds, cs_kind_calls, cs_kind_fault,
 	cs_kind_endpoint, cs_kind_choice, cs_kind_host, cs_kind_errno,
-	cs_kind_signal, cs_kind_matches, cs_kind_patterns;
+	cs_kind_signal, cs_kind_matches, cs_kind_text, cs_kind_texts;
+
+/* What the text keys refuse (key_text.c). */
+const char *cs_text_refuse_pattern(const char *text);
+const char *cs_text_refuse_method(const char *text);
+const char *cs_text_refuse_path(const char *text);
+const char *cs_text_refuse_header(const char *text);
 
 extern const struct cs_key cs_keys[];
 extern const size_t cs_nkeys;

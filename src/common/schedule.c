@@ -9,22 +9,52 @@
 
 #define NS_PER_MS 1000000ull
 
+/* Whether c is in the class at p ("[...]", "[!...]", ranges a-z); *end
+ * gets the pattern past the class. False with *end = NULL when p holds no
+ * whole class (the '[' is then an ordinary character). */
+static bool class_takes(const char *p, char c, const char **end)
+{
+	bool negated = p[1] == '!' || p[1] == '^', found = false;
+	const char *q = p + 1 + negated;
+	*end = NULL;
+	do {
+		if (!*q)
+			return false;
+		char lo = *q, hi = lo;
+		if (q[1] == '-' && q[2] && q[2] != ']') {
+			hi = q[2];
+			q += 2;
+		}
+		found |= lo <= c && c <= hi;
+		q++;
+	} while (*q != ']');
+	*end = q + 1;
+	return found != negated;
+}
+
 bool cs_glob_matches(const char *p, const char *t)
 {
-	const char *star = NULL, *resume = NULL;
+	const char *star = NULL, *resume = NULL, *past;
+	bool taken;
 
 	while (*t) {
 		if (*p == '*') {
 			star = p++;
 			resume = t;
+		} else if (*p == '[' && (taken = class_takes(p, *t, &past), past)) {
+			if (!taken)
+				goto mismatch;
+			p = past;
+			t++;
 		} else if (*p == '?' || *p == *t) {
 			p++;
 			t++;
-		} else if (star) {
+		} else {
+		mismatch:
+			if (!star)
+				return false;
 			p = star + 1;
 			t = ++resume;
-		} else {
-			return false;
 		}
 	}
 	while (*p == '*')

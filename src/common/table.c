@@ -35,6 +35,8 @@ static const uint32_t fault_families[CS_FAULT_COUNT] = {
 	[CS_FAULT_CORRUPT] = CS_BIT(CS_FAM_RECV),
 	[CS_FAULT_SLOW_CLOSE] = CS_BIT(CS_FAM_CLOSE),
 	[CS_FAULT_REORDER] = CS_BIT(CS_FAM_SEND),
+	[CS_FAULT_HTTP_RESPONSE] = CS_HTTP_REQUEST_FAMILIES,
+	[CS_FAULT_HTTP_DELAY] = CS_HTTP_REQUEST_FAMILIES,
 };
 
 enum cs_proto cs_fault_proto(enum cs_fault fault)
@@ -43,6 +45,8 @@ enum cs_proto cs_fault_proto(enum cs_fault fault)
 	case CS_FAULT_EOF:
 	case CS_FAULT_LIMIT_DATA:
 	case CS_FAULT_SLOW_CLOSE:
+	case CS_FAULT_HTTP_RESPONSE:
+	case CS_FAULT_HTTP_DELAY:
 		return CS_PROTO_TCP;
 	case CS_FAULT_DUPLICATE:
 	case CS_FAULT_CORRUPT:
@@ -81,6 +85,14 @@ uint32_t cs_table_armed_mask(const struct cs_table *table)
 			mask |= CS_ARM_CERT_CHECK;
 		else
 			mask |= r->calls & CS_ALL_FAMILIES;
+		/* A request written on a socket or in a TLS session is answered
+		 * through the receives, which see the sockets' readiness too;
+		 * a TLS session's socket is learnt at its handshake. */
+		if (cs_fault_is_http(r->fault))
+			mask |= CS_HTTP_RESPONSE_FAMILIES |
+				(r->calls & CS_BIT(CS_FAM_SSL_WRITE)
+					 ? CS_BIT(CS_FAM_SSL_HANDSHAKE)
+					 : 0);
 	}
 	return mask;
 }

@@ -114,6 +114,14 @@ bool cs_action_add(const struct cs_rule *rule, uint64_t seed, uint64_t key,
 		}
 		action->terminal = CS_FAULT_DROP; /* a datagram is gone */
 		return true;
+	case CS_FAULT_HTTP_RESPONSE:
+		/* The request never reaches the server: nothing else applies. */
+		action->http_response = rule;
+		return true;
+	case CS_FAULT_HTTP_DELAY:
+		*delay_ns = cs_delay_ns(seed, key, n, rule->delay_ms, 0);
+		action->http_delay_ns += *delay_ns;
+		return false;
 	case CS_FAULT_RESET:
 	case CS_FAULT_DROP:
 	case CS_FAULT_ERROR:

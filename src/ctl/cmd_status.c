@@ -206,12 +206,32 @@ static const struct grid status_grid = {
 	.cell = status_cell,
 };
 
+/* HTTP faults act on HTTP/1.x: the HTTP/2 connections they let through. */
+static void print_http2_passed(FILE *out, const struct cs_ctl_view *view)
+{
+	for (uint32_t i = 0; i < view->table.nrules; i++)
+		if (view->http2_passed[i])
+			fprintf(out,
+				"rule '%s': %" PRIu64 " HTTP/2 connection%s let through untouched\n",
+				view->table.rules[i].name, view->http2_passed[i],
+				view->http2_passed[i] == 1 ? "" : "s");
+}
+
+/* The same in a rule's JSON object. */
+static void http2_json(struct cs_json *j, const struct cs_ctl_view *view,
+		       uint32_t i)
+{
+	if (cs_fault_is_http(view->table.rules[i].fault))
+		cs_json_uint(j, "http2_passed", view->http2_passed[i]);
+}
+
 void cs_ctl_print_stats(FILE *out, const struct cs_ctl_view *view)
 {
 	if (view->table.nrules == 0)
 		fputs("no rules\n", out);
 	else
 		print_grid(out, view, &stats_grid);
+	print_http2_passed(out, view);
 	if (view->log_lost)
 		fprintf(out, "event log: %" PRIu64 " lines lost\n", view->log_lost);
 }
@@ -238,6 +258,7 @@ static void print_status_text(const char *segment,
 		       segment);
 	else
 		print_grid(stdout, view, &status_grid);
+	print_http2_passed(stdout, view);
 }
 
 static void print_status_json(const char *segment,
@@ -282,6 +303,7 @@ static void print_status_json(const char *segment,
 		window_json(&j, r);
 		cs_json_uint(&j, "matched", view->matched[i]);
 		cs_json_uint(&j, "injected", view->injected[i]);
+		http2_json(&j, view, i);
 		cs_json_object_end(&j);
 	}
 	cs_json_array_end(&j);
@@ -306,6 +328,7 @@ static void print_stats_json(const char *segment,
 		cs_json_bool(&j, "enabled", view->table.rules[i].enabled);
 		cs_json_uint(&j, "matched", view->matched[i]);
 		cs_json_uint(&j, "injected", view->injected[i]);
+		http2_json(&j, view, i);
 		cs_json_object_end(&j);
 	}
 	cs_json_array_end(&j);

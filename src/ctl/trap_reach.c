@@ -49,6 +49,10 @@ static const char *fault_unreachable(enum cs_fault fault)
 		       "closes it";
 	case CS_FAULT_CLOCK_SKEW:
 		return "clocks are read through the vDSO, without a system call";
+	case CS_FAULT_HTTP_RESPONSE:
+	case CS_FAULT_HTTP_DELAY:
+		return "the supervisor sees no decrypted bytes, and cannot hold a "
+		       "request back or make up what a read returns";
 	default:
 		return NULL;
 	}

@@ -89,6 +89,7 @@ struct cs_ctl_view {
 	uint32_t armed;
 	uint64_t matched[CS_MAX_RULES];
 	uint64_t injected[CS_MAX_RULES];
+	uint64_t http2_passed[CS_MAX_RULES]; /* HTTP faults: HTTP/2 let through */
 	uint64_t log_lost; /* event-log lines the shims could not write */
 	pid_t pids[CS_MAX_PIDS]; /* the attached ones that still run, once */
 	size_t npids;

@@ -190,6 +190,9 @@ static int collect_locked(struct cs_seg_handle *handle, void *arg,
 					      : atomic_load(&c->matched);
 		view->injected[i] = job->reset ? atomic_exchange(&c->injected, 0)
 					       : atomic_load(&c->injected);
+		view->http2_passed[i] = job->reset
+						? atomic_exchange(&c->http2_passed, 0)
+						: atomic_load(&c->http2_passed);
 	}
 	view->log_lost = job->reset ? atomic_exchange(&seg->hdr.log_lost, 0)
 				    : atomic_load(&seg->hdr.log_lost);

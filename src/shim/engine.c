@@ -28,6 +28,7 @@ match_of(const struct cs_call *call)
 		.monotonic = call->monotonic,
 		.cert_check = call->cert_check,
 		.unseen_stream = !sock && (CS_BIT(call->family) & CS_SSL_FAMILIES),
+		.http = call->http,
 	};
 }
 
@@ -118,7 +119,10 @@ void cs_engine_summarize(const struct cs_table *table,
 			clear |= CS_NEEDS_REALTIME;
 		for (int f = 0; f < CS_FAM_COUNT; f++)
 			if (r->calls & CS_BIT(f))
-				needs[f] &= (uint8_t)~clear;
+				needs[f] = (uint8_t)((needs[f] & ~clear) |
+						     (cs_fault_is_http(r->fault)
+							      ? CS_HTTP_WATCHED
+							      : 0));
 	}
 }
 
@@ -132,11 +136,24 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
 	return (needs & CS_NEEDS_REALTIME) && monotonic;
 }
 
+/* Whether rule may act on a call like m. An HTTP fault acts on the
+ * writes of a connection until its requests are known not to be followed
+ * there (another protocol, HTTP/2, TLS records under a session); its
+ * response reaches the receives through the fd's hold, which keeps them
+ * off the quiet lane by itself. */
+static bool may_act(const struct cs_rule *rule, const struct cs_match *m,
+		    bool http_followed)
+{
+	if (cs_fault_is_http(rule->fault) && !http_followed)
+		return false;
+	return cs_rule_watches(rule, m);
+}
+
 /* The families of the quiet lane that no enabled rule can match on a
  * socket like sock, for a call without an address of its own. Only what
  * stays true until the next generation may make a family quiet. */
 static uint32_t quiet_families(const struct cs_snapshot *snap,
-			       const struct cs_fdinfo *sock)
+			       const struct cs_fdinfo *sock, bool http_followed)
 {
 	uint32_t quiet = 0;
 	for (int f = 0; f < CS_FAM_COUNT; f++) {
@@ -147,7 +164,7 @@ static uint32_t quiet_families(const struct cs_snapshot *snap,
 		struct cs_match m = match_of(&probe);
 		uint32_t i = 0;
 		while (i < snap->table.nrules &&
-		       !cs_rule_matches(&snap->table.rules[i], &m))
+		       !may_act(&snap->table.rules[i], &m, http_followed))
 			i++;
 		if (i == snap->table.nrules)
 			quiet |= CS_BIT(f);
@@ -205,28 +222,123 @@ static bool run_rules(const struct cs_snapshot *snap, const struct cs_call *call
 	return any;
 }
 
+/* Runs fn on the current snapshot, refreshed first, unless the shim is
+ * inside a call of its own (then false). Keeps errno. */
+static bool on_snapshot(bool (*fn)(const struct cs_snapshot *snap, void *arg),
+			void *arg)
+{
+	if (depth)
+		return false;
+	depth++;
+	int saved = errno;
+	cs_snapshot_refresh();
+	const struct cs_snapshot *snap = cs_snapshot_read_lock();
+	bool any = snap->valid && fn(snap, arg);
+	cs_snapshot_read_unlock();
+	errno = saved;
+	depth--;
+	return any;
+}
+
+struct deciding {
+	const struct cs_call *call;
+	struct cs_action *action;
+	bool learn;
+};
+
+static bool decide(const struct cs_snapshot *snap, void *arg)
+{
+	struct deciding *d = arg;
+	if (d->learn)
+		cs_fdinfo_set_quiet(d->call->fd, d->call->sock, snap->generation,
+				    quiet_families(snap, d->call->sock, true));
+	return run_rules(snap, d->call, d->action);
+}
+
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action)
 {
 	cs_action_clear(action);
 	if (depth)
 		return false;
-	bool learn = learns_quiet(call);
-	if (!learn && cs_engine_skips(call->family, call->sock, call->monotonic))
+	struct deciding d = {call, action, learns_quiet(call)};
+	if (!d.learn && cs_engine_skips(call->family, call->sock, call->monotonic))
 		return false;
-	depth++;
-	int saved = errno;
-	cs_snapshot_refresh();
+	return on_snapshot(decide, &d);
+}
+
+/* Every enabled HTTP fault of the snapshot that watches a call and runs
+ * in this program now: fn is run on each (none: only whether there is
+ * one). */
+struct watchers {
+	const struct cs_call *call;
+	void (*fn)(const struct cs_snapshot *snap, uint32_t i,
+		   const struct cs_call *call);
+};
+
+static bool each_http_watcher(const struct cs_snapshot *snap, void *arg)
+{
+	const struct watchers *w = arg;
+	struct cs_match m = match_of(w->call);
 	bool any = false;
-	const struct cs_snapshot *snap = cs_snapshot_read_lock();
-	if (snap->valid) {
-		if (learn)
-			cs_fdinfo_set_quiet(call->fd, call->sock,
-					    snap->generation,
-					    quiet_families(snap, call->sock));
-		any = run_rules(snap, call, action);
+	for (uint32_t i = 0; i < snap->table.nrules; i++) {
+		const struct cs_rule *rule = &snap->table.rules[i];
+		if (!cs_fault_is_http(rule->fault) || !cs_rule_watches(rule, &m) ||
+		    !scheduled(snap, i))
+			continue;
+		any = true;
+		if (!w->fn)
+			break;
+		w->fn(snap, i, w->call);
 	}
-	cs_snapshot_read_unlock();
-	errno = saved;
-	depth--;
 	return any;
+}
+
+static bool nothing(const struct cs_snapshot *snap, void *arg)
+{
+	(void)snap, (void)arg;
+	return false;
+}
+
+bool cs_engine_http_watched(enum cs_family family)
+{
+	uint8_t needs = cs_snapshot_needs(family);
+	if (!needs) { /* nothing known, or nothing needed */
+		on_snapshot(nothing, NULL);
+		needs = cs_snapshot_needs(family);
+	}
+	return needs & CS_HTTP_WATCHED;
+}
+
+bool cs_engine_http_watches(const struct cs_call *call)
+{
+	struct watchers w = {call, NULL};
+	return on_snapshot(each_http_watcher, &w);
+}
+
+static bool unfollow(const struct cs_snapshot *snap, void *arg)
+{
+	const struct cs_call *call = arg;
+	cs_fdinfo_set_quiet(call->fd, call->sock, snap->generation,
+			    quiet_families(snap, call->sock, false));
+	return false;
+}
+
+void cs_engine_http_unfollowed(const struct cs_call *call)
+{
+	if (call->sock && call->fd >= 0)
+		on_snapshot(unfollow, (void *)call);
+}
+
+static void count_http2(const struct cs_snapshot *snap, uint32_t i,
+			const struct cs_call *call)
+{
+	__atomic_fetch_add(&cs_seg->counters[i].http2_passed, 1,
+			   __ATOMIC_RELAXED);
+	cs_eventlog_write(call, &snap->table.rules[i], 0);
+}
+
+void cs_engine_http2(const struct cs_call *call)
+{
+	struct watchers w = {call, count_http2};
+	on_snapshot(each_http_watcher, &w);
 }

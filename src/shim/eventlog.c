@@ -317,6 +317,8 @@ void cs_eventlog_write(const struct cs_call *call, const struct cs_rule *rule,
 		.host = call->host,
 		.family = call->family,
 		.delay_ns = delay_ns,
+		.http = call->http,
+		.http2 = call->http2,
 	};
 	cs_real_clock_gettime(CLOCK_REALTIME, &ev.ts);
 	char buf[CS_EVENT_LINE_MAX];

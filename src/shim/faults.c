@@ -125,6 +125,14 @@ int cs_apply_signal(const struct cs_action *action)
 	return action->terminal;
 }
 
+size_t cs_iov_total(const struct iovec *iov, int iovcnt)
+{
+	size_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
 int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 		    struct iovec *out, int outcap)
 {

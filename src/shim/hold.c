@@ -169,7 +169,8 @@ uint32_t cs_hold_hidden(const struct cs_hold *h, uint64_t now, uint64_t *wake)
 		.out_until = h->out_until,
 		.out_all = h->out_all,
 		.q = &h->q,
-		.aside_due = h->aside_count ? h->aside[h->aside_head].due : 0};
+		.aside_due = h->aside_count ? h->aside[h->aside_head].due : 0,
+		.show_in = cs_http_conn_replying(h->http)};
 	return cs_ready_hidden(&r, now, wake);
 }
 
@@ -202,7 +203,8 @@ static bool holds_anything(const struct cs_hold *h)
 	return h->in_until || h->out_until || h->in_errno || h->out_errno ||
 	       h->partitioned || h->aside_count || h->send_later ||
 	       h->recv_later || !cs_delayq_idle(&h->q) || cs_sendq_pending(h) ||
-	       cs_reorder_pending(h);
+	       cs_reorder_pending(h) || cs_http_conn_replying(h->http) ||
+	       (h->http && h->http->delay_ns);
 }
 
 static void set_active(int fd, bool on)
@@ -299,6 +301,8 @@ static void release(struct cs_hold *h, bool closing)
 {
 	cs_sendq_close(h, closing);
 	cs_reorder_close(h, closing);
+	cs_http_conn_free(h->http);
+	h->http = NULL;
 	/* Connections kept aside for a closed listener are refused. */
 	for (int i = 0; i < h->aside_count; i++)
 		cs_real_close(h->aside[(h->aside_head + i) % CS_ASIDE].fd);

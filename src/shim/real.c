@@ -201,6 +201,8 @@ CS_REAL_SSL(int, SSL_get_fd, (const SSL *s), (s))
 #define CS_REAL_CRYPTO(ret, name, params, args, fallback)                      \
 	CS_REAL_FROM(resolve_openssl(#name, libcrypto), ret, name, params,     \
 		     args, fallback)
+CS_REAL_FROM(resolve_openssl("SSL_free", libssl), void, SSL_free, (SSL * s),
+	     (s), (void)0)
 CS_REAL_FROM(resolve_openssl("SSL_get_rbio", libssl), BIO *, SSL_get_rbio,
 	     (const SSL *s), (s), NULL)
 CS_REAL_FROM(resolve_openssl("SSL_get_wbio", libssl), BIO *, SSL_get_wbio,

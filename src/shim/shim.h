@@ -204,6 +204,7 @@ extern int (*cs_real_SSL_connect)(SSL *);
 extern int (*cs_real_SSL_accept)(SSL *);
 extern int (*cs_real_SSL_do_handshake)(SSL *);
 extern int (*cs_real_SSL_get_fd)(const SSL *);
+extern void (*cs_real_SSL_free)(SSL *);
 extern BIO *(*cs_real_SSL_get_rbio)(const SSL *);
 extern BIO *(*cs_real_SSL_get_wbio)(const SSL *);
 typedef long (*cs_bio_callback_ex)(BIO *, int, const char *, size_t, int, long,
@@ -376,6 +377,9 @@ struct cs_call {
 	const char *host;               /* dns */
 	bool monotonic;                 /* clock: a monotonic clock is read */
 	bool cert_check;                /* clock: a certificate check's time */
+	/* A write that starts an HTTP/1.x request: the request line. */
+	const struct cs_http_request *http;
+	bool http2; /* an HTTP/2 connection an HTTP fault lets through */
 };
 
 /* Conditions shared by every enabled rule of a family: a call that fails
@@ -383,6 +387,7 @@ struct cs_call {
 enum cs_needs {
 	CS_NEEDS_IP = 1,       /* an IPv4 or IPv6 socket (proto, an address) */
 	CS_NEEDS_REALTIME = 2, /* clock: only skews of the realtime clocks */
+	CS_HTTP_WATCHED = 4,   /* not a need: an HTTP fault watches writes */
 };
 
 /* Fills needs[family] with the CS_NEEDS_* of table's enabled rules. */
@@ -398,6 +403,23 @@ bool cs_engine_skips(enum cs_family family, const struct cs_fdinfo *sock,
  * recurses: a call made from inside the shim (or its signal handlers while
  * it works) passes through. Keeps errno. */
 bool cs_engine_decide(const struct cs_call *call, struct cs_action *action);
+
+/* Whether an HTTP fault watches writes of family (the snapshot is
+ * refreshed first when it is behind). */
+bool cs_engine_http_watched(enum cs_family family);
+
+/* Whether an HTTP fault watches the connection of call (a write, before
+ * its request is known): its bytes are then followed (http.c). */
+bool cs_engine_http_watches(const struct cs_call *call);
+
+/* The requests on call's connection are not followed (not HTTP/1.x, or
+ * TLS records): its calls may take the quiet lane when only HTTP faults
+ * watch it. */
+void cs_engine_http_unfollowed(const struct cs_call *call);
+
+/* The connection of call speaks HTTP/2: every HTTP fault that watches it
+ * counts it as let through, and logs it. */
+void cs_engine_http2(const struct cs_call *call);
 
 /* ---- program.c: the program, for `process` patterns ------------------- */
 
@@ -460,6 +482,8 @@ bool cs_nonblocking(int fd, int flags);
  * terminal fault left for the call site to apply, or -1. For calls that
  * are not about a socket (clock, DNS). */
 int cs_apply_common(const struct cs_action *action);
+/* The bytes an iovec array holds. */
+size_t cs_iov_total(const struct iovec *iov, int iovcnt);
 /* Truncates an iovec array to at most max bytes into out (of outcap). */
 int cs_iov_truncate(const struct iovec *iov, int iovcnt, size_t max,
 		    struct iovec *out, int outcap);
@@ -525,6 +549,9 @@ struct cs_hold {
 	/* reorder: datagrams kept back, mapped on first use (reorder.c);
 	 * read without the lock by the flusher, like sendq */
 	struct cs_reorder *reorder;
+	/* HTTP faults: the connection's requests and a made-up reply
+	 * (http.c), mapped on first use */
+	struct cs_http_conn *http;
 	uint64_t ino;        /* the socket the data calls held it for */
 	/* An epoll fd: the segment's state word when its registrations were
 	 * read from the kernel, plus one (0: never; epoll_learn.c). */
@@ -764,6 +791,137 @@ void cs_tls_gate_hold(int fd, enum cs_family family, uint64_t delay_ns);
 void cs_tls_gate_open(SSL *ssl, int fd);
 void cs_tls_gate_close(SSL *ssl);
 
+/* ---- http_conn.c: one connection's HTTP requests and fabricated reply -- */
+
+enum cs_http_stage {
+	CS_HTTP_AT_LINE,    /* the next byte written starts a request */
+	CS_HTTP_IN_REQUEST, /* the rest of a request (its tracker) */
+	CS_HTTP_NOT_HTTP,   /* another protocol, or HTTP/2: not followed */
+};
+
+/* Where the connection's writes are among its requests. */
+struct cs_http_follow {
+	uint8_t stage; /* enum cs_http_stage */
+	bool swallow;  /* the request under way is answered by the shim */
+	struct cs_http_tracker tracker;
+};
+
+struct cs_http_conn {
+	struct cs_http_follow follow;
+	bool reply_close; /* after the reply, the end of the connection */
+	bool reply_ready; /* the reply can be read (the request's head is in) */
+	bool read_shut;   /* the socket was shut for reading after the reply */
+	bool tls;         /* the requests are inside the socket's TLS session */
+	uint16_t held;    /* bytes of a begun request line, not sent yet */
+	uint32_t reply_len, reply_read; /* what the reply has, what was read */
+	uint64_t delay_ns; /* http_delay: the next response's first byte late */
+	char line[CS_HTTP_LINE_MAX];
+	char reply[CS_HTTP_RESPONSE_MAX];
+};
+
+enum cs_http_step {
+	CS_HTTP_PASS,      /* no request starts here: len bytes go on */
+	CS_HTTP_HELD,      /* all of it joined a begun request line */
+	CS_HTTP_SWALLOWED, /* len bytes of a request the shim answers */
+	CS_HTTP_REQUEST,   /* it starts req: the rules decide; len bytes */
+	CS_HTTP_H2,        /* the HTTP/2 preface: passes, not followed */
+};
+
+/* One write, as the connection's requests see it. */
+struct cs_http_write {
+	struct cs_http_request req;
+	size_t len;    /* bytes of the write up to the end of its request */
+	uint16_t held; /* request line bytes held back before it */
+	struct cs_http_follow before; /* to count what was really sent */
+};
+
+/* Follows a write of the program (iov, total bytes) on connection c.
+ * A passing write is followed as if all len bytes went out: once the
+ * real call has said how many did, cs_http_conn_sent. */
+enum cs_http_step cs_http_conn_write(struct cs_http_conn *c,
+				     const struct iovec *iov, int iovcnt,
+				     struct cs_http_write *w);
+/* Only sent bytes of the write went out (or none, for -1). */
+void cs_http_conn_sent(struct cs_http_conn *c, const struct cs_http_write *w,
+		       const struct iovec *iov, int iovcnt, ssize_t sent);
+/* The request w starts gets rule's response instead of the server's:
+ * what it wrote, and writes of the rest of it, are taken in. */
+void cs_http_conn_answer(struct cs_http_conn *c, const struct cs_rule *rule,
+			 const struct cs_http_write *w);
+/* Copies what is left of the reply into iov; peek leaves it there. */
+size_t cs_http_conn_read(struct cs_http_conn *c, const struct iovec *iov,
+			 int iovcnt, bool peek);
+/* Whether a reply waits to be read. */
+static inline bool cs_http_conn_replying(const struct cs_http_conn *c)
+{
+	return c && c->reply_ready && c->reply_read < c->reply_len;
+}
+/* Maps a fresh connection state; NULL without memory. */
+struct cs_http_conn *cs_http_conn_new(void);
+void cs_http_conn_free(struct cs_http_conn *c);
+
+/* ---- http.c: HTTP faults on plain sockets ----------------------------- */
+
+/* The HTTP connection on socket fd, its hold locked (*h); made, for the
+ * family of call, when an HTTP fault watches it. NULL (nothing locked)
+ * when there is none. */
+struct cs_http_conn *cs_http_conn_locked(int fd, const struct cs_fdinfo *sock,
+					 const struct cs_call *call,
+					 struct cs_hold **h);
+/* Once a reply that ends the connection can be read, the socket is shut
+ * for reading, as the server's close would leave it: the kernel reports
+ * it readable, and the read after the reply finds the end. */
+void cs_http_settle(int fd, struct cs_http_conn *c);
+
+struct cs_io;
+/* A send on a TCP socket while an HTTP fault watches sends: follows the
+ * connection's requests and runs the rules with the request a write
+ * starts. Returns what the send returns. */
+ssize_t cs_http_send(const struct cs_io *io, const struct cs_fdinfo *sock);
+/* A receive on fd, whose state h holds an HTTP connection: a reply waiting
+ * is read (true, *r its result; h let go), and the first byte of a
+ * response http_delay makes late is put in the delay queue. */
+bool cs_http_recv(const struct cs_io *io, struct cs_hold *h, ssize_t *r);
+
+/* ---- tls_http.c: HTTP faults inside TLS sessions ---------------------- */
+
+/* The session whose handshake or read runs in this thread: the socket
+ * calls made meanwhile are its, which gives the socket of a session on
+ * the program's own BIO (curl). */
+extern CS_TLS SSL *cs_tls_learning;
+/* A socket call on fd while cs_tls_learning is set. */
+void cs_tls_learn(int fd, const struct cs_fdinfo *sock);
+/* Set once a session's socket was learnt: SSL_free then forgets it. */
+extern bool cs_tls_learnt_any;
+/* ssl is freed: its learnt socket is forgotten, so that a session made
+ * later at the same address is not taken for it. */
+void cs_tls_forget(const SSL *ssl);
+
+/* An SSL_write followed for its HTTP requests. */
+struct cs_tls_http {
+	int fd; /* the session's socket; -1: not followed */
+	enum cs_http_step step;
+	struct cs_http_write w;
+	struct iovec iov;
+};
+
+/* Follows a write of num bytes on ssl (whose socket is sock, as far as
+ * known); CS_HTTP_HELD and CS_HTTP_SWALLOWED take it in whole, and
+ * CS_HTTP_REQUEST asks the rules with t->w.req. */
+enum cs_http_step cs_tls_http_write(SSL *ssl, const void *buf, size_t num,
+				    struct cs_tls_http *t);
+/* The rules decided on the request t starts: true when it is answered
+ * (the write is taken in); else held line bytes go first (real_write). */
+bool cs_tls_http_decided(SSL *ssl, struct cs_tls_http *t,
+			 const struct cs_action *action);
+/* done bytes of the write went out (or none, for -1). */
+void cs_tls_http_sent(struct cs_tls_http *t, ssize_t done);
+/* An SSL_read of up to num bytes: true when a made-up reply filled it
+ * (*got bytes); else *late_ns is the http_delay the response's first
+ * bytes take, if any. */
+bool cs_tls_http_read(SSL *ssl, void *buf, size_t num, size_t *got,
+		      uint64_t *late_ns);
+
 /* ---- eventlog.c: one JSON line per injected fault ---------------------- */
 
 void cs_eventlog_set_override(const char *path); /* CHAOS_SHIM_LOG */
@@ -823,6 +981,20 @@ static inline size_t cs_iov_len(const struct iovec *iov, int iovcnt)
 /* The slow path shared by every data call: passes non-sockets through,
  * matches the rules, applies the faults, and calls io->real. */
 ssize_t cs_sockio(const struct cs_io *io);
+
+/* A send that starts an HTTP request (http.c): the rules see the request,
+ * and decided answers the call itself (true, *r its result) or lets the
+ * faults apply. */
+struct cs_sockio_http {
+	const struct cs_http_request *req;
+	bool (*decided)(const struct cs_io *io, const struct cs_action *action,
+			void *arg, ssize_t *r);
+	void *arg;
+};
+
+/* cs_sockio on a socket, with the HTTP request a send starts (or NULL). */
+ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sock,
+		       const struct cs_sockio_http *http);
 
 #pragma GCC visibility pop
 

@@ -12,14 +12,6 @@
 
 #define CS_IOV_CUT 64
 
-static size_t iov_total(const struct iovec *iov, int iovcnt)
-{
-	size_t total = 0;
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	return total;
-}
-
 static ssize_t fail(int err)
 {
 	errno = err;
@@ -46,8 +38,8 @@ static ssize_t cut_call(const struct cs_io *io, size_t max)
 	ssize_t done = io->real(io, cut, n);
 	/* MSG_TRUNC makes a datagram socket return the datagram's whole
 	 * length: the program must not count bytes the cut never wrote. */
-	if (!sending(io) && done > 0 && (size_t)done > iov_total(cut, n))
-		done = (ssize_t)iov_total(cut, n);
+	if (!sending(io) && done > 0 && (size_t)done > cs_iov_total(cut, n))
+		done = (ssize_t)cs_iov_total(cut, n);
 	return done;
 }
 
@@ -95,7 +87,7 @@ static ssize_t shaped(const struct cs_io *io, const struct cs_fdinfo *sock,
 		return done;
 	}
 	if (!dir) {
-		size_t going = iov_total(io->iov, io->iovcnt);
+		size_t going = cs_iov_total(io->iov, io->iovcnt);
 		cs_sleep_ns(cs_pace_charge(io->fd, dir, going < max ? going : max,
 					   rate));
 	}
@@ -170,7 +162,7 @@ static ssize_t partitioned(const struct cs_io *io, struct cs_hold *h)
 	}
 	if (sending(io) && h->void_bytes < CS_PARTITION_WINDOW) {
 		uint64_t room = CS_PARTITION_WINDOW - h->void_bytes;
-		uint64_t n = iov_total(io->iov, io->iovcnt);
+		uint64_t n = cs_iov_total(io->iov, io->iovcnt);
 		if (n > room)
 			n = room;
 		h->void_bytes += n;
@@ -194,6 +186,8 @@ static bool held(const struct cs_io *io, const struct cs_fdinfo *sock,
 	if (!h)
 		return false;
 	cs_hold_claim(h, sock->ino);
+	if (!sending(io) && h->http && cs_http_recv(io, h, r))
+		return true;
 	uint64_t now = cs_now_ns();
 	if (h->partitioned) {
 		*r = partitioned(io, h);
@@ -442,6 +436,18 @@ ssize_t cs_sockio(const struct cs_io *io)
 	cs_fdinfo_get(io->fd, &sock);
 	if (sock.kind == CS_FD_NOT_SOCKET)
 		return io->real(io, io->iov, io->iovcnt);
+	if (cs_tls_learning)
+		cs_tls_learn(io->fd, &sock);
+	if (sending(io) && sock.kind == CS_FD_TCP && !io->lengths_only &&
+	    cs_engine_http_watched(CS_FAM_SEND))
+		return cs_http_send(io, &sock);
+	return cs_sockio_with(io, &sock, NULL);
+}
+
+ssize_t cs_sockio_with(const struct cs_io *io, const struct cs_fdinfo *sockp,
+		       const struct cs_sockio_http *http)
+{
+	struct cs_fdinfo sock = *sockp;
 	ssize_t r;
 	if (held(io, &sock, &r))
 		return r;
@@ -450,7 +456,8 @@ ssize_t cs_sockio(const struct cs_io *io)
 	struct cs_call call = {.family = io->family,
 			       .name = io->name,
 			       .fd = io->fd,
-			       .sock = &sock};
+			       .sock = &sock,
+			       .http = http ? http->req : NULL};
 	if (io->to) {
 		cs_sockaddr_from(io->to, io->tolen, &to);
 		call.peer = &to;
@@ -461,7 +468,10 @@ ssize_t cs_sockio(const struct cs_io *io)
 			   cs_hold_active_fd(io->fd);
 	for (;;) {
 		struct cs_action action;
-		if (!cs_engine_decide(&call, &action)) {
+		bool decided = cs_engine_decide(&call, &action);
+		if (http && http->decided(io, &action, http->arg, &r))
+			return r;
+		if (!decided) {
 			if (queued_send && send_queued(io, &sock, 0, &r))
 				return r;
 			return went_out(io, &sock,
@@ -491,7 +501,7 @@ ssize_t cs_sockio(const struct cs_io *io)
 						      cs_now_ns()));
 			}
 			if (sending(io)) /* the datagram is lost on the way */
-				return (ssize_t)iov_total(io->iov, io->iovcnt);
+				return (ssize_t)cs_iov_total(io->iov, io->iovcnt);
 			/* A lost datagram: consume it, and wait for the next. */
 			ssize_t got = io->real(io, io->iov, io->iovcnt);
 			if (got < 0)

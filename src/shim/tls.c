@@ -17,7 +17,8 @@ enum outcome { PROCEED, FAIL, END };
  * the gate is open for the real call: the caller closes it after. */
 static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 			       const char *name, struct cs_action *action,
-			       int *fd)
+			       int *fd, const struct cs_http_request *req,
+			       uint64_t late_ns)
 {
 	struct cs_fdinfo sock = {0};
 	*fd = cs_real_SSL_get_fd(ssl);
@@ -33,8 +34,11 @@ static enum outcome ssl_decide(SSL *ssl, enum cs_family family,
 	struct cs_call call = {.family = family,
 			       .name = name,
 			       .fd = *fd,
-			       .sock = *fd >= 0 ? &sock : NULL};
-	if (!cs_engine_decide(&call, action))
+			       .sock = *fd >= 0 ? &sock : NULL,
+			       .http = req};
+	bool decided = cs_engine_decide(&call, action);
+	action->delay_ns += late_ns; /* http_delay: the response's first byte */
+	if (!decided && !late_ns)
 		return PROCEED;
 	int opt = family == CS_FAM_SSL_WRITE ? SO_SNDTIMEO : SO_RCVTIMEO;
 	bool nonblocking = *fd >= 0 && cs_nonblocking(*fd, 0);
@@ -109,13 +113,20 @@ static CS_SLOW_PATH int ssl_read_slow(SSL *ssl, void *buf, int num)
 {
 	struct cs_action action;
 	int fd;
+	size_t replied;
+	uint64_t late_ns;
+	if (num > 0 && cs_tls_http_read(ssl, buf, (size_t)num, &replied, &late_ns))
+		return (int)replied;
 	enum outcome decided =
-		ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd);
+		ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read", &action, &fd, NULL,
+			   num > 0 ? late_ns : 0);
 	if (decided != PROCEED)
 		return decided == END ? 0 : -1;
+	cs_tls_learning = ssl;
 	int got = cs_real_SSL_read(ssl, buf,
 				   num > 0 ? (int)ssl_limit(&action, (size_t)num)
 					   : num);
+	cs_tls_learning = NULL;
 	cs_tls_gate_close(ssl);
 	ssl_pace(&action, fd, 1, got > 0 ? (size_t)got : 0);
 	return got;
@@ -133,13 +144,22 @@ static CS_SLOW_PATH int ssl_read_ex_slow(SSL *ssl, void *buf, size_t num,
 {
 	struct cs_action action;
 	int fd;
-	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd) !=
-	    PROCEED) {
+	size_t replied;
+	uint64_t late_ns;
+	if (num && cs_tls_http_read(ssl, buf, num, &replied, &late_ns)) {
+		if (got)
+			*got = replied;
+		return 1;
+	}
+	if (ssl_decide(ssl, CS_FAM_SSL_READ, "SSL_read_ex", &action, &fd, NULL,
+		       num ? late_ns : 0) != PROCEED) {
 		if (got)
 			*got = 0;
 		return 0;
 	}
+	cs_tls_learning = ssl;
 	int ok = cs_real_SSL_read_ex(ssl, buf, ssl_limit(&action, num), got);
+	cs_tls_learning = NULL;
 	cs_tls_gate_close(ssl);
 	ssl_pace(&action, fd, 1, ok == 1 && got ? *got : 0);
 	return ok;
@@ -170,18 +190,52 @@ static size_t ssl_write_cut(SSL *ssl, const struct cs_action *action, int fd,
 	return done;
 }
 
-static CS_SLOW_PATH int ssl_write_slow(SSL *ssl, const void *buf, int num)
+/* A write of num bytes: its HTTP request followed, the rules, then the
+ * real write; returns the bytes written, *last the last real result. */
+static size_t ssl_write_do(SSL *ssl, const void *buf, size_t num,
+			   const char *name, int *last)
 {
 	struct cs_action action;
-	int fd, last;
-	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write", &action, &fd) == FAIL)
-		return -1;
-	size_t done = 0;
-	if (num <= 0)
-		last = cs_real_SSL_write(ssl, buf, num);
-	else
-		done = ssl_write_cut(ssl, &action, fd, buf, (size_t)num, &last);
+	struct cs_tls_http http;
+	int fd;
+	*last = 1;
+	switch (cs_tls_http_write(ssl, buf, num, &http)) {
+	case CS_HTTP_HELD:
+	case CS_HTTP_SWALLOWED:
+		return num;
+	default:
+		break;
+	}
+	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, name, &action, &fd,
+		       http.step == CS_HTTP_REQUEST ? &http.w.req : NULL,
+		       0) != PROCEED) {
+		*last = -1;
+		return 0;
+	}
+	if (cs_tls_http_decided(ssl, &http, &action)) {
+		cs_tls_gate_close(ssl);
+		return num;
+	}
+	size_t done = ssl_write_cut(ssl, &action, fd, buf, num, last);
 	cs_tls_gate_close(ssl);
+	cs_tls_http_sent(&http, done ? (ssize_t)done : -1);
+	return done;
+}
+
+static CS_SLOW_PATH int ssl_write_slow(SSL *ssl, const void *buf, int num)
+{
+	int last;
+	if (num <= 0) {
+		struct cs_action action;
+		int fd;
+		if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write", &action, &fd,
+			       NULL, 0) == FAIL)
+			return -1;
+		last = cs_real_SSL_write(ssl, buf, num);
+		cs_tls_gate_close(ssl);
+		return last;
+	}
+	size_t done = ssl_write_do(ssl, buf, (size_t)num, "SSL_write", &last);
 	return done ? (int)done : last;
 }
 
@@ -195,13 +249,10 @@ CS_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
 static CS_SLOW_PATH int ssl_write_ex_slow(SSL *ssl, const void *buf,
 					 size_t num, size_t *put)
 {
-	struct cs_action action;
-	int fd, last;
-	if (ssl_decide(ssl, CS_FAM_SSL_WRITE, "SSL_write_ex", &action, &fd) ==
-	    FAIL)
+	int last;
+	size_t done = ssl_write_do(ssl, buf, num, "SSL_write_ex", &last);
+	if (last < 0 && !done)
 		return 0;
-	size_t done = ssl_write_cut(ssl, &action, fd, buf, num, &last);
-	cs_tls_gate_close(ssl);
 	if (put)
 		*put = done;
 	return done || num == 0 ? 1 : 0;
@@ -212,6 +263,20 @@ CS_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *put)
 	if (cs_likely(!cs_armed(CS_FAM_SSL_WRITE)))
 		return cs_real_SSL_write_ex(ssl, buf, num, put);
 	return ssl_write_ex_slow(ssl, buf, num, put);
+}
+
+/* A freed session's learnt socket is forgotten (tls_http.c). */
+static CS_SLOW_PATH void ssl_free_slow(SSL *ssl)
+{
+	cs_tls_forget(ssl);
+	cs_real_SSL_free(ssl);
+}
+
+CS_EXPORT void SSL_free(SSL *ssl)
+{
+	if (cs_likely(!__atomic_load_n(&cs_tls_learnt_any, __ATOMIC_RELAXED)))
+		return cs_real_SSL_free(ssl);
+	ssl_free_slow(ssl);
 }
 
 /* Set while a handshake call runs: libssl's SSL_connect and SSL_accept call
@@ -226,10 +291,13 @@ static int handshake(SSL *ssl, int (**real)(SSL *), const char *name)
 		return (*real)(ssl);
 	struct cs_action action;
 	int fd;
-	if (ssl_decide(ssl, CS_FAM_SSL_HANDSHAKE, name, &action, &fd) == FAIL)
+	if (ssl_decide(ssl, CS_FAM_SSL_HANDSHAKE, name, &action, &fd, NULL, 0) ==
+	    FAIL)
 		return -1;
 	in_handshake++;
+	cs_tls_learning = ssl;
 	int rc = (*real)(ssl);
+	cs_tls_learning = NULL;
 	in_handshake--;
 	cs_tls_gate_close(ssl);
 	return rc;

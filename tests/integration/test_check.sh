@@ -66,6 +66,65 @@ rules = (
 CFG
 assert_exit 0 "$CTL" check drops.cfg
 
+# HTTP faults: a status code HTTP has, headers as "Name: value" on one
+# line, the request keys only with an HTTP fault, which acts on the calls
+# that carry a request; run --trap cannot fabricate what a read returns.
+broken http-status 2 busy "status 99 out of range 100..599" <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; fault = "http_response"; status = 99; }
+);
+CFG
+broken http-header 3 busy 'is not "Name: value"' <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; fault = "http_response"; status = 503;
+    headers = ["Retry-After 1"]; }
+);
+CFG
+broken http-crlf 3 busy "holds a CR, LF" <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; fault = "http_response"; status = 503;
+    headers = ["X-Evil: a\r\nSet-Cookie: b"]; }
+);
+CFG
+broken http-length 3 busy "is set by the shim" <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; fault = "http_response"; status = 503;
+    headers = ["Content-Length: 9"]; }
+);
+CFG
+broken http-key 2 slow "key 'http_path' does not apply to fault 'latency'" <<'CFG'
+rules = (
+  { name = "slow"; calls = ["send"]; fault = "latency"; delay_ms = 5; http_path = "/api"; }
+);
+CFG
+broken http-calls 2 busy "does not fit call 'recv'" <<'CFG'
+rules = (
+  { name = "busy"; calls = ["recv"]; fault = "http_response"; status = 503; }
+);
+CFG
+broken http-udp 2 busy 'is for proto "tcp" only' <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; proto = "udp"; fault = "http_response"; status = 503; }
+);
+CFG
+broken http-method 3 busy "not an upper-case method name" <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send"]; fault = "http_response"; status = 503;
+    http_method = "get"; }
+);
+CFG
+cat >http.cfg <<'CFG'
+rules = (
+  { name = "busy"; calls = ["send", "ssl_write"]; fault = "http_response"; status = 503;
+    headers = ["Retry-After: 1", "Cache-Control: no-store, no-cache"]; body = "busy\n";
+    keep_alive = true; http_method = "GET"; http_path = "/api/*"; },
+  { name = "slow"; calls = ["send"]; fault = "http_delay"; delay_ms = 300; http_path = "/slow"; }
+);
+CFG
+assert_exit 0 "$CTL" check http.cfg
+assert_exit 1 "$CTL" check --trap http.cfg
+assert_match "fault 'http_response'.*'busy' \(http\.cfg:2\).*decrypted" "$ERR" "check --trap on an HTTP fault"
+
 # Several files: every one is checked, the bad one named, exit 1.
 assert_exit 1 "$CTL" check "$PROFILES/udp-loss.cfg" unknown-key.cfg
 assert_contains "unknown-key.cfg:4" "$ERR" "message when checking a good and a bad file"

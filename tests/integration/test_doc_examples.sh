@@ -35,6 +35,7 @@ NOT_RUN=(
 	'docs/PERFORMANCE.md' "cat >never.cfg <<'CFG'" 'a measurement under callgrind, with the bench programs of make bench'
 	'docs/LIMITS.md' "cat >droprecv.cfg <<'CFG'" 'a measurement of a poll loop against a server that has answered, under the trap'
 	'docs/PERFORMANCE.md' 'build/chaos-shim-ctl -s acc load *' 'a measurement of seconds, with the bench programs of make bench'
+	'docs/FAULTS.md' '$ chaos-shim-ctl run -p http-503 -- curl -si https://example.org/' 'needs a public HTTPS server: test_http_response_tls.sh runs it against a local one'
 )
 
 # --- finding blocks --------------------------------------------------------

@@ -38,6 +38,7 @@ static void test_faults(void **state)
 		"latency", "reset", "drop", "error",
 		"slice", "bandwidth", "kill", "clock_skew", "loss", "eof",
 		"limit_data", "duplicate", "corrupt", "slow_close", "reorder",
+		"http_response", "http_delay",
 	};
 	assert_int_equal(sizeof(names) / sizeof(names[0]), CS_FAULT_COUNT);
 	for (int f = 0; f < CS_FAULT_COUNT; f++) {

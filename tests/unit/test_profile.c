@@ -599,15 +599,15 @@ static void test_error_schedule_keys(void **state)
 			    "at = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17];"),
 		       "key 'at' holds more than 16 match numbers in rule 'x' (f.cfg:2)");
 	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; process = [\"curl\", \"\"];"),
-		       "empty pattern in 'process' in rule 'x' (f.cfg:2)");
+		       "empty string in 'process' in rule 'x' (f.cfg:2)");
 	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; process = [1];"),
-		       "key 'process' must be a list of patterns in rule 'x' (f.cfg:2)");
+		       "key 'process' must be a list of strings in rule 'x' (f.cfg:2)");
 	n = (size_t)snprintf(text, sizeof(text), "rules = (\n{ name = \"x\"; calls = [\"recv\"]; "
 			     "fault = \"reset\"; process = [");
 	for (int i = 0; i < 26; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"pattern-%02d\"", i ? ", " : "", i);
 	snprintf(text + n, sizeof(text) - n, "]; }\n);\n");
-	assert_refused(text, "patterns of 'process' are longer than 254 bytes together in rule 'x' (f.cfg:2)");
+	assert_refused(text, "strings of 'process' are longer than 254 bytes together in rule 'x' (f.cfg:2)");
 	assert_refused(RULE("calls = [\"recv\"]; fault = \"reset\"; active_ms = 5;"),
 		       "key 'active_ms' needs 'period_ms' (active for active_ms of every period_ms) "
 		       "in rule 'x' (f.cfg:2)");
@@ -892,7 +892,11 @@ static const char round_trip_rules[] =
 	"  rate = 0.3333333333333333; scope = \"tls\"; monotonic = true; },\n"
 	"{ name = \"j\"; calls = [\"recv\"]; fault = \"limit_data\"; bytes = 5000000000; action = \"reset\"; },\n"
 	"{ name = \"k\"; calls = [\"recv\"]; fault = \"corrupt\"; bits = 3; },\n"
-	"{ name = \"l\"; calls = [\"send\"]; fault = \"reorder\"; window = 4; }\n"
+	"{ name = \"l\"; calls = [\"send\"]; fault = \"reorder\"; window = 4; },\n"
+	"{ name = \"m\"; calls = [\"send\", \"ssl_write\"]; fault = \"http_response\"; status = 503;"
+	"  headers = [\"Retry-After: 1\", \"X-Why: \\\"busy\\\"\"]; body = \"no\\n\"; keep_alive = true;"
+	"  http_method = \"GET\"; http_path = \"/api/[a-z]*\"; },\n"
+	"{ name = \"n\"; calls = [\"send\"]; fault = \"http_delay\"; delay_ms = 40; http_path = \"/slow\"; }\n"
 	");\n";
 
 /* The rule written back as a profile, alone in its table. */
@@ -1114,7 +1118,7 @@ static void test_validate_refuses_broken_tables(void **state)
 	expect_invalid(open_name, "rule name is not terminated in rule 2");
 	expect_invalid(no_name, "rule name is empty in rule 2");
 	expect_invalid(same_names, "duplicate rule name 'slow-db'");
-	expect_invalid(bad_fault, "unknown fault 15 in rule 'slow-db'");
+	expect_invalid(bad_fault, "unknown fault 17 in rule 'slow-db'");
 	expect_invalid(no_calls, "key 'calls' is empty in rule 'slow-db'");
 	expect_invalid(alien_calls, "unknown calls 0x100000 in rule 'slow-db'");
 	expect_invalid(misfit, "fault 'reset' does not fit call 'clock' in rule 'flaky-api'");

@@ -454,10 +454,10 @@ static void test_refuse_header(void **state)
 	h.seg->hdr.magic ^= 1;
 
 	h.seg->hdr.version = 7;
-	expect_refusal(n->name, CS_SEG_EXISTING, "has layout version 7, expected 4");
+	expect_refusal(n->name, CS_SEG_EXISTING, "has layout version 7, expected 5");
 	/* Without a name, the message still says what is wrong. */
 	assert_int_equal(cs_segment_check_header(h.seg, err, sizeof(err)), -1);
-	assert_string_equal(err, "segment has layout version 7, expected 4");
+	assert_string_equal(err, "segment has layout version 7, expected 5");
 	h.seg->hdr.version = CS_SEG_VERSION;
 
 	h.seg->hdr.size--;
