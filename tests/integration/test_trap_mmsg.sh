@@ -56,6 +56,30 @@ assert_match "got error EIO" "$(cat trap.out)" "a recvmmsg failed under the trap
 assert_contains '"flaky" "sendmmsg" "error"' "$(cat trap.events)" "the event log names sendmmsg"
 assert_contains '"flaky" "recvmmsg" "error"' "$(cat trap.events)" "the event log names recvmmsg"
 
+# From an unconnected socket, a batch goes where its first message's
+# msg_name says: a peer rule sees that address, as under the preload.
+cat >peer.cfg <<CFG
+seed = 3;
+rules = ( { name = "to-lo"; calls = ["send"]; peer = "127.0.0.1"; probability = 0.5; fault = "error"; errno = "EIO"; } );
+CFG
+both peer.cfg 0 rounds 6 to
+assert_match "sent error EIO" "$(cat trap.out)" "a sendmmsg to 127.0.0.1 failed under the trap"
+# And a sendmsg's (python3's socket.sendmsg, trapped on request).
+cat >sendmsg.py <<'PY'
+import socket
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rx.bind(("127.0.0.1", 0))
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n in range(6):
+    try:
+        print(n, tx.sendmsg([b"x"], [], 0, rx.getsockname()))
+    except OSError as e:
+        print(n, e.strerror)
+PY
+assert_exit 0 "$CTL" run --trap -p peer.cfg -- python3 sendmsg.py
+assert_eq "$(under_profile peer.cfg python3 sendmsg.py)" "$OUT" "python3's sendmsg to 127.0.0.1, trap vs preload"
+assert_contains "Input/output error" "$OUT" "a sendmsg to 127.0.0.1 failed under the trap"
+
 # kill at the third recvmmsg: two rounds, then SIGKILL.
 cat >kill.cfg <<CFG
 rules = ( { name = "kill3"; calls = ["recv"]; after = 2; fault = "kill"; signal = "KILL"; } );

@@ -5,8 +5,9 @@
  *   mmsg recv   8 datagrams sent one by one, then one recvmmsg of up to 8;
  *               prints what it returned, each size (with "t" when cut),
  *               and how long the call took in ms
- *   mmsg rounds N
- *               N rounds of a sendmmsg of 2 datagrams, then (once they
+ *   mmsg rounds N [to]
+ *               N rounds of a sendmmsg of 2 datagrams (with "to", from an
+ *               unconnected socket, each with its msg_name), then (once they
  *               are readable, 300 ms at most) a non-blocking recvmmsg of
  *               up to 8; one line per round: "R sent K got M", with
  *               "error NAME" in place of a call that failed
@@ -31,16 +32,19 @@
 #define BATCH 8
 #define SIZE 100
 
-static int udp_pair(int *rx, int *tx)
+/* rx's address, where tx sends (with msg_name when tx is not connected). */
+static struct sockaddr_in rx_addr = {.sin_family = AF_INET};
+
+static int udp_pair(int *rx, int *tx, int connected)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof a;
+	struct sockaddr_in *a = &rx_addr;
+	socklen_t len = sizeof *a;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	*rx = socket(AF_INET, SOCK_DGRAM, 0);
 	*tx = socket(AF_INET, SOCK_DGRAM, 0);
-	if (*rx < 0 || *tx < 0 || bind(*rx, (struct sockaddr *)&a, len) < 0 ||
-	    getsockname(*rx, (struct sockaddr *)&a, &len) < 0 ||
-	    connect(*tx, (struct sockaddr *)&a, len) < 0) {
+	if (*rx < 0 || *tx < 0 || bind(*rx, (struct sockaddr *)a, len) < 0 ||
+	    getsockname(*rx, (struct sockaddr *)a, &len) < 0 ||
+	    (connected && connect(*tx, (struct sockaddr *)a, len) < 0)) {
 		perror("udp pair");
 		return -1;
 	}
@@ -120,7 +124,7 @@ static void batch_of(struct mmsghdr *vec, struct iovec *iov, char (*data)[SIZE],
 	}
 }
 
-static int do_rounds(int rx, int tx, int rounds)
+static int do_rounds(int rx, int tx, int rounds, int connected)
 {
 	static char out[2][SIZE], in[BATCH][SIZE];
 	struct iovec out_iov[2], in_iov[BATCH];
@@ -129,6 +133,10 @@ static int do_rounds(int rx, int tx, int rounds)
 	for (int r = 1; r <= rounds; r++) {
 		batch_of(out_vec, out_iov, out, 2);
 		batch_of(in_vec, in_iov, in, BATCH);
+		for (int i = 0; i < 2 && !connected; i++) {
+			out_vec[i].msg_hdr.msg_name = &rx_addr;
+			out_vec[i].msg_hdr.msg_namelen = sizeof rx_addr;
+		}
 		printf("%d", r);
 		int sent = sendmmsg(tx, out_vec, 2, 0);
 		if (sent < 0)
@@ -174,10 +182,11 @@ int main(int argc, char **argv)
 	int rx, tx;
 	if (argc == 2 && strcmp(argv[1], "stream") == 0)
 		return do_stream();
-	if (argc < 2 || udp_pair(&rx, &tx) < 0)
+	int unconnected = argc == 4 && strcmp(argv[3], "to") == 0;
+	if (argc < 2 || udp_pair(&rx, &tx, !unconnected) < 0)
 		return 2;
-	if (argc == 3 && strcmp(argv[1], "rounds") == 0)
-		return do_rounds(rx, tx, atoi(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "rounds") == 0)
+		return do_rounds(rx, tx, atoi(argv[2]), !unconnected);
 	if (argc != 2)
 		return 2;
 	if (strcmp(argv[1], "send") == 0)
