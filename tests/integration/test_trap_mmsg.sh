@@ -85,7 +85,7 @@ cat >kill.cfg <<CFG
 rules = ( { name = "kill3"; calls = ["recv"]; after = 2; fault = "kill"; signal = "KILL"; } );
 CFG
 both kill.cfg 137 rounds 4
-assert_eq $'1 sent 2 got 2\n2 sent 2 got 2' "$(cat trap.out)" "rounds before the kill"
+assert_eq $'1 sent 2 of 100+100 got 2\n2 sent 2 of 100+100 got 2' "$(cat trap.out)" "rounds before the kill"
 
 # The second batch sent is lost on its way: the sender is told both
 # datagrams went, and nothing arrives.
@@ -93,7 +93,18 @@ cat >drop.cfg <<CFG
 rules = ( { name = "lost"; calls = ["send"]; at = [2]; fault = "drop"; } );
 CFG
 both drop.cfg 0 rounds 3
-assert_eq $'1 sent 2 got 2\n2 sent 2 got error EAGAIN\n3 sent 2 got 2' "$(cat trap.out)" "a lost batch"
+assert_eq $'1 sent 2 of 100+100 got 2\n2 sent 2 of 100+100 got error EAGAIN\n3 sent 2 of 100+100 got 2' \
+	"$(cat trap.out)" "a lost batch"
+
+# A drop on a non-blocking TCP connection partitions it: the batches
+# sent from then on vanish, reported sent whole, and nothing comes back.
+start_echo_server
+cat >partition.cfg <<CFG
+rules = ( { name = "cut-off"; calls = ["send"]; proto = "tcp"; at = [2]; fault = "drop"; } );
+CFG
+both partition.cfg 0 rounds 3 tcp "$ECHO_PORT"
+assert_eq $'2 sent 2 of 100+100 got error EAGAIN\n3 sent 2 of 100+100 got error EAGAIN' \
+	"$(tail -n 2 trap.out)" "a partitioned connection's batches"
 
 # A blocking recvmmsg 300 ms late, its datagrams whole.
 cat >late.cfg <<CFG

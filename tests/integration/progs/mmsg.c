@@ -8,9 +8,14 @@
  *   mmsg rounds N [to]
  *               N rounds of a sendmmsg of 2 datagrams (with "to", from an
  *               unconnected socket, each with its msg_name), then (once they
- *               are readable, 300 ms at most) a non-blocking recvmmsg of
- *               up to 8; one line per round: "R sent K got M", with
+ *               are readable, and 50 ms more; 300 ms at most) a non-blocking recvmmsg of
+ *               up to 8; one line per round: "R sent K of L+L got M" (L:
+ *               each message's msg_len), with
  *               "error NAME" in place of a call that failed
+ *   mmsg rounds N tcp PORT
+ *               the same on one non-blocking TCP connection to the echo
+ *               server on 127.0.0.1:PORT (a recvmmsg of a stream fills
+ *               a message per receive)
  *   mmsg stream a sendmmsg of 8 messages of 100 bytes on a connected
  *               SOCK_STREAM pair; prints what it returned and each msg_len
  * Output: "sendmmsg K sizes 100 100 50" or "recvmmsg K sizes 100 50t ms 201".
@@ -18,6 +23,7 @@
  * under `run --trap`. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -142,9 +148,11 @@ static int do_rounds(int rx, int tx, int rounds, int connected)
 		if (sent < 0)
 			printf(" sent error %s", errno_name(errno));
 		else
-			printf(" sent %d", sent);
+			printf(" sent %d of %u+%u", sent, out_vec[0].msg_len,
+			       out_vec[1].msg_len);
 		struct pollfd p = {.fd = rx, .events = POLLIN};
-		poll(&p, 1, 300);
+		if (poll(&p, 1, 300) > 0)
+			usleep(50000); /* the rest of an echo */
 		int got = recvmmsg(rx, in_vec, BATCH, MSG_DONTWAIT, NULL);
 		if (got < 0)
 			printf(" got error %s\n", errno_name(errno));
@@ -177,11 +185,31 @@ static int do_stream(void)
 	return 0;
 }
 
+/* A non-blocking TCP connection to 127.0.0.1:port, or -1. */
+static int tcp_to(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((unsigned short)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		perror("tcp");
+		return -1;
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	int rx, tx;
 	if (argc == 2 && strcmp(argv[1], "stream") == 0)
 		return do_stream();
+	if (argc == 5 && strcmp(argv[1], "rounds") == 0 &&
+	    strcmp(argv[3], "tcp") == 0) {
+		int fd = tcp_to(atoi(argv[4]));
+		return fd < 0 ? 2 : do_rounds(fd, fd, atoi(argv[2]), 1);
+	}
 	int unconnected = argc == 4 && strcmp(argv[3], "to") == 0;
 	if (argc < 2 || udp_pair(&rx, &tx, !unconnected) < 0)
 		return 2;
