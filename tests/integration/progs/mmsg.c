@@ -7,10 +7,10 @@
  *               and how long the call took in ms
  *   mmsg rounds N [to]
  *               N rounds of a sendmmsg of 2 datagrams (with "to", from an
- *               unconnected socket, each with its msg_name), then (once they
- *               are readable, and 50 ms more; 300 ms at most) a non-blocking recvmmsg of
- *               up to 8; one line per round: "R sent K of L+L got M" (L:
- *               each message's msg_len), with
+ *               unconnected socket, each with its msg_name), then (once
+ *               they are readable, and 50 ms more; 300 ms at most) a
+ *               non-blocking recvmmsg of up to 8; one line per round:
+ *               "R sent K of L+L got M" (L: each message's msg_len), with
  *               "error NAME" in place of a call that failed
  *   mmsg rounds N tcp PORT
  *               the same on one non-blocking TCP connection to the echo
