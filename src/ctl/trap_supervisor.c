@@ -630,6 +630,7 @@ static bool decide(struct cs_trap *t, const struct seccomp_notif *req,
 	if (!(state.armed & CS_SOCKET_FAMILIES) && t->next_partition)
 		cs_trap_heal(t); /* as the preload lets its holds go */
 	if (!call || !(state.armed & CS_BIT(call->family)) ||
+	    (call->batch && !req->data.args[2]) || /* no message: as the preload */
 	    !know_call(req, call, c) ||
 	    /* What was read belongs to this very call, still waiting. */
 	    ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)

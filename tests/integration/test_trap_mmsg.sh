@@ -55,6 +55,9 @@ assert_match "sent error EIO" "$(cat trap.out)" "a sendmmsg failed under the tra
 assert_match "got error EIO" "$(cat trap.out)" "a recvmmsg failed under the trap"
 assert_contains '"flaky" "sendmmsg" "error"' "$(cat trap.events)" "the event log names sendmmsg"
 assert_contains '"flaky" "recvmmsg" "error"' "$(cat trap.events)" "the event log names recvmmsg"
+# Batches of no message pass, uncounted.
+both flaky.cfg 0 empty
+assert_eq "sendmmsg 0 recvmmsg 0" "$(cat trap.out)" "batches of no message under the trap"
 
 # From an unconnected socket, a batch goes where its first message's
 # msg_name says: a peer rule sees that address, as under the preload.

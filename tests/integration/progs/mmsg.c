@@ -18,6 +18,8 @@
  *               a message per receive)
  *   mmsg stream a sendmmsg of 8 messages of 100 bytes on a connected
  *               SOCK_STREAM pair; prints what it returned and each msg_len
+ *   mmsg empty  a sendmmsg and a non-blocking recvmmsg of no message;
+ *               prints what each returned
  * Output: "sendmmsg K sizes 100 100 50" or "recvmmsg K sizes 100 50t ms 201".
  * Built dynamically and with gcc -static, to run under the preload and
  * under `run --trap`. */
@@ -217,6 +219,13 @@ int main(int argc, char **argv)
 		return do_rounds(rx, tx, atoi(argv[2]), !unconnected);
 	if (argc != 2)
 		return 2;
+	if (strcmp(argv[1], "empty") == 0) {
+		struct mmsghdr none;
+		int sent = sendmmsg(tx, &none, 0, 0);
+		printf("sendmmsg %d", sent);
+		printf(" recvmmsg %d\n", recvmmsg(rx, &none, 0, MSG_DONTWAIT, NULL));
+		return 0;
+	}
 	if (strcmp(argv[1], "send") == 0)
 		return do_send(rx, tx);
 	if (strcmp(argv[1], "recv") == 0)
