@@ -10,8 +10,6 @@
 
 #include "ctl/trap_supervisor.h"
 
-/* The kernel moves at most this many messages per call (UIO_MAXIOV). */
-#define BATCH_MOST 1024u
 /* The caller's messages read (and their lengths written) at a time. */
 #define BATCH_STEP 64u
 
@@ -20,6 +18,8 @@ uint64_t cs_trap_iov_bytes(pid_t tid, uint64_t addr, uint64_t cnt)
 	struct iovec iov[64];
 	uint64_t total = 0;
 
+	if (cnt > UIO_MAXIOV) /* the kernel refuses more */
+		cnt = UIO_MAXIOV;
 	while (cnt) {
 		size_t n = cnt < 64 ? (size_t)cnt : 64;
 		if (!cs_trap_read_caller(tid, addr, iov, n * sizeof(iov[0])))
@@ -40,8 +40,8 @@ uint64_t cs_trap_batch_sent(const struct seccomp_notif *req, pid_t tid,
 	unsigned lens[BATCH_STEP];
 	struct iovec local[BATCH_STEP], remote[BATCH_STEP];
 
-	if (vlen > BATCH_MOST)
-		vlen = BATCH_MOST;
+	if (vlen > UIO_MAXIOV) /* the kernel moves no more */
+		vlen = UIO_MAXIOV;
 	for (uint64_t done = 0; done < vlen;) {
 		size_t n = vlen - done < BATCH_STEP ? (size_t)(vlen - done)
 						     : BATCH_STEP;

@@ -4,8 +4,9 @@
  * the caller's buffers and its own (process_vm_readv, process_vm_writev)
  * and answers the count: a short read or a short write, as the preload
  * makes. A batch (sendmmsg, recvmmsg) moves its first message only, cut
- * to max_bytes, and answers one message. A call that is also delayed, or a blocking one that must wait
- * (nothing to read yet, no room to send), waits in a thread of its own. */
+ * to max_bytes, and answers one message. A call that is also delayed, or
+ * a blocking one that must wait (nothing to read yet, no room to send),
+ * waits in a thread of its own. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

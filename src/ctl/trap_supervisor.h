@@ -142,7 +142,7 @@ bool cs_trap_slice(struct cs_trap *t, const struct seccomp_notif *req,
 		   uint32_t max_bytes, struct cs_trap_answer *a);
 
 /* From trap_batch.c: the bytes of the cnt iovecs at addr in the memory
- * of tid (those it can read). */
+ * of tid (those it can read, up to the kernel's 1024). */
 uint64_t cs_trap_iov_bytes(pid_t tid, uint64_t addr, uint64_t cnt);
 /* Answers the sendmmsg req in *a as if every message of its batch (up to
  * the kernel's 1024) was sent whole: each msg_len set to its message's
