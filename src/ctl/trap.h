@@ -19,10 +19,16 @@ struct cs_trap_call {
 	enum cs_family family;
 	const char *name;
 	int8_t addr_arg;  /* the address it goes to (and its length next), or -1 */
+	int8_t msg_arg;   /* a msghdr (a batch's first) whose msg_name is the
+			   * address it goes to, or -1 */
 	int8_t flags_arg; /* MSG_* flags, or -1 */
+	bool batch; /* sendmmsg, recvmmsg: it moves the array of struct
+		     * mmsghdr at args 1 (its length at 2) and returns how many
+		     * messages it moved, each one's bytes in its msg_len */
 };
 extern const struct cs_trap_call cs_trap_calls[];
-#define CS_TRAP_CALLS 11
+/* Each is a jump of the filter's (trap_filter.c): fewer than 256. */
+#define CS_TRAP_CALLS 13
 
 /* Two pipes between `run` and its child, made before the fork. */
 struct cs_trap_handover {

@@ -26,6 +26,9 @@
 #error "run --trap knows the system call numbers of x86_64 and aarch64 only"
 #endif
 
+_Static_assert(CS_TRAP_CALLS < 256,
+	       "a conditional jump of the filter skips 255 instructions at most");
+
 /* Every trapped call returns SECCOMP_RET_USER_NOTIF; the rest, and calls
  * of another architecture (32-bit calls on a 64-bit kernel), are allowed. */
 static int install_filter(void)

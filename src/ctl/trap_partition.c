@@ -37,24 +37,6 @@ static struct cs_trap_partition *find(struct cs_trap *t, uint64_t ino)
 	return NULL;
 }
 
-/* The bytes of cnt iovecs at addr in the caller's memory. */
-static uint64_t iov_total(pid_t tid, uint64_t addr, uint64_t cnt)
-{
-	struct iovec iov[64];
-	uint64_t total = 0;
-
-	while (cnt) {
-		size_t n = cnt < 64 ? (size_t)cnt : 64;
-		if (!cs_trap_read_caller(tid, addr, iov, n * sizeof(iov[0])))
-			break;
-		for (size_t i = 0; i < n; i++)
-			total += iov[i].iov_len;
-		addr += n * sizeof(iov[0]);
-		cnt -= n;
-	}
-	return total;
-}
-
 /* How many bytes the send asks to send. */
 static uint64_t payload(const struct seccomp_notif *req,
 			const struct cs_trap_call *call, pid_t tid)
@@ -63,12 +45,12 @@ static uint64_t payload(const struct seccomp_notif *req,
 
 	switch (call->nr) {
 	case SYS_writev:
-		return iov_total(tid, req->data.args[1], req->data.args[2]);
+		return cs_trap_iov_bytes(tid, req->data.args[1], req->data.args[2]);
 	case SYS_sendmsg:
 		if (!cs_trap_read_caller(tid, req->data.args[1], &msg, sizeof(msg)))
 			return 0;
-		return iov_total(tid, (uint64_t)(uintptr_t)msg.msg_iov,
-				 msg.msg_iovlen);
+		return cs_trap_iov_bytes(tid, (uint64_t)(uintptr_t)msg.msg_iov,
+					 msg.msg_iovlen);
 	default: /* write, sendto */
 		return req->data.args[2];
 	}
@@ -111,12 +93,16 @@ bool cs_trap_partitioned(struct cs_trap *t, const struct seccomp_notif *req,
 		return true;
 	}
 	if (call->family == CS_FAM_SEND && p->void_bytes < PARTITION_WINDOW) {
-		uint64_t n = payload(req, call, c->tid);
+		/* A batch goes whole, as under the preload. */
+		uint64_t n = call->batch ? cs_trap_batch_sent(req, c->tid, a)
+					 : payload(req, call, c->tid);
 		if (n > PARTITION_WINDOW - p->void_bytes)
 			n = PARTITION_WINDOW - p->void_bytes;
 		p->void_bytes += n;
-		a->done = true;
-		a->value = (int64_t)n;
+		if (!call->batch) {
+			a->done = true;
+			a->value = (int64_t)n;
+		}
 		return true;
 	}
 	if (c->nonblocking) {

@@ -3,11 +3,14 @@
  * its copy of the socket, with at most max_bytes, moves the bytes between
  * the caller's buffers and its own (process_vm_readv, process_vm_writev)
  * and answers the count: a short read or a short write, as the preload
- * makes. A call that is also delayed, or a blocking one that must wait
- * (nothing to read yet, no room to send), waits in a thread of its own. */
+ * makes. A batch (sendmmsg, recvmmsg) moves its first message only, cut
+ * to max_bytes, and answers one message. A call that is also delayed, or
+ * a blocking one that must wait (nothing to read yet, no room to send),
+ * waits in a thread of its own. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -48,6 +51,8 @@ static int buffers_of(const struct seccomp_notif *req,
 	switch (call->nr) {
 	case SYS_recvmsg:
 	case SYS_sendmsg:
+	case SYS_recvmmsg: /* the batch's first message */
+	case SYS_sendmmsg:
 		if (!cs_trap_read_caller(tid, addr, &msg, sizeof(msg)))
 			return -1;
 		addr = (uint64_t)(uintptr_t)msg.msg_iov;
@@ -110,6 +115,14 @@ static void cut(int sock, const struct seccomp_notif *req,
 	}
 	if (done < 0) {
 		a->error = errno;
+	} else if (call->batch) {
+		/* One message moved, cut: its msg_len says how much. */
+		unsigned len = (unsigned)done;
+		*a = (struct cs_trap_answer){.done = true, .value = 1};
+		if (!cs_trap_write_caller(tid, req->data.args[1] +
+						       offsetof(struct mmsghdr, msg_len),
+					  &len, sizeof(len)))
+			*a = (struct cs_trap_answer){.error = EFAULT};
 	} else {
 		a->error = 0;
 		a->done = true;

@@ -59,7 +59,8 @@ bool cs_trap_read_caller(pid_t tid, uint64_t addr, void *buf, size_t len)
 	return move_caller(tid, addr, buf, len, false);
 }
 
-static bool write_caller(pid_t tid, uint64_t addr, const void *buf, size_t len)
+bool cs_trap_write_caller(pid_t tid, uint64_t addr, const void *buf,
+			  size_t len)
 {
 	return !len || move_caller(tid, addr, (void *)buf, len, true);
 }
@@ -84,8 +85,8 @@ static bool hand_over(int listener, uint64_t id, struct cs_trap_answer *a,
 		if (getpeername(h->conn, (struct sockaddr *)&ss, &len) < 0)
 			len = 0;
 		if (!cs_trap_read_caller(tid, h->addr_len, &room, sizeof(room)) ||
-		    !write_caller(tid, h->addr, &ss, room < len ? room : len) ||
-		    !write_caller(tid, h->addr_len, &len, sizeof(len))) {
+		    !cs_trap_write_caller(tid, h->addr, &ss, room < len ? room : len) ||
+		    !cs_trap_write_caller(tid, h->addr_len, &len, sizeof(len))) {
 			/* As the kernel's accept: the connection is lost. */
 			a->hand_over = false;
 			a->error = EFAULT;
@@ -377,6 +378,29 @@ void cs_trap_describe_socket(int sock, struct cs_trap_caller *c)
 		cs_sockaddr_from((struct sockaddr *)&ss, sslen, &c->local);
 }
 
+/* Where the call sends to, as the program gives it: its address argument,
+ * or the msg_name of its message (a batch's first), and its length; 0
+ * when it gives none. False when the caller's memory cannot be read. */
+static bool address_of(const struct seccomp_notif *req,
+		       const struct cs_trap_call *call, pid_t tid,
+		       uint64_t *addr, uint64_t *len)
+{
+	struct msghdr msg;
+
+	*addr = *len = 0;
+	if (call->addr_arg >= 0) {
+		*addr = req->data.args[call->addr_arg];
+		*len = req->data.args[call->addr_arg + 1];
+	} else if (call->msg_arg >= 0) {
+		if (!cs_trap_read_caller(tid, req->data.args[call->msg_arg],
+					 &msg, sizeof(msg)))
+			return false;
+		*addr = (uint64_t)(uintptr_t)msg.msg_name;
+		*len = msg.msg_namelen;
+	}
+	return true;
+}
+
 /* The socket the call is on, its ends and its blocking mode. False when
  * it is not about a socket (a file's read or write) or cannot be known:
  * it passes untouched. */
@@ -387,12 +411,11 @@ static bool know_call(const struct seccomp_notif *req,
 	if (c->sock < 0)
 		return false;
 	cs_trap_describe_socket(c->sock, c);
-	if (!c->is_socket)
+	uint64_t addr, len;
+	if (!c->is_socket || !address_of(req, call, c->tid, &addr, &len))
 		return false;
-	uint64_t addr = call->addr_arg >= 0 ? req->data.args[call->addr_arg] : 0;
 	struct sockaddr_storage ss;
-	size_t len = addr ? req->data.args[call->addr_arg + 1] : sizeof(ss);
-	if (len > sizeof(ss))
+	if (!addr || len > sizeof(ss))
 		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
 	if (addr && len && !cs_trap_read_caller(c->tid, addr, &ss, len))
@@ -559,11 +582,16 @@ static struct cs_trap_answer answer_of(struct cs_trap *t,
 		a.signal = action->signal;
 		break;
 	case CS_FAULT_DROP:
-		if (c->proto == CS_PROTO_UDP) {
+		if (c->proto == CS_PROTO_UDP && call->family == CS_FAM_SEND &&
+		    call->batch) {
+			/* A batch of datagrams lost on the way: sent whole. */
+			cs_trap_batch_sent(req, c->tid, &a);
+			a.delay_ns = action->delay_ns;
+		} else if (c->proto == CS_PROTO_UDP) {
 			/* A datagram sent by sendto or write is lost on the
 			 * way: it seems sent. */
 			a.done = call->family == CS_FAM_SEND &&
-				 call->flags_arg != 2 && call->nr != SYS_writev;
+				 call->msg_arg < 0 && call->nr != SYS_writev;
 			a.value = (int64_t)req->data.args[2];
 		} else if (connecting || !c->nonblocking) {
 			a.error = ETIMEDOUT;
@@ -602,6 +630,7 @@ static bool decide(struct cs_trap *t, const struct seccomp_notif *req,
 	if (!(state.armed & CS_SOCKET_FAMILIES) && t->next_partition)
 		cs_trap_heal(t); /* as the preload lets its holds go */
 	if (!call || !(state.armed & CS_BIT(call->family)) ||
+	    (call->batch && !req->data.args[2]) || /* no message: as the preload */
 	    !know_call(req, call, c) ||
 	    /* What was read belongs to this very call, still waiting. */
 	    ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)

@@ -104,6 +104,9 @@ void cs_trap_respond(int listener, uint64_t id, struct cs_trap_answer *a,
 		     pid_t tid);
 /* Reads len bytes at addr in the memory of the calling thread tid. */
 bool cs_trap_read_caller(pid_t tid, uint64_t addr, void *buf, size_t len);
+/* Writes len bytes of buf at addr there (true when len is 0). */
+bool cs_trap_write_caller(pid_t tid, uint64_t addr, const void *buf,
+			  size_t len);
 
 /* Runs run(arg) in a thread of its own, which calls cs_trap_spawned_end
  * last; false when none can be started. */
@@ -137,6 +140,16 @@ bool cs_trap_accept(struct cs_trap *t, const struct seccomp_notif *req,
 bool cs_trap_slice(struct cs_trap *t, const struct seccomp_notif *req,
 		   const struct cs_trap_call *call, struct cs_trap_caller *c,
 		   uint32_t max_bytes, struct cs_trap_answer *a);
+
+/* From trap_batch.c: the bytes of the cnt iovecs at addr in the memory
+ * of tid (those it can read, up to the kernel's 1024). */
+uint64_t cs_trap_iov_bytes(pid_t tid, uint64_t addr, uint64_t cnt);
+/* Answers the sendmmsg req in *a as if every message of its batch (up to
+ * the kernel's 1024) was sent whole: each msg_len set to its message's
+ * bytes, the count of messages; EFAULT when the batch cannot be read or
+ * written. Returns the bytes of the messages it saw. */
+uint64_t cs_trap_batch_sent(const struct seccomp_notif *req, pid_t tid,
+			    struct cs_trap_answer *a);
 
 /* From trap_partition.c: whether c's connection is partitioned, and then
  * the call's answer in *a; call with the supervisor thread only. */
