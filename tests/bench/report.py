@@ -278,26 +278,33 @@ class Report:
     def eventloop_rows(self):
         """The event-loop table: the other clients' p50 and p99 while one
         client is slowed 200 ms server side, against the same run with the
-        rule disabled, paired by round."""
+        rule disabled (free), and against the run without the rule in which
+        that client sends its requests 200 ms apart (paced: the same traffic
+        as under the rule, the real condition), paired by round. The budget
+        is judged against paced; the ratio to free is shown beside it."""
         for server, label in SERVERS.items():
             cells, ok = [label], True
             for stat in ("p50", "p99"):
-                free = self.samples.get(("eventloop", f"{server}_{stat}", "free"))
-                slowed = self.samples.get(("eventloop", f"{server}_{stat}", "slowed"))
-                if not free or not slowed:
+                runs = {mode: self.samples.get(("eventloop", f"{server}_{stat}", mode))
+                        for mode in ("free", "paced", "slowed")}
+                if not all(runs.values()):
                     ok = False
                     break
-                ratio = paired_ratio(slowed, free)
-                cells += [f"{statistics.median(values(free)):.3f}",
-                          f"{statistics.median(values(slowed)):.3f}",
-                          self.budget(f"event-loop isolation, {label}, others' {stat}",
-                                      "≤ 1.2×", f"{ratio:.2f}×", ratio <= 1.2)
-                          .replace("≤ 1.2×: ", f"{ratio:.2f}×, ")]
+                slowed = runs["slowed"]
+                to_free = paired_ratio(slowed, runs["free"])
+                to_paced = paired_ratio(slowed, runs["paced"])
+                cells += [f"{statistics.median(values(runs[mode])):.3f}"
+                          for mode in ("free", "paced", "slowed")]
+                cells.append(f"{to_free:.2f}×")
+                cells.append(self.budget(
+                    f"event-loop isolation, {label}, others' {stat} (to paced)",
+                    "≤ 1.2×", f"{to_paced:.2f}×", to_paced <= 1.2)
+                    .replace("≤ 1.2×: ", f"{to_paced:.2f}×, "))
                 self.csv.append({"section": "eventloop", "row": f"{server}_{stat}",
                                  "variant": "slowed", "measurement": label,
                                  "unit": "ms", "samples": len(values(slowed)),
                                  "median": statistics.median(values(slowed)),
-                                 "versus_native": ratio,
+                                 "versus_native": to_paced,
                                  "command": self.commands["eventloop", f"{server}_{stat}",
                                                           "slowed"]})
             if not ok:
@@ -363,11 +370,14 @@ def markdown(report):
         *([f"Event-loop isolation ({info.get('eventloop', '?').split()[0]} rounds): one more "
            "client's receives delayed 200 ms on the server side (rule on `local` = the "
            "server's port and `peer` = that client's source port); the other clients' "
-           "latency in ms, with the rule disabled (free) and enabled (slowed), and the "
-           "median of the per-round ratios (budget ≤ 1.2×):",
+           "latency in ms, with the rule disabled (free), disabled while that client "
+           "sends its requests 200 ms apart (paced: the same traffic without the rule), "
+           "and enabled (slowed); the median of the per-round ratios of slowed to free "
+           "and to paced (budget ≤ 1.2× to paced):",
            "",
-           table(["server, load", "p50 free", "p50 slowed", "p50 ratio", "p99 free",
-                  "p99 slowed", "p99 ratio", "delayed receives", "command"],
+           table(["server, load", "p50 free", "p50 paced", "p50 slowed", "p50 to free",
+                  "p50 to paced", "p99 free", "p99 paced", "p99 slowed", "p99 to free",
+                  "p99 to paced", "delayed receives", "command"],
                  report.eventloop),
            ""] if report.eventloop else []),
         "Budgets:",

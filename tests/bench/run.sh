@@ -395,7 +395,8 @@ if wanted toggle; then
 fi
 
 # Event-loop isolation: one client of a server slowed 200 ms on the server
-# side, the others measured with and without the rule, rounds interleaved.
+# side, the others measured with and without the rule, and without it while
+# that client paces its requests 200 ms apart (paced), rounds interleaved.
 server_ready() {
 	case $1 in
 	redis) command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ;;
@@ -410,7 +411,7 @@ if wanted eventloop; then
 		for server in redis nginx node asyncio; do
 			server_ready "$server" || continue
 			amount=$([[ $server == redis ]] && echo "$EVL_REQUESTS" || echo "$EVL_SECONDS")
-			for mode in free slowed; do
+			for mode in free paced slowed; do
 				sample eventloop "${server}_p50 ${server}_p99 ${server}_delayed" "$mode" "$round" \
 					tests/bench/eventloop/run_one.sh "$server" "$mode" "$amount"
 			done

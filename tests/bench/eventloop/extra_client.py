@@ -1,11 +1,14 @@
 """The one more client of an event-loop benchmark: from a fixed source
 port (which the benchmark's rule names as the peer), sends request after
 request on one kept-alive connection until it is killed, reading each
-reply whole.
-Usage: extra_client.py SERVER_PORT SOURCE_PORT redis|http
+reply whole. With PACE_MS, it waits that long before each request: the
+traffic of a client whose requests reach the server that late, without
+any rule (the real condition a 200 ms recv latency stands for).
+Usage: extra_client.py SERVER_PORT SOURCE_PORT redis|http [PACE_MS]
 """
 import socket
 import sys
+import time
 
 REQUESTS = {
     "redis": b"PING\r\n",
@@ -35,12 +38,15 @@ def read_reply(sock, kind, pending):
 
 def main():
     port, source, kind = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    pace = int(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", source))
     sock.connect(("127.0.0.1", port))
     pending = b""
     while True:
+        if pace:
+            time.sleep(pace)
         sock.sendall(REQUESTS[kind])
         pending = read_reply(sock, kind, pending)
 

@@ -3,15 +3,17 @@
 # worker, node or asyncio) under the shim, attached to a fresh segment
 # whose one rule delays by 200 ms what the server receives from one extra
 # client: `local` is the server's port, `peer` the extra client's source
-# port. MODE "slowed" enables the rule, "free" loads it disabled. The extra
+# port. MODE "slowed" enables the rule, "free" loads it disabled, "paced"
+# loads it disabled and has the extra client wait 200 ms before each
+# request (the same traffic without the rule: the real condition). The extra
 # client sends request after request while a load generator (redis-benchmark
 # -c 50, or wrk -c 50) measures everyone else. Prints the others' latency
 # "P50_MS P99_MS" and how many of the extra client's receives were delayed.
-# Usage: run_one.sh redis|nginx|node|asyncio free|slowed AMOUNT
+# Usage: run_one.sh redis|nginx|node|asyncio free|slowed|paced AMOUNT
 #   AMOUNT: requests for redis-benchmark, seconds for wrk
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-(($# == 3)) || { echo "usage: run_one.sh SERVER free|slowed AMOUNT" >&2; exit 2; }
+(($# == 3)) || { echo "usage: run_one.sh SERVER free|slowed|paced AMOUNT" >&2; exit 2; }
 server=$1 mode=$2 amount=$3
 BUILD=${BUILD:-build}
 SHIM=$PWD/$BUILD/libchaos-shim.so
@@ -90,7 +92,9 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.05
 done
 
-python3 "$here/extra_client.py" "$port" "$source" "$kind" &
+pace=()
+[[ $mode == paced ]] && pace=(200)
+python3 "$here/extra_client.py" "$port" "$source" "$kind" "${pace[@]}" &
 pids+=($!)
 sleep 0.5 # the extra client's requests are flowing
 
