@@ -534,7 +534,7 @@ const struct cs_ctl_command cs_cmd_bisect = {
 		"may then fail only some of the time, which the repeated runs show.\n"
 		"\n"
 		"Exits 0 with the profile printed, 1 when CMD passes under the seed or\n"
-		"the bisection could not run, 130 or 143 after SIGINT or SIGTERM (every\n"
-		"run is stopped, every segment removed).\n",
+		"the bisection could not run, 130, 143 or 129 after SIGINT, SIGTERM or\n"
+		"SIGHUP (every run is stopped, every segment removed).\n",
 	.run = bisect_main,
 };

@@ -67,7 +67,7 @@ const struct cs_ctl_command cs_cmd_check = {
 		"options:\n"
 		"      --trap   also refuse what run --trap cannot apply to a static or\n"
 		"               Go program (TLS, clock and DNS rules, bandwidth, loss,\n"
-		"               eof, limit_data, slow_close, duplicate, corrupt,\n"
-		"               reorder), with the reason\n",
+		"               clock_skew, eof, limit_data, slow_close, duplicate,\n"
+		"               corrupt, reorder and HTTP faults), with the reason\n",
 	.run = check_main,
 };

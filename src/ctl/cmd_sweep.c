@@ -341,8 +341,8 @@ const struct cs_ctl_command cs_cmd_sweep = {
 		"      --json             one JSON document on stdout\n"
 		"\n"
 		"Exits 0 when CMD passed every run, 3 when some k made it fail, 1 when\n"
-		"CMD fails even without injections or the sweep could not run, 130 or\n"
-		"143 after SIGINT or SIGTERM (every run is stopped, every segment\n"
-		"removed).\n",
+		"CMD fails even without injections or the sweep could not run, 130,\n"
+		"143 or 129 after SIGINT, SIGTERM or SIGHUP (every run is stopped,\n"
+		"every segment removed).\n",
 	.run = sweep_main,
 };
