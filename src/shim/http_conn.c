@@ -11,9 +11,11 @@
 
 struct cs_http_conn *cs_http_conn_new(void)
 {
+	int saved = errno; /* a failed map is a passthrough */
 	void *mem = mmap(NULL, sizeof(struct cs_http_conn),
 			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
+	errno = saved;
 	return mem == MAP_FAILED ? NULL : mem;
 }
 

@@ -99,8 +99,10 @@ ssize_t cs_reorder_keep(const struct cs_io *io, const struct cs_fdinfo *sock,
 	cs_hold_claim(h, sock->ino);
 	uint64_t now = cs_now_ns();
 	if (!h->reorder) {
+		int saved = errno; /* a failed map is a passthrough */
 		void *mem = mmap(NULL, sizeof *h->reorder, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		errno = saved;
 		if (mem == MAP_FAILED) {
 			cs_hold_unlock(h, now);
 			return -2;

@@ -369,8 +369,10 @@ ssize_t cs_sendq_put(struct cs_hold *h, const struct cs_io *io, uint8_t kind,
 {
 	uint64_t now = cs_now_ns();
 	if (!h->sendq) {
+		int saved = errno; /* a failed map is a passthrough */
 		void *mem = mmap(NULL, sizeof *h->sendq, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		errno = saved;
 		if (mem == MAP_FAILED)
 			return -2;
 		((struct cs_sendq *)mem)->kind = kind;
