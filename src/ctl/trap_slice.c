@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -38,25 +39,26 @@ static bool sends(const struct cs_trap_call *call)
 	return call->family == CS_FAM_SEND;
 }
 
-/* The caller's buffers (up to SLICE_IOVS) and the call's MSG_* flags;
- * -1 when its memory cannot be read. */
+/* The caller's buffers (up to SLICE_IOVS) and the call's MSG_* flags,
+ * its msghdr in *msg (zeroed when it has none); -1 when its memory cannot
+ * be read. */
 static int buffers_of(const struct seccomp_notif *req,
 		      const struct cs_trap_call *call, pid_t tid,
-		      struct iovec *iov, int *flags)
+		      struct iovec *iov, int *flags, struct msghdr *msg)
 {
 	uint64_t addr = req->data.args[1], cnt = req->data.args[2];
-	struct msghdr msg;
 
+	memset(msg, 0, sizeof(*msg));
 	*flags = call->flags_arg >= 0 ? (int)req->data.args[call->flags_arg] : 0;
 	switch (call->nr) {
 	case SYS_recvmsg:
 	case SYS_sendmsg:
 	case SYS_recvmmsg: /* the batch's first message */
 	case SYS_sendmmsg:
-		if (!cs_trap_read_caller(tid, addr, &msg, sizeof(msg)))
+		if (!cs_trap_read_caller(tid, addr, msg, sizeof(*msg)))
 			return -1;
-		addr = (uint64_t)(uintptr_t)msg.msg_iov;
-		cnt = msg.msg_iovlen;
+		addr = (uint64_t)(uintptr_t)msg->msg_iov;
+		cnt = msg->msg_iovlen;
 		/* fall through */
 	case SYS_readv:
 	case SYS_writev:
@@ -72,6 +74,39 @@ static int buffers_of(const struct seccomp_notif *req,
 	}
 }
 
+/* Writes what a receive tells besides its bytes into the caller's
+ * memory, as the kernel's: the sender's address (name, len) where the
+ * call asks for it, and a msghdr's control length (none) and flags.
+ * False when that memory cannot be written. */
+static bool tell_receiver(const struct seccomp_notif *req,
+			  const struct cs_trap_call *call, pid_t tid,
+			  const struct msghdr *mine, struct msghdr *msg)
+{
+	uint64_t name = req->data.args[4], name_len = req->data.args[5];
+	socklen_t room;
+
+	if (call->nr == SYS_recvfrom) {
+		if (!name || !name_len)
+			return true;
+		return cs_trap_read_caller(tid, name_len, &room, sizeof(room)) &&
+		       cs_trap_write_caller(tid, name, mine->msg_name,
+					    room < mine->msg_namelen ? room : mine->msg_namelen) &&
+		       cs_trap_write_caller(tid, name_len, &mine->msg_namelen,
+					    sizeof(mine->msg_namelen));
+	}
+	if (call->nr != SYS_recvmsg && call->nr != SYS_recvmmsg)
+		return true;
+	if (msg->msg_name &&
+	    !cs_trap_write_caller(tid, (uint64_t)(uintptr_t)msg->msg_name, mine->msg_name,
+				  msg->msg_namelen < mine->msg_namelen ? msg->msg_namelen
+								       : mine->msg_namelen))
+		return false;
+	msg->msg_namelen = msg->msg_name ? mine->msg_namelen : 0;
+	msg->msg_controllen = 0;
+	msg->msg_flags = mine->msg_flags;
+	return cs_trap_write_caller(tid, req->data.args[1], msg, sizeof(*msg));
+}
+
 /* Makes the call on sock with at most max_bytes, without waiting;
  * *a is its answer (EAGAIN when it would wait). */
 static void cut(int sock, const struct seccomp_notif *req,
@@ -79,13 +114,20 @@ static void cut(int sock, const struct seccomp_notif *req,
 		struct cs_trap_answer *a)
 {
 	struct iovec remote[SLICE_IOVS];
+	struct msghdr msg;
 	int flags;
-	int n = buffers_of(req, call, tid, remote, &flags);
+	int n = buffers_of(req, call, tid, remote, &flags, &msg);
 	size_t want = 0;
 
 	*a = (struct cs_trap_answer){.error = EFAULT};
 	if (n < 0)
 		return;
+	/* Control data (a unix socket's fds) would come to the supervisor:
+	 * such a receive runs whole. */
+	if (!sends(call) && msg.msg_controllen) {
+		*a = (struct cs_trap_answer){0};
+		return;
+	}
 	for (int i = 0; i < n; i++)
 		want += remote[i].iov_len;
 	want = want < max_bytes ? want : max_bytes;
@@ -105,10 +147,17 @@ static void cut(int sock, const struct seccomp_notif *req,
 		if (done < 0 && errno == EPIPE && !(flags & MSG_NOSIGNAL))
 			a->signal = SIGPIPE;
 	} else {
-		done = recv(sock, buf, want, flags | MSG_DONTWAIT);
+		struct sockaddr_storage name;
+		struct msghdr mine = {.msg_name = &name,
+				      .msg_namelen = sizeof(name),
+				      .msg_iov = &local,
+				      .msg_iovlen = 1};
+		done = recvmsg(sock, &mine, flags | MSG_DONTWAIT);
 		local.iov_len = done > 0 ? (size_t)done : 0;
-		if (done > 0 &&
-		    process_vm_writev(tid, &local, 1, remote, (unsigned long)n, 0) != done) {
+		if (done >= 0 &&
+		    ((done > 0 && process_vm_writev(tid, &local, 1, remote,
+						    (unsigned long)n, 0) != done) ||
+		     !tell_receiver(req, call, tid, &mine, &msg))) {
 			done = -1; /* the bytes are lost, as a kernel's EFAULT loses them */
 			errno = EFAULT;
 		}

@@ -97,12 +97,20 @@ static bool hand_over(int listener, uint64_t id, struct cs_trap_answer *a,
 	if (fd < 0 && errno == EINVAL) {
 		addfd.flags = 0;
 		fd = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
-		if (fd < 0)
-			return false;
-		struct seccomp_notif_resp resp = {.id = id, .val = fd};
-		return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
+		if (fd >= 0) {
+			struct seccomp_notif_resp resp = {.id = id, .val = fd};
+			return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
+		}
 	}
-	return fd >= 0;
+	if (fd >= 0)
+		return true;
+	/* No room in the caller (EMFILE at its RLIMIT_NOFILE): the call
+	 * fails with that errno, as the kernel's accept, and the connection
+	 * is lost; unanswered, the call would wait for ever. */
+	a->hand_over = false;
+	a->error = errno;
+	return errno != ENOENT &&
+	       ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 void cs_trap_respond(int listener, uint64_t id, struct cs_trap_answer *a,

@@ -102,3 +102,30 @@ rules = ( { name = "slow"; calls = ["recv"]; fault = "bandwidth"; bytes_per_s = 
 CFG
 assert_exit 1 "$CTL" check --trap bw.cfg
 assert_match "bandwidth.*'slow' \(bw\.cfg:1\).*cannot pace" "$ERR" "check --trap refuses bandwidth"
+
+# A sliced recvmsg and recvfrom tell what the kernel's do besides the
+# bytes: no address and no control data on a TCP connection, as under the
+# preload. A recvmsg that asks for control data (a unix socket's fds)
+# runs whole under the trap: the fds would come to the supervisor.
+cat >msgs.py <<'PY'
+import array, socket, time
+srv = socket.create_server(("127.0.0.1", 0))
+c = socket.create_connection(srv.getsockname())
+s, _ = srv.accept()
+s.sendall(b"hello world")
+time.sleep(0.2)
+print(c.recvmsg(100))
+print(c.recvfrom(100))
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+a.sendmsg([b"fd!"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0]))])
+data, anc, flags, addr = b.recvmsg(100, socket.CMSG_SPACE(4))
+print([(level, kind, len(fds)) for level, kind, fds in anc], flags, addr)
+PY
+cat >short2.cfg <<CFG
+rules = ( { name = "short"; calls = ["recv"]; fault = "slice"; max_bytes = 2; } );
+CFG
+assert_exit 0 "$CTL" run --trap -p short2.cfg -- python3 msgs.py
+assert_eq "(b'he', [], 0, None)
+(b'll', None)
+[(1, 1, 4)] 0 None" "$OUT" "sliced recvmsg and recvfrom under the trap"
+assert_eq "$(under_profile short2.cfg python3 msgs.py)" "$OUT" "sliced recvmsg and recvfrom, trap vs preload"

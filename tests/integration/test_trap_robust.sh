@@ -1,6 +1,7 @@
 # run --trap when things go wrong: a signal reaches a delayed call as it
 # would a slow real one, and a supervisor killed outright leaves the
-# program running (its trapped calls then fail with ENOSYS).
+# program running (its trapped calls then fail with ENOSYS); an accept
+# in a program out of descriptors fails with EMFILE, as without the trap.
 . "$(dirname "$0")/lib.sh"
 build_static interrupted interrupted_connect.c
 build_static client_static connect_client.c
@@ -46,3 +47,30 @@ done
 kill -0 "$client_pid" 2>/dev/null && fail "the program did not reach its end within 10 s"
 assert_eq "$seen" "$(lines_of killed.out)" "lines written once the supervisor was gone"
 assert_num "$seen" '<' 60 "lines written before the supervisor was killed"
+
+# A server at its RLIMIT_NOFILE with a connection waiting: its accept
+# fails with EMFILE, with the trap (the supervisor accepts the connection
+# and cannot hand it in) as without it, instead of waiting for ever.
+cat >full.py <<'PY'
+import errno, resource, socket
+srv = socket.create_server(("127.0.0.1", 0))
+client = socket.create_connection(srv.getsockname())
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+held = []
+try:
+    while True:
+        held.append(open("/dev/null"))
+except OSError:
+    pass
+try:
+    srv.accept()
+    print("accepted")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+cat >accepts.cfg <<CFG
+rules = ( { name = "elsewhere"; calls = ["accept"]; peer = "10.255.255.1:1"; fault = "reset"; } );
+CFG
+assert_eq EMFILE "$(python3 full.py)" "an accept out of descriptors, without the trap"
+assert_exit 0 timeout 20 "$CTL" run --trap -p accepts.cfg -- python3 full.py
+assert_eq EMFILE "$OUT" "an accept out of descriptors, trapped"
